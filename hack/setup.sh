@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# One-time (idempotent) set-up of a fresh machine for running and testing the project:
+# Deno from npm, Debian packages, Python packages (the published E2B SDKs, Jupyter), the
+# sandbox's default account `user`, Jupyter kernelspecs, and the npm dependencies in deno.lock.
+# Everything comes from package registries (npm, PyPI, Debian); nothing is downloaded otherwise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DENO_VERSION=2.9.6
+if ! command -v deno >/dev/null 2>&1 || ! deno --version | grep -q "deno ${DENO_VERSION} "; then
+  echo "setup: installing deno ${DENO_VERSION} from npm"
+  npm install -g "deno@${DENO_VERSION}" >/dev/null
+fi
+
+missing=()
+while read -r pkg; do
+  [[ -z "$pkg" || "$pkg" == \#* ]] && continue
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done < hack/apt-packages.txt
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! python3 -m pip install -q --disable-pip-version-check -r hack/requirements.txt 2>/tmp/pip-setup.log; then
+  cat /tmp/pip-setup.log >&2
+  exit 1
+fi
+
+# The E2B templates run commands as `user` (home /home/user) and let it use sudo.
+if ! id user >/dev/null 2>&1; then
+  echo "setup: creating account user"
+  useradd -m -s /bin/bash user
+fi
+if [[ -d /etc/sudoers.d && ! -f /etc/sudoers.d/user ]]; then
+  echo "user ALL=(ALL:ALL) NOPASSWD: ALL" >/etc/sudoers.d/user
+  chmod 0440 /etc/sudoers.d/user
+fi
+
+if [[ -f hack/setup_kernels.sh ]]; then
+  bash hack/setup_kernels.sh
+fi
+
+deno install --frozen >/dev/null 2>&1 || deno install
+echo "setup: done"

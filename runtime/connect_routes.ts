@@ -1,0 +1,41 @@
+/**
+ * Serves Connect RPC on a plain fetch handler: a `createConnectRouter()` whose handlers are
+ * looked up by request path and adapted with connect-es's universal fetch helpers, the same ~15
+ * lines that connect-es uses for Cloudflare Workers. It works on `Deno.serve` with no Node
+ * adapter, and in tests without a socket.
+ *
+ * @module
+ */
+import { type ConnectRouter, createConnectRouter } from "@connectrpc/connect";
+import {
+  type UniversalHandler,
+  universalServerRequestFromFetch,
+  universalServerResponseToFetch,
+} from "@connectrpc/connect/protocol";
+
+/** A fetch handler for Connect routes that answers `undefined` for paths it does not serve. */
+export type ConnectFetch = (req: Request) => Promise<Response> | undefined;
+
+/**
+ * Builds a fetch handler from `routes`, which registers services on the router.
+ *
+ * Unknown JSON fields are ignored, as envd's Go server does, so newer SDKs that send more fields
+ * keep working.
+ */
+export function connectFetch(routes: (router: ConnectRouter) => void): ConnectFetch {
+  const router = createConnectRouter({
+    jsonOptions: { ignoreUnknownFields: true },
+    readMaxBytes: 64 * 1024 * 1024,
+  });
+  routes(router);
+  const handlers = new Map<string, UniversalHandler>(
+    router.handlers.map((h) => [h.requestPath, h]),
+  );
+  return (req) => {
+    const handler = handlers.get(new URL(req.url).pathname);
+    if (!handler) return undefined;
+    return handler(universalServerRequestFromFetch(req, {})).then(
+      universalServerResponseToFetch,
+    );
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * agent-runtime: the in-sandbox daemon. Serves envd's API on `--port` (49983) and, unless
+ * `--interpreter-port 0`, the code interpreter on `--interpreter-port` (49999).
+ *
+ * Prints one line `listening envd=<host>:<port>` once the envd listener is up, which tests and
+ * the local node wait for.
+ *
+ * @module
+ */
+import { parseConfig, USAGE } from "./config.ts";
+import { createRuntime } from "./server.ts";
+import { RuntimeState } from "./state.ts";
+
+if (import.meta.main) {
+  let config;
+  try {
+    if (Deno.args.includes("--help")) {
+      console.log(USAGE);
+      Deno.exit(0);
+    }
+    config = parseConfig(Deno.args);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    Deno.exit(2);
+  }
+  const runtime = createRuntime({ state: new RuntimeState({ defaultUser: config.defaultUser }) });
+  const controller = new AbortController();
+  const server = Deno.serve({
+    hostname: config.host,
+    port: config.port,
+    signal: controller.signal,
+    onListen: ({ hostname, port }) => console.log(`listening envd=${hostname}:${port}`),
+  }, runtime.fetch);
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    Deno.addSignalListener(signal, () => controller.abort());
+  }
+  await server.finished;
+  await runtime[Symbol.asyncDispose]();
+}

@@ -1,0 +1,78 @@
+/**
+ * `GET /metrics`: the sandbox's resource use in envd's field names. CPU use is the share of
+ * non-idle time since the previous call (or since start-up), which is how envd's gopsutil-based
+ * sampler reports it. Read through Deno's own APIs (`os.cpus()`, `Deno.systemMemoryInfo()`,
+ * `statfs`) rather than `/proc`, which Deno guards behind `--allow-all`; they need only
+ * `--allow-sys=cpus,systemMemoryInfo,statfs`.
+ *
+ * @module
+ */
+import { statfsSync } from "node:fs";
+import { cpus } from "node:os";
+
+/** envd's metrics body (snake_case, as envd sends it). */
+export interface Metrics {
+  /** Unix seconds. */
+  ts: number;
+  /** Online CPUs. */
+  "cpu_count": number;
+  /** CPU use in percent since the previous sample. */
+  "cpu_used_pct": number;
+  /** Total memory, bytes. */
+  "mem_total": number;
+  /** Used memory (total minus available), bytes. */
+  "mem_used": number;
+  /** Page cache, bytes. */
+  "mem_cache": number;
+  /** Total memory, MiB. */
+  "mem_total_mib": number;
+  /** Used memory, MiB. */
+  "mem_used_mib": number;
+  /** Used disk of `/`, bytes. */
+  "disk_used": number;
+  /** Size of `/`, bytes. */
+  "disk_total": number;
+}
+
+interface CpuSample {
+  idle: number;
+  total: number;
+}
+
+function readCpu(): CpuSample {
+  let idle = 0, total = 0;
+  for (const { times } of cpus()) {
+    idle += times.idle;
+    total += times.user + times.nice + times.sys + times.idle + times.irq;
+  }
+  return { idle, total };
+}
+
+/** Samples metrics; keeps the previous CPU sample so each call reports use since the last. */
+export class MetricsSampler {
+  #last: CpuSample = readCpu();
+
+  /** Takes one sample. */
+  sample(): Metrics {
+    const cpu = readCpu();
+    const dTotal = cpu.total - this.#last.total, dIdle = cpu.idle - this.#last.idle;
+    this.#last = cpu;
+    const mem = Deno.systemMemoryInfo();
+    const total = mem.total;
+    const used = total - mem.available;
+    const fs = statfsSync("/");
+    const diskTotal = fs.blocks * fs.bsize;
+    return {
+      ts: Math.floor(Date.now() / 1000),
+      "cpu_count": navigator.hardwareConcurrency,
+      "cpu_used_pct": dTotal > 0 ? Math.round(((dTotal - dIdle) / dTotal) * 10000) / 100 : 0,
+      "mem_total": total,
+      "mem_used": used,
+      "mem_cache": mem.cached,
+      "mem_total_mib": Math.floor(total / 1048576),
+      "mem_used_mib": Math.floor(used / 1048576),
+      "disk_used": diskTotal - fs.bfree * fs.bsize,
+      "disk_total": diskTotal,
+    };
+  }
+}

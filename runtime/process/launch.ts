@@ -1,0 +1,134 @@
+/**
+ * Turns a `StartRequest` into what to spawn: argv with its wrappers, the environment, the working
+ * directory. Pure apart from the filesystem checks it needs, so each rule is tested on its own.
+ *
+ * Wrappers: `setsid` puts each process in its own group, so that a kill reaches the children a
+ * shell started; `setpriv --init-groups` switches to the run-as user with that user's
+ * supplementary groups (Deno's `uid`/`gid` options would leave root's groups in place).
+ *
+ * @module
+ */
+import { Code, ConnectError } from "@connectrpc/connect";
+import { resolvePath } from "../paths.ts";
+import type { User } from "../users.ts";
+
+/** What to spawn. */
+export interface LaunchPlan {
+  /** Full argv, wrappers included. */
+  argv: string[];
+  /** The whole environment (the runtime's own is not inherited). */
+  env: Record<string, string>;
+  /** Absolute working directory. */
+  cwd: string;
+}
+
+/** Inputs of {@linkcode planLaunch}. */
+export interface LaunchRequest {
+  /** Program, absolute or looked up in `PATH`. */
+  cmd: string;
+  /** Arguments. */
+  args: string[];
+  /** Request env vars; they win over the global ones. */
+  envs: Record<string, string>;
+  /** Requested working directory, if any. */
+  cwd?: string;
+  /** Terminal size, when the process runs on a PTY. */
+  pty?: { cols: number; rows: number };
+}
+
+/** The context of a launch. */
+export interface LaunchContext {
+  /** Run-as user. */
+  user: User;
+  /** Sandbox-wide env vars. */
+  globalEnvs: Record<string, string>;
+  /** Default working directory from `/init`. */
+  defaultWorkdir?: string;
+  /** Uid of the runtime itself; user switching happens only as root. */
+  selfUid: number;
+  /** `PATH` for the process. */
+  path: string;
+}
+
+const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const PTY_HELPER = new URL("./pty_helper.py", import.meta.url).pathname;
+
+/** The `PATH` processes get: the runtime's own, else the standard one. */
+export function processPath(): string {
+  return Deno.env.get("PATH") || DEFAULT_PATH;
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    const info = Deno.statSync(path);
+    return info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Finds `cmd` in `path` as a shell would, or `undefined`. */
+export function lookPath(cmd: string, path: string): string | undefined {
+  if (cmd.includes("/")) return isExecutableFile(cmd) ? cmd : undefined;
+  for (const dir of path.split(":")) {
+    const candidate = `${dir || "."}/${cmd}`;
+    if (isExecutableFile(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** A python3 that every user can run (the PTY helper needs only the standard library). */
+function pythonForHelper(path: string): string {
+  return isExecutableFile("/usr/bin/python3") ? "/usr/bin/python3" : lookPath("python3", path) ??
+    "python3";
+}
+
+/** Plans a launch; invalid input is `invalid_argument`, as envd answers it. */
+export function planLaunch(req: LaunchRequest, ctx: LaunchContext): LaunchPlan {
+  const { user } = ctx;
+  if (req.cmd === "") throw new ConnectError("process cmd is empty", Code.InvalidArgument);
+  const cwd = req.cwd ? resolvePath(req.cwd, user.home) : (ctx.defaultWorkdir || user.home);
+  let isDir = false;
+  try {
+    isDir = Deno.statSync(cwd).isDirectory;
+  } catch {
+    // Reported below.
+  }
+  if (!isDir) throw new ConnectError(`cwd '${cwd}' does not exist`, Code.InvalidArgument);
+  const env: Record<string, string> = {
+    PATH: ctx.path,
+    HOME: user.home,
+    USER: user.name,
+    LOGNAME: user.name,
+    ...ctx.globalEnvs,
+    ...req.envs,
+  };
+  const program = lookPath(req.cmd, env.PATH ?? ctx.path);
+  if (!program) {
+    throw new ConnectError(
+      `failed to start process: exec: "${req.cmd}": executable file not found in $PATH`,
+      Code.InvalidArgument,
+    );
+  }
+  let argv = [program, ...req.args];
+  if (req.pty) {
+    argv = [
+      pythonForHelper(ctx.path),
+      PTY_HELPER,
+      String(req.pty.cols),
+      String(req.pty.rows),
+      ...argv,
+    ];
+  }
+  if (ctx.selfUid === 0 && user.uid !== 0) {
+    argv = [
+      "setpriv",
+      `--reuid=${user.uid}`,
+      `--regid=${user.gid}`,
+      "--init-groups",
+      "--",
+      ...argv,
+    ];
+  }
+  return { argv: ["setsid", "--", ...argv], env, cwd };
+}

@@ -1,0 +1,125 @@
+/**
+ * The runtime's envd-compatible API as one fetch handler: Connect routes (`process.Process`,
+ * `filesystem.Filesystem`) first, then envd's plain HTTP routes (`/health`, `/init`, `/envs`,
+ * `/metrics`, `/files`), else a JSON 404. It is a pure function of its dependencies, so tests
+ * call it without a socket; `main.ts` puts it on `Deno.serve`.
+ *
+ * @module
+ */
+import { hasValidToken, safeEqual } from "./auth.ts";
+import { connectFetch } from "./connect_routes.ts";
+import type { RuntimeDeps } from "./deps.ts";
+import { EnvdHttpError, errorResponse, UNAUTHORIZED_MESSAGE } from "./errors.ts";
+import { filesHandler } from "./files/handler.ts";
+import { filesystemRoutes } from "./filesystem/service.ts";
+import { MetricsSampler } from "./metrics.ts";
+import { ProcessTable } from "./process/process_table.ts";
+import { processRoutes } from "./process/service.ts";
+import { parseInitRequest, RuntimeState } from "./state.ts";
+import { UserDirectory } from "./users.ts";
+
+/** The envd version this runtime advertises; every feature gate up to it is implemented. */
+export const ENVD_VERSION = "0.6.13";
+
+/** Options of {@linkcode createRuntime}. */
+export interface RuntimeOptions {
+  /** Sandbox-wide state; a fresh one by default. */
+  state?: RuntimeState;
+  /** Account directory; the system's by default. */
+  users?: UserDirectory;
+}
+
+/** A running runtime: its fetch handler and what it owns. */
+export interface Runtime extends AsyncDisposable {
+  /** Serves one request. */
+  fetch(req: Request): Promise<Response>;
+  /** Sandbox-wide state (env vars, token, default user). */
+  readonly state: RuntimeState;
+  /** Shared dependencies, for the code interpreter and tests. */
+  readonly deps: RuntimeDeps;
+  /** Running and recently finished processes. */
+  readonly processes: ProcessTable;
+}
+
+const CORS_HEADERS: Record<string, string> = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "HEAD, GET, POST, PUT, PATCH, DELETE",
+  "access-control-allow-headers": "*",
+  "access-control-expose-headers":
+    "connect-content-encoding, connect-accept-encoding, grpc-status, grpc-message, content-encoding",
+  "access-control-max-age": "7200",
+};
+
+/** Builds the runtime. */
+export function createRuntime(options: RuntimeOptions = {}): Runtime {
+  const state = options.state ?? new RuntimeState();
+  const users = options.users ?? new UserDirectory();
+  const deps: RuntimeDeps = { state, users };
+  const processes = new ProcessTable();
+  const connect = connectFetch((router) => {
+    processRoutes(router, deps, processes);
+    filesystemRoutes(router, deps);
+  });
+  const files = filesHandler(deps);
+  const metrics = new MetricsSampler();
+
+  async function route(req: Request): Promise<Response> {
+    const url = new URL(req.url);
+    const path = url.pathname;
+    if (req.method === "OPTIONS") return new Response(null, { status: 204 });
+    if (path === "/health") {
+      return new Response(null, { status: 204, headers: { "cache-control": "no-store" } });
+    }
+    if (path === "/files") return await files(req);
+    if (path === "/init" && req.method === "POST") return await init(req);
+    if (!hasValidToken(req, state)) return errorResponse(401, UNAUTHORIZED_MESSAGE);
+    const rpc = req.method === "POST" ? connect(req) : undefined;
+    if (rpc) return await rpc;
+    if (path === "/envs" && req.method === "GET") return Response.json(state.envVars);
+    if (path === "/metrics" && req.method === "GET") return Response.json(metrics.sample());
+    return errorResponse(404, `${req.method} ${path} not found`);
+  }
+
+  async function init(req: Request): Promise<Response> {
+    // The first /init of a sandbox is open (the manager late-binds the token through it); once a
+    // token is set, only its holder may change the settings.
+    const token = req.headers.get("x-access-token");
+    if (state.accessToken !== undefined && !(token && safeEqual(token, state.accessToken))) {
+      return errorResponse(401, UNAUTHORIZED_MESSAGE);
+    }
+    let body: unknown;
+    try {
+      const text = await req.text();
+      body = text.trim() === "" ? {} : JSON.parse(text);
+    } catch {
+      return errorResponse(400, "invalid init request: body is not valid JSON");
+    }
+    try {
+      state.apply(parseInitRequest(body));
+    } catch (error) {
+      return errorResponse(400, (error as Error).message);
+    }
+    return new Response(null, { status: 204, headers: { "cache-control": "no-store" } });
+  }
+
+  return {
+    state,
+    deps,
+    processes,
+    async fetch(req) {
+      let res: Response;
+      try {
+        res = await route(req);
+      } catch (error) {
+        res = error instanceof EnvdHttpError
+          ? errorResponse(error.status, error.message)
+          : errorResponse(500, error instanceof Error ? error.message : String(error));
+      }
+      for (const [k, v] of Object.entries(CORS_HEADERS)) res.headers.set(k, v);
+      return res;
+    },
+    async [Symbol.asyncDispose]() {
+      await processes.killAll();
+    },
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * Starts the runtime the way it runs for real (a separate `deno run runtime/main.ts` process
+ * with its own narrow permissions), plus a {@linkcode fakeControlPlane} in the test process, so
+ * that tests drive it with the published E2B SDKs. Each test gets its own runtime on free ports.
+ *
+ * @module
+ */
+import { fakeControlPlane } from "./fake_control_plane.ts";
+import { ENVD_VERSION } from "../server.ts";
+import { TextLineStream } from "@kruise-agents/shared/std";
+
+/** The permission flags the runtime runs with (the same as `deno task runtime`). */
+export const RUNTIME_PERMISSIONS = [
+  "--allow-run",
+  "--allow-read",
+  "--allow-write",
+  "--allow-net",
+  "--allow-env",
+  "--allow-sys=cpus,systemMemoryInfo,statfs,uid,gid",
+];
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+/** A runtime under test. */
+export interface RuntimeUnderTest extends AsyncDisposable {
+  /** Base URL of the runtime's envd listener. */
+  envdUrl: string;
+  /** Base URL of the code interpreter listener, when started. */
+  interpreterUrl: string | undefined;
+  /** Base URL of the fake control plane. */
+  apiUrl: string;
+  /** An API key in E2B's format. */
+  apiKey: string;
+  /** The access token the sandbox was initialised with, if secure. */
+  accessToken: string | undefined;
+  /** The runtime process's pid, e.g. to read its RSS. */
+  pid: number;
+  /** Connection options for the JS SDK (`Sandbox.create(opts)`). */
+  sdkOptions: { apiKey: string; apiUrl: string; sandboxUrl: string; domain: string };
+  /** Environment variables for an SDK in a subprocess (Python). */
+  sdkEnv: Record<string, string>;
+}
+
+/** Options of {@linkcode startRuntime}. */
+export interface StartRuntimeOptions {
+  /** Whether the sandbox gets an access token. @default {true} */
+  secure?: boolean;
+  /** Whether to start the code interpreter listener too. @default {false} */
+  interpreter?: boolean;
+  /** Extra flags for `runtime/main.ts`. */
+  args?: string[];
+}
+
+/** Starts a runtime process and a fake control plane for it. */
+export async function startRuntime(options: StartRuntimeOptions = {}): Promise<RuntimeUnderTest> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      ...RUNTIME_PERMISSIONS,
+      MAIN,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--interpreter-port",
+      // Port 0 turns the interpreter off; "auto" asks for a free port.
+      options.interpreter ? "auto" : "0",
+      ...(options.args ?? []),
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+    stdin: "null",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(
+    new TextLineStream(),
+  );
+  const reader = lines.getReader();
+  let envdUrl: string | undefined, interpreterUrl: string | undefined;
+  const deadline = AbortSignal.timeout(60_000);
+  while (!envdUrl || (options.interpreter && !interpreterUrl)) {
+    if (deadline.aborted) {
+      child.kill("SIGKILL");
+      throw new Error("Cannot start runtime: it did not report its listeners within 60 s");
+    }
+    const { done, value } = await reader.read();
+    if (done) throw new Error("Cannot start runtime: it exited before listening");
+    const envd = /listening envd=([^\s]+)/.exec(value);
+    if (envd) envdUrl = `http://${envd[1]}`;
+    const interp = /listening interpreter=([^\s]+)/.exec(value);
+    if (interp) interpreterUrl = `http://${interp[1]}`;
+  }
+  // Keep draining the runtime's stdout so that it never blocks on a full pipe.
+  const drain = (async () => {
+    try {
+      while (!(await reader.read()).done) { /* discard */ }
+    } catch { /* closed */ }
+  })();
+
+  const secure = options.secure ?? true;
+  const accessToken = secure ? crypto.randomUUID().replaceAll("-", "") : undefined;
+  const sandboxId = `sbx${crypto.randomUUID().replaceAll("-", "").slice(0, 17)}`;
+  const api = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    fakeControlPlane({
+      envdUrl,
+      envdVersion: ENVD_VERSION,
+      sandboxId,
+      accessToken,
+      domain: "sandbox.test",
+    }),
+  );
+  const apiUrl = `http://127.0.0.1:${api.addr.port}`;
+  // With an interpreter, one gateway URL serves both ports, routed on E2b-Sandbox-Port, the way
+  // the manager's proxy routes E2B_SANDBOX_URL traffic.
+  let gateway: Deno.HttpServer<Deno.NetAddr> | undefined;
+  let sandboxUrl = envdUrl;
+  if (interpreterUrl) {
+    const targets: Record<string, string> = { "49999": interpreterUrl };
+    gateway = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+      const url = new URL(req.url);
+      const base = targets[req.headers.get("e2b-sandbox-port") ?? ""] ?? envdUrl!;
+      return fetch(`${base}${url.pathname}${url.search}`, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        signal: req.signal,
+        redirect: "manual",
+      });
+    });
+    sandboxUrl = `http://127.0.0.1:${gateway.addr.port}`;
+  }
+  const apiKey = `e2b_${"0123456789abcdef".repeat(2)}${
+    crypto.randomUUID().replaceAll("-", "").slice(0, 8)
+  }`;
+  return {
+    envdUrl,
+    interpreterUrl,
+    apiUrl,
+    apiKey,
+    accessToken,
+    pid: child.pid,
+    sdkOptions: { apiKey, apiUrl, sandboxUrl, domain: "sandbox.test" },
+    sdkEnv: {
+      E2B_API_KEY: apiKey,
+      E2B_API_URL: apiUrl,
+      E2B_SANDBOX_URL: sandboxUrl,
+      E2B_DOMAIN: "sandbox.test",
+    },
+    async [Symbol.asyncDispose]() {
+      await api.shutdown();
+      await gateway?.shutdown();
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      const timer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* gone */ }
+      }, 5000);
+      await child.status;
+      clearTimeout(timer);
+      await drain;
+    },
+  };
+}
+
+/** Runs a Python script with the SDK environment; resolves with its output and exit code. */
+export async function runPython(
+  script: string,
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command("python3", {
+    args: ["-c", script],
+    env: { ...env, PYTHONUNBUFFERED: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
