@@ -70,20 +70,11 @@ async function* follow(
 ): AsyncGenerator<{ event: EventInit }> {
   const reader = handle.events.subscribe().getReader();
   const interval = keepaliveMs(ctx.requestHeader);
-  const aborted = new Promise<"aborted">((resolve) => {
-    if (ctx.signal.aborted) resolve("aborted");
-    ctx.signal.addEventListener("abort", () => resolve("aborted"), { once: true });
-  });
   try {
     yield { event: { event: { case: "start", value: { pid: handle.pid } } } };
     let next = reader.read();
     while (true) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const quiet = new Promise<"keepalive">((resolve) => {
-        timer = setTimeout(() => resolve("keepalive"), interval);
-      });
-      const result = await Promise.race([next, quiet, aborted]);
-      clearTimeout(timer);
+      const result = await nextOrQuiet(next, interval, ctx.signal);
       if (result === "aborted") return;
       if (result === "keepalive") {
         yield { event: { event: { case: "keepalive", value: {} } } };
@@ -96,6 +87,42 @@ async function* follow(
   } finally {
     reader.cancel().catch(() => {});
   }
+}
+
+/**
+ * Waits for `next`, a quiet interval, or the client going away, whichever comes first. Each call
+ * makes its own timer and abort listener and removes both: racing against one long-lived
+ * "aborted" promise instead would keep every settled race, and so every output chunk, reachable
+ * until the request ends (a leak of the whole output).
+ */
+function nextOrQuiet<T>(
+  next: Promise<T>,
+  ms: number,
+  signal: AbortSignal,
+): Promise<T | "keepalive" | "aborted"> {
+  if (signal.aborted) return Promise.resolve("aborted");
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    };
+    const onAbort = () => {
+      done();
+      resolve("aborted");
+    };
+    const timer = setTimeout(() => {
+      done();
+      resolve("keepalive");
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+    next.then((value) => {
+      done();
+      resolve(value);
+    }, (error) => {
+      done();
+      reject(error);
+    });
+  });
 }
 
 /** Registers `process.Process` on `router`. */
