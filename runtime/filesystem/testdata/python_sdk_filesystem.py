@@ -1,0 +1,56 @@
+"""filesystem.Filesystem through the published Python SDK (e2b from PyPI), including the sync
+SDK's polled watchers (CreateWatcher/GetWatcherEvents/RemoveWatcher); run by python_sdk_test.ts."""
+import os
+
+from e2b import Sandbox
+from e2b.exceptions import NotFoundException
+from e2b.sandbox.filesystem.filesystem import FileType
+from e2b.sandbox.filesystem.watch_handle import FilesystemEventType
+
+sbx = Sandbox.create()
+root = f"py_fs_{os.getpid()}"
+
+assert sbx.files.make_dir(f"{root}/subdir1/subdir1_1") is True
+assert sbx.files.make_dir(f"{root}/subdir1/subdir1_1") is False
+sbx.files.make_dir(f"{root}/subdir2")
+sbx.files.write(f"{root}/file1.txt", "x")
+listed = [e.path for e in sbx.files.list(root, depth=2)]
+prefix = f"/home/user/{root}/"
+assert listed == [prefix + p for p in ["file1.txt", "subdir1", "subdir1/subdir1_1", "subdir2"]], listed
+first = sbx.files.list(root)[0]
+assert (first.type, first.mode, first.owner, first.group, first.permissions) == (
+    FileType.FILE, 0o644, "user", "user", "-rw-r--r--"), first
+
+assert sbx.files.exists(f"{root}/file1.txt") is True
+assert sbx.files.exists(f"{root}/nope") is False
+info = sbx.files.get_info(f"{root}/subdir1")
+assert (info.type, info.mode, info.path) == (FileType.DIR, 0o755, prefix + "subdir1"), info
+
+moved = sbx.files.rename(f"{root}/file1.txt", f"{root}/renamed.txt")
+assert moved.path == prefix + "renamed.txt", moved
+try:
+    sbx.files.rename(f"{root}/file1.txt", f"{root}/x.txt")
+    raise AssertionError("expected NotFoundException")
+except NotFoundException:
+    pass
+sbx.files.remove(f"{root}/does-not-exist")
+
+# Sync watch: events are polled.
+handle = sbx.files.watch_dir(root, recursive=True)
+sbx.files.write(f"{root}/renamed.txt", "changed")
+sbx.files.write(f"{root}/subdir2/new.txt", "new")
+seen = []
+while not any(e.type == FilesystemEventType.WRITE and e.name == "subdir2/new.txt" for e in seen):
+    seen.extend(handle.get_new_events())
+assert any(e.type == FilesystemEventType.WRITE and e.name == "renamed.txt" for e in seen), seen
+assert any(e.type == FilesystemEventType.CREATE and e.name == "subdir2/new.txt" for e in seen), seen
+handle.stop()
+try:
+    sbx.files.watch_dir(f"{root}/missing")
+    raise AssertionError("expected NotFoundException")
+except NotFoundException:
+    pass
+
+sbx.files.remove(root)
+assert sbx.files.exists(root) is False
+print("OK")
