@@ -138,6 +138,12 @@ class Scanner {
       return false;
     }
     if (value.length === 0) return true;
+    // Buffers are never written after they are filled, so handing out views of them is safe;
+    // avoiding copies keeps the garbage of a large upload (and so the peak RSS) small.
+    if (this.#buf.length === 0) {
+      this.#buf = value;
+      return true;
+    }
     const merged = new Uint8Array(this.#buf.length + value.length);
     merged.set(this.#buf);
     merged.set(value, this.#buf.length);
@@ -218,7 +224,7 @@ export async function* parseMultipart(
             while (true) {
               const at = indexOfBytes(scanner.buffered, delimiter);
               if (at !== -1) {
-                if (at > 0) controller.enqueue(scanner.buffered.slice(0, at));
+                if (at > 0) controller.enqueue(scanner.buffered.subarray(0, at));
                 scanner.consume(at);
                 ended = true;
                 controller.close();
@@ -226,7 +232,7 @@ export async function* parseMultipart(
               }
               const safe = scanner.buffered.length - (delimiter.length - 1);
               if (safe > 0) {
-                controller.enqueue(scanner.buffered.slice(0, safe));
+                controller.enqueue(scanner.buffered.subarray(0, safe));
                 scanner.consume(safe);
               }
               if (!await scanner.fill()) {
