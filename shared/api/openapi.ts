@@ -1,0 +1,41 @@
+/**
+ * The subset of Kubernetes' `JSONSchemaProps` (apiextensions.k8s.io/v1) that our CRD schemas use.
+ * The schema constants of each kind are typed with it, so a misspelt keyword is a type error
+ * rather than a CRD the API server silently prunes.
+ */
+export interface JsonSchemaProps {
+  /** The JSON type; required everywhere in a structural schema except under the x- escapes. */
+  type?: "object" | "array" | "string" | "integer" | "number" | "boolean";
+  /** Human-readable text; shown by `kubectl explain`. */
+  description?: string;
+  /** Format hint, e.g. `int32`, `int64`, `date-time`. */
+  format?: string;
+  /** Named members of an object. */
+  properties?: Record<string, JsonSchemaProps>;
+  /** Schema of every member of a map-like object. */
+  additionalProperties?: JsonSchemaProps;
+  /** Schema of every array item. */
+  items?: JsonSchemaProps;
+  /** Members that must be present. */
+  required?: string[];
+  /** Allowed values. */
+  enum?: (string | number | boolean)[];
+  /** Lower bound for numbers. */
+  minimum?: number;
+  /** Lower bound for string length. */
+  minLength?: number;
+  /** Upper bound for string length. */
+  maxLength?: number;
+  /** Regular expression a string must match. */
+  pattern?: string;
+  /** Alternatives, used with `x-kubernetes-int-or-string`. */
+  anyOf?: JsonSchemaProps[];
+  /** Keep fields the schema does not name (e.g. an embedded PodTemplateSpec). */
+  "x-kubernetes-preserve-unknown-fields"?: boolean;
+  /** Accept an integer or a string (Kubernetes `IntOrString`). */
+  "x-kubernetes-int-or-string"?: boolean;
+  /** How server-side apply merges a list: `atomic`, `set` or `map`. */
+  "x-kubernetes-list-type"?: "atomic" | "set" | "map";
+  /** The keys of a `map` list. */
+  "x-kubernetes-list-map-keys"?: string[];
+}

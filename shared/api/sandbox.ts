@@ -1,0 +1,396 @@
+/**
+ * `Sandbox` (`agents.kruise.io/v1alpha1`, short name `sbx`): one sandbox, backed by one Pod of the
+ * same name and namespace. Field names, phases, condition types and reasons are those of
+ * OpenKruise Agents (reference §2.1), so objects written for it read the same here.
+ *
+ * @module
+ */
+import {
+  array,
+  boolean,
+  compact,
+  fail,
+  integer,
+  object,
+  oneOf,
+  optional,
+  string,
+  stringMap,
+} from "./_parse.ts";
+import {
+  API_VERSION,
+  type Condition,
+  CONDITIONS_SCHEMA,
+  type ObjectMeta,
+  parseCondition,
+  parseObjectMeta,
+} from "./meta.ts";
+import type { JsonSchemaProps } from "./openapi.ts";
+import {
+  EMBEDDED_TEMPLATE_PROPERTIES,
+  type EmbeddedSandboxTemplate,
+  parseEmbeddedSandboxTemplate,
+  parsePauseStrategy,
+  parseRuntimeConfig,
+  PAUSE_STRATEGY_SCHEMA,
+  type PauseStrategy,
+  PERSISTENT_CONTENTS_SCHEMA,
+  type RuntimeConfig,
+  RUNTIMES_SCHEMA,
+} from "./template.ts";
+
+/** `kind` of a Sandbox. */
+export const SANDBOX_KIND = "Sandbox";
+
+/** Lifecycle phase of a Sandbox (`status.phase`). */
+export type SandboxPhase =
+  | "Pending"
+  | "Running"
+  | "Paused"
+  | "Resuming"
+  | "Upgrading"
+  | "Succeeded"
+  | "Failed"
+  | "Recycling"
+  | "Terminating";
+
+/** Every {@linkcode SandboxPhase}, in lifecycle order. */
+export const SANDBOX_PHASES: readonly SandboxPhase[] = [
+  "Pending",
+  "Running",
+  "Paused",
+  "Resuming",
+  "Upgrading",
+  "Succeeded",
+  "Failed",
+  "Recycling",
+  "Terminating",
+];
+
+/** Condition types of a Sandbox, so no reconciler spells one as a literal. */
+export const SandboxConditionType = {
+  Ready: "Ready",
+  SandboxPaused: "SandboxPaused",
+  SandboxResumed: "SandboxResumed",
+  InplaceUpdate: "InplaceUpdate",
+  Upgrading: "Upgrading",
+  RuntimeInitialized: "RuntimeInitialized",
+  Recycling: "Recycling",
+} as const;
+/** A Sandbox condition type. */
+export type SandboxConditionType = typeof SandboxConditionType[keyof typeof SandboxConditionType];
+
+/**
+ * Condition reasons of a Sandbox (reference §2.1), all condition types together: several reasons
+ * (`Pending`, `Succeeded`, `Failed`) are shared by more than one type.
+ */
+export const SandboxConditionReason = {
+  // Ready
+  PodReady: "PodReady",
+  InplaceUpdating: "InplaceUpdating",
+  Upgrading: "Upgrading",
+  StartContainerFailed: "StartContainerFailed",
+  PodCreateFailed: "PodCreateFailed",
+  // InplaceUpdate, RuntimeInitialized, Upgrading
+  Succeeded: "Succeeded",
+  Failed: "Failed",
+  Pending: "Pending",
+  // Upgrading
+  Resuming: "Resuming",
+  ResumeSucceed: "ResumeSucceed",
+  PreUpgrade: "PreUpgrade",
+  PreUpgradeFailed: "PreUpgradeFailed",
+  Checkpointing: "Checkpointing",
+  CheckpointFailed: "CheckpointFailed",
+  UpgradePod: "UpgradePod",
+  UpgradePodFailed: "UpgradePodFailed",
+  PostUpgrade: "PostUpgrade",
+  PostUpgradeFailed: "PostUpgradeFailed",
+  // SandboxPaused
+  ImageChanged: "ImageChanged",
+  CheckpointCreating: "CheckpointCreating",
+  CheckpointSucceeded: "CheckpointSucceeded",
+  SnapshotPauseSucceed: "SnapshotPauseSucceed",
+  StopPauseSucceed: "StopPauseSucceed",
+  // SandboxResumed
+  CreatePod: "CreatePod",
+  ResumePod: "ResumePod",
+  // Recycling
+  RecyclingStarted: "RecyclingStarted",
+  RecyclingCompleted: "RecyclingCompleted",
+  RecyclingSucceeded: "RecyclingSucceeded",
+  RecyclingFailed: "RecyclingFailed",
+  RecyclingTimeout: "RecyclingTimeout",
+  RecyclingRejected: "RecyclingRejected",
+} as const;
+/** A Sandbox condition reason. */
+export type SandboxConditionReason =
+  typeof SandboxConditionReason[keyof typeof SandboxConditionReason];
+
+/** How pod-replacing upgrades are done; absent means upgrades are disabled. */
+export type UpgradePolicyType = "Recreate" | "CheckpointRestore";
+/** Every {@linkcode UpgradePolicyType}. */
+export const UPGRADE_POLICY_TYPES: readonly UpgradePolicyType[] = ["Recreate", "CheckpointRestore"];
+
+/** A hook run inside the sandbox (through the runtime) around an upgrade. */
+export interface UpgradeHook {
+  /** `core/v1` ExecAction: the command to run. */
+  exec?: { command?: string[] };
+  /** Hook deadline. @default {60} */
+  timeoutSeconds?: number;
+}
+
+/** `spec.lifecycle`: hooks around pod-replacing upgrades. */
+export interface SandboxLifecycle {
+  /** Runs before the Pod is replaced. */
+  preUpgrade?: UpgradeHook;
+  /** Runs after the new Pod is ready. */
+  postUpgrade?: UpgradeHook;
+}
+
+/** Desired state of a Sandbox. */
+export interface SandboxSpec extends EmbeddedSandboxTemplate {
+  /** Desired pause: the controller pauses (per `pauseStrategy`) or resumes to match. */
+  paused?: boolean;
+  /** How to pause. */
+  pauseStrategy?: PauseStrategy;
+  /** What a pause or checkpoint keeps: `ip`, `memory`, `filesystem`. */
+  persistentContents?: string[];
+  /** RFC 3339 time the controller deletes the Sandbox (E2B timeout); in the past: dead now. */
+  shutdownTime?: string;
+  /** RFC 3339 time the controller sets `paused` (E2B auto-pause). */
+  pauseTime?: string;
+  /** Runtimes injected into the Pod. */
+  runtimes?: RuntimeConfig[];
+  /** Upgrade hooks. */
+  lifecycle?: SandboxLifecycle;
+  /** Pod-replacing upgrade policy. */
+  upgradePolicy?: { type?: UpgradePolicyType };
+}
+
+/** Pod details mirrored into the Sandbox status, so readers need not fetch the Pod. */
+export interface SandboxPodInfo {
+  /** Selected Pod annotations. */
+  annotations?: Record<string, string>;
+  /** Selected Pod labels. */
+  labels?: Record<string, string>;
+  /** Node the Pod runs on. */
+  nodeName?: string;
+  /** Pod IP. */
+  podIP?: string;
+  /** Pod UID: a recreated Pod (resume) has a new one. */
+  podUID?: string;
+}
+
+/** Observed state of a Sandbox; written only through the status subresource. */
+export interface SandboxStatus {
+  /** The `metadata.generation` this status was computed from. */
+  observedGeneration?: number;
+  /** Lifecycle phase. */
+  phase?: SandboxPhase;
+  /** Human-readable detail of the phase. */
+  message?: string;
+  /** Conditions, keyed by type. */
+  conditions?: Condition[];
+  /** Details of the backing Pod. */
+  podInfo?: SandboxPodInfo;
+  /** Node the Pod runs on. */
+  nodeName?: string;
+  /** Address of the sandbox. */
+  sandboxIp?: string;
+  /** Hash of `spec.template` the Pod was created from. */
+  updateRevision?: string;
+  /** How many times the Sandbox was recycled into its pool. */
+  recycledCount?: number;
+}
+
+/** A Sandbox object. */
+export interface Sandbox {
+  /** Always `agents.kruise.io/v1alpha1`. */
+  apiVersion: typeof API_VERSION;
+  /** Always `Sandbox`. */
+  kind: typeof SANDBOX_KIND;
+  /** Object metadata. */
+  metadata: ObjectMeta;
+  /** Desired state. */
+  spec: SandboxSpec;
+  /** Observed state. */
+  status?: SandboxStatus;
+}
+
+function parseUpgradeHook(value: unknown, path: string): UpgradeHook {
+  const o = object(value, path);
+  return compact({
+    exec: optional(o, "exec", path, (v, p) => {
+      const e = object(v, p);
+      return compact({ command: optional(e, "command", p, (c, q) => array(c, q, string)) });
+    }),
+    timeoutSeconds: optional(o, "timeoutSeconds", path, integer),
+  });
+}
+
+/** Parses a Sandbox spec; throws `TypeError` naming the first bad field. */
+export function parseSandboxSpec(value: unknown, path = "spec"): SandboxSpec {
+  const o = object(value, path);
+  return compact({
+    paused: optional(o, "paused", path, boolean),
+    pauseStrategy: optional(o, "pauseStrategy", path, parsePauseStrategy),
+    persistentContents: optional(o, "persistentContents", path, (v, p) => array(v, p, string)),
+    shutdownTime: optional(o, "shutdownTime", path, string),
+    pauseTime: optional(o, "pauseTime", path, string),
+    runtimes: optional(o, "runtimes", path, (v, p) => array(v, p, parseRuntimeConfig)),
+    lifecycle: optional(o, "lifecycle", path, (v, p) => {
+      const l = object(v, p);
+      return compact({
+        preUpgrade: optional(l, "preUpgrade", p, parseUpgradeHook),
+        postUpgrade: optional(l, "postUpgrade", p, parseUpgradeHook),
+      });
+    }),
+    upgradePolicy: optional(o, "upgradePolicy", path, (v, p) => {
+      const u = object(v, p);
+      return compact({
+        type: optional(u, "type", p, (t, q) => oneOf(t, q, UPGRADE_POLICY_TYPES)),
+      });
+    }),
+    ...parseEmbeddedSandboxTemplate(o, path),
+  });
+}
+
+/** Parses a Sandbox status; throws `TypeError` naming the first bad field. */
+export function parseSandboxStatus(value: unknown, path = "status"): SandboxStatus {
+  const o = object(value, path);
+  return compact({
+    observedGeneration: optional(o, "observedGeneration", path, integer),
+    phase: optional(o, "phase", path, (v, p) => oneOf(v, p, SANDBOX_PHASES)),
+    message: optional(o, "message", path, string),
+    conditions: optional(o, "conditions", path, (v, p) => array(v, p, parseCondition)),
+    podInfo: optional(o, "podInfo", path, (v, p) => {
+      const i = object(v, p);
+      return compact({
+        annotations: optional(i, "annotations", p, stringMap),
+        labels: optional(i, "labels", p, stringMap),
+        nodeName: optional(i, "nodeName", p, string),
+        podIP: optional(i, "podIP", p, string),
+        podUID: optional(i, "podUID", p, string),
+      });
+    }),
+    nodeName: optional(o, "nodeName", path, string),
+    sandboxIp: optional(o, "sandboxIp", path, string),
+    updateRevision: optional(o, "updateRevision", path, string),
+    recycledCount: optional(o, "recycledCount", path, integer),
+  });
+}
+
+/**
+ * Parses a Sandbox as returned by the API server or written in a manifest; throws `TypeError`
+ * naming the first field that does not match the model.
+ *
+ * @example
+ * ```ts
+ * import { parseSandbox } from "@kruise-agents/shared/api";
+ * const sbx = parseSandbox({
+ *   apiVersion: "agents.kruise.io/v1alpha1",
+ *   kind: "Sandbox",
+ *   metadata: { name: "demo" },
+ *   spec: { template: { spec: { containers: [{ name: "main", image: "busybox" }] } } },
+ * });
+ * ```
+ */
+export function parseSandbox(value: unknown): Sandbox {
+  const o = object(value, "Sandbox");
+  if (o.apiVersion !== API_VERSION) {
+    fail("Sandbox.apiVersion", JSON.stringify(API_VERSION), o.apiVersion);
+  }
+  if (o.kind !== SANDBOX_KIND) fail("Sandbox.kind", JSON.stringify(SANDBOX_KIND), o.kind);
+  return compact<Sandbox>({
+    apiVersion: API_VERSION,
+    kind: SANDBOX_KIND,
+    metadata: parseObjectMeta(o.metadata, "Sandbox.metadata"),
+    spec: parseSandboxSpec(o.spec, "Sandbox.spec"),
+    status: optional(o, "status", "Sandbox", parseSandboxStatus),
+  });
+}
+
+const UPGRADE_HOOK_SCHEMA: JsonSchemaProps = {
+  type: "object",
+  properties: {
+    exec: {
+      type: "object",
+      description: "core/v1 ExecAction run inside the sandbox through the runtime.",
+      properties: { command: { type: "array", items: { type: "string" } } },
+    },
+    timeoutSeconds: {
+      type: "integer",
+      format: "int32",
+      description: "Hook deadline; default 60.",
+    },
+  },
+};
+
+const DATE_TIME: JsonSchemaProps = { type: "string", format: "date-time" };
+
+/**
+ * OpenAPI v3 schema of a Sandbox (`openAPIV3Schema` of its CRD). The CRD in `charts/` is
+ * generated from it by `crd_gen.ts`, and a test checks that it names exactly the model's fields.
+ */
+export const SANDBOX_SCHEMA: JsonSchemaProps = {
+  type: "object",
+  description: "Sandbox is one sandbox, backed by one Pod of the same name.",
+  required: ["spec"],
+  properties: {
+    apiVersion: { type: "string" },
+    kind: { type: "string" },
+    metadata: { type: "object" },
+    spec: {
+      type: "object",
+      description: "Desired state of the Sandbox.",
+      properties: {
+        paused: { type: "boolean", description: "Desired pause state." },
+        pauseStrategy: PAUSE_STRATEGY_SCHEMA,
+        persistentContents: PERSISTENT_CONTENTS_SCHEMA,
+        shutdownTime: {
+          ...DATE_TIME,
+          description: "Time the Sandbox is deleted; in the past means now.",
+        },
+        pauseTime: { ...DATE_TIME, description: "Time the Sandbox is paused." },
+        runtimes: RUNTIMES_SCHEMA,
+        lifecycle: {
+          type: "object",
+          description: "Hooks around pod-replacing upgrades.",
+          properties: { preUpgrade: UPGRADE_HOOK_SCHEMA, postUpgrade: UPGRADE_HOOK_SCHEMA },
+        },
+        upgradePolicy: {
+          type: "object",
+          description: "Pod-replacing upgrade policy; empty disables upgrades.",
+          properties: { type: { type: "string", enum: [...UPGRADE_POLICY_TYPES] } },
+        },
+        ...EMBEDDED_TEMPLATE_PROPERTIES,
+      },
+    },
+    status: {
+      type: "object",
+      description: "Observed state of the Sandbox; written through the status subresource.",
+      properties: {
+        observedGeneration: { type: "integer", format: "int64" },
+        phase: { type: "string", description: "Lifecycle phase." },
+        message: { type: "string" },
+        conditions: CONDITIONS_SCHEMA,
+        podInfo: {
+          type: "object",
+          description: "Details of the backing Pod.",
+          properties: {
+            annotations: { type: "object", additionalProperties: { type: "string" } },
+            labels: { type: "object", additionalProperties: { type: "string" } },
+            nodeName: { type: "string" },
+            podIP: { type: "string" },
+            podUID: { type: "string" },
+          },
+        },
+        nodeName: { type: "string" },
+        sandboxIp: { type: "string" },
+        updateRevision: { type: "string", description: "Hash of spec.template." },
+        recycledCount: { type: "integer", format: "int32" },
+      },
+    },
+  },
+};

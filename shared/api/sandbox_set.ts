@@ -1,0 +1,226 @@
+/**
+ * `SandboxSet` (`agents.kruise.io/v1alpha1`, short name `sbs`): a warm pool of Sandboxes and, by
+ * its name, an E2B template. `spec.replicas` counts the *unused* sandboxes (creating + available);
+ * a claim takes a Sandbox out of the pool and the controller replaces it. Field names are those of
+ * OpenKruise Agents (reference §2.2). Replica changes go through the scale subresource, because
+ * the controller writes the object constantly and a full update would meet 409s.
+ *
+ * @module
+ */
+import { array, compact, fail, integer, intOrString, object, optional, string } from "./_parse.ts";
+import {
+  API_VERSION,
+  type Condition,
+  CONDITIONS_SCHEMA,
+  type ObjectMeta,
+  parseCondition,
+  parseObjectMeta,
+} from "./meta.ts";
+import type { JsonSchemaProps } from "./openapi.ts";
+import {
+  EMBEDDED_TEMPLATE_PROPERTIES,
+  type EmbeddedSandboxTemplate,
+  parseEmbeddedSandboxTemplate,
+  parsePauseStrategy,
+  parseRuntimeConfig,
+  PAUSE_STRATEGY_SCHEMA,
+  type PauseStrategy,
+  PERSISTENT_CONTENTS_SCHEMA,
+  type RuntimeConfig,
+  RUNTIMES_SCHEMA,
+} from "./template.ts";
+
+/** `kind` of a SandboxSet. */
+export const SANDBOX_SET_KIND = "SandboxSet";
+
+/** A bound on sandboxes that may be unavailable at once: a count, or a percentage like `20%`. */
+export interface MaxUnavailableStrategy {
+  /** Integer, or percentage string. */
+  maxUnavailable?: number | string;
+}
+
+/** Desired state of a SandboxSet. */
+export interface SandboxSetSpec extends EmbeddedSandboxTemplate {
+  /** Number of unused (creating + available) sandboxes to keep. */
+  replicas: number;
+  /** Copied onto created Sandboxes; part of the revision hash. */
+  pauseStrategy?: PauseStrategy;
+  /** Copied onto created Sandboxes; part of the revision hash. */
+  persistentContents?: string[];
+  /** Copied onto created Sandboxes; part of the revision hash. */
+  runtimes?: RuntimeConfig[];
+  /** Caps creating sandboxes during scale-up (only). */
+  scaleStrategy?: MaxUnavailableStrategy;
+  /** Batch size of rolling template updates of unclaimed sandboxes. @default {"20%"} */
+  updateStrategy?: MaxUnavailableStrategy;
+}
+
+/** Observed state of a SandboxSet; written only through the status subresource. */
+export interface SandboxSetStatus {
+  /** The `metadata.generation` this status was computed from. */
+  observedGeneration?: number;
+  /** Creating + available sandboxes, plus creates not yet observed. */
+  replicas?: number;
+  /** Sandboxes ready to be claimed. */
+  availableReplicas?: number;
+  /** Hash of template, persistentContents, runtimes and pauseStrategy. */
+  updateRevision?: string;
+  /** Name of the materialised SandboxTemplate, or the templateRef name. */
+  currentRevision?: string;
+  /** Sandboxes at `updateRevision`. */
+  updatedReplicas?: number;
+  /** Available sandboxes at `updateRevision`. */
+  updatedAvailableReplicas?: number;
+  /** Conditions, keyed by type. */
+  conditions?: Condition[];
+  /**
+   * Label selector of the pool's unused sandboxes, as a string (the scale subresource's
+   * `labelSelectorPath`): `agents.kruise.io/sandbox-pool=<name>,agents.kruise.io/sandbox-claimed=false`.
+   */
+  selector?: string;
+}
+
+/** A SandboxSet object. */
+export interface SandboxSet {
+  /** Always `agents.kruise.io/v1alpha1`. */
+  apiVersion: typeof API_VERSION;
+  /** Always `SandboxSet`. */
+  kind: typeof SANDBOX_SET_KIND;
+  /** Object metadata; the name is the E2B template ID. */
+  metadata: ObjectMeta;
+  /** Desired state. */
+  spec: SandboxSetSpec;
+  /** Observed state. */
+  status?: SandboxSetStatus;
+}
+
+function parseMaxUnavailable(value: unknown, path: string): MaxUnavailableStrategy {
+  const o = object(value, path);
+  return compact({ maxUnavailable: optional(o, "maxUnavailable", path, intOrString) });
+}
+
+/** Parses a SandboxSet spec; throws `TypeError` naming the first bad field. */
+export function parseSandboxSetSpec(value: unknown, path = "spec"): SandboxSetSpec {
+  const o = object(value, path);
+  return compact({
+    replicas: integer(o.replicas, `${path}.replicas`),
+    pauseStrategy: optional(o, "pauseStrategy", path, parsePauseStrategy),
+    persistentContents: optional(o, "persistentContents", path, (v, p) => array(v, p, string)),
+    runtimes: optional(o, "runtimes", path, (v, p) => array(v, p, parseRuntimeConfig)),
+    scaleStrategy: optional(o, "scaleStrategy", path, parseMaxUnavailable),
+    updateStrategy: optional(o, "updateStrategy", path, parseMaxUnavailable),
+    ...parseEmbeddedSandboxTemplate(o, path),
+  });
+}
+
+/** Parses a SandboxSet status; throws `TypeError` naming the first bad field. */
+export function parseSandboxSetStatus(value: unknown, path = "status"): SandboxSetStatus {
+  const o = object(value, path);
+  return compact({
+    observedGeneration: optional(o, "observedGeneration", path, integer),
+    replicas: optional(o, "replicas", path, integer),
+    availableReplicas: optional(o, "availableReplicas", path, integer),
+    updateRevision: optional(o, "updateRevision", path, string),
+    currentRevision: optional(o, "currentRevision", path, string),
+    updatedReplicas: optional(o, "updatedReplicas", path, integer),
+    updatedAvailableReplicas: optional(o, "updatedAvailableReplicas", path, integer),
+    conditions: optional(o, "conditions", path, (v, p) => array(v, p, parseCondition)),
+    selector: optional(o, "selector", path, string),
+  });
+}
+
+/**
+ * Parses a SandboxSet as returned by the API server or written in a manifest; throws `TypeError`
+ * naming the first field that does not match the model.
+ *
+ * @example
+ * ```ts
+ * import { parseSandboxSet } from "@kruise-agents/shared/api";
+ * const pool = parseSandboxSet({
+ *   apiVersion: "agents.kruise.io/v1alpha1",
+ *   kind: "SandboxSet",
+ *   metadata: { name: "code-interpreter" },
+ *   spec: { replicas: 2, template: { spec: { containers: [{ name: "sandbox" }] } } },
+ * });
+ * ```
+ */
+export function parseSandboxSet(value: unknown): SandboxSet {
+  const o = object(value, "SandboxSet");
+  if (o.apiVersion !== API_VERSION) {
+    fail("SandboxSet.apiVersion", JSON.stringify(API_VERSION), o.apiVersion);
+  }
+  if (o.kind !== SANDBOX_SET_KIND) {
+    fail("SandboxSet.kind", JSON.stringify(SANDBOX_SET_KIND), o.kind);
+  }
+  return compact<SandboxSet>({
+    apiVersion: API_VERSION,
+    kind: SANDBOX_SET_KIND,
+    metadata: parseObjectMeta(o.metadata, "SandboxSet.metadata"),
+    spec: parseSandboxSetSpec(o.spec, "SandboxSet.spec"),
+    status: optional(o, "status", "SandboxSet", parseSandboxSetStatus),
+  });
+}
+
+const MAX_UNAVAILABLE_SCHEMA: JsonSchemaProps = {
+  anyOf: [{ type: "integer" }, { type: "string" }],
+  "x-kubernetes-int-or-string": true,
+  description: "An absolute number (5) or a percentage (10%).",
+};
+
+const INT32: JsonSchemaProps = { type: "integer", format: "int32" };
+
+/**
+ * OpenAPI v3 schema of a SandboxSet (`openAPIV3Schema` of its CRD). The CRD in `charts/` is
+ * generated from it by `crd_gen.ts`, and a test checks that it names exactly the model's fields.
+ */
+export const SANDBOX_SET_SCHEMA: JsonSchemaProps = {
+  type: "object",
+  description: "SandboxSet is a warm pool of Sandboxes; its name is the E2B template ID.",
+  required: ["spec"],
+  properties: {
+    apiVersion: { type: "string" },
+    kind: { type: "string" },
+    metadata: { type: "object" },
+    spec: {
+      type: "object",
+      description: "Desired state of the SandboxSet.",
+      required: ["replicas"],
+      properties: {
+        replicas: {
+          ...INT32,
+          minimum: 0,
+          description: "Number of unused (creating + available) sandboxes to keep.",
+        },
+        pauseStrategy: PAUSE_STRATEGY_SCHEMA,
+        persistentContents: PERSISTENT_CONTENTS_SCHEMA,
+        runtimes: RUNTIMES_SCHEMA,
+        scaleStrategy: {
+          type: "object",
+          description: "Caps creating sandboxes during scale-up.",
+          properties: { maxUnavailable: MAX_UNAVAILABLE_SCHEMA },
+        },
+        updateStrategy: {
+          type: "object",
+          description: "Batch size of rolling template updates; default 20%.",
+          properties: { maxUnavailable: MAX_UNAVAILABLE_SCHEMA },
+        },
+        ...EMBEDDED_TEMPLATE_PROPERTIES,
+      },
+    },
+    status: {
+      type: "object",
+      description: "Observed state of the SandboxSet; written through the status subresource.",
+      properties: {
+        observedGeneration: { type: "integer", format: "int64" },
+        replicas: { ...INT32, description: "Creating + available sandboxes." },
+        availableReplicas: { ...INT32, description: "Sandboxes ready to be claimed." },
+        updateRevision: { type: "string", description: "Hash of the desired template." },
+        currentRevision: { type: "string" },
+        updatedReplicas: INT32,
+        updatedAvailableReplicas: INT32,
+        conditions: CONDITIONS_SCHEMA,
+        selector: { type: "string", description: "Label selector of the unused sandboxes." },
+      },
+    },
+  },
+};

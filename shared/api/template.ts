@@ -1,0 +1,224 @@
+/**
+ * What a Sandbox is made from, shared by `Sandbox.spec` and `SandboxSet.spec`: the pod template
+ * (inline, or a reference to a SandboxTemplate), PVC templates, the runtimes to inject, the pause
+ * strategy and the persistent contents. A SandboxSet copies these onto each Sandbox it creates,
+ * so both kinds use the same types and the same schema fragments.
+ *
+ * The pod template is kept schemaless (`x-kubernetes-preserve-unknown-fields`), as in the
+ * reference's CRDs: a full PodTemplateSpec schema would be ~8 000 lines of YAML per kind, and
+ * manifests written for OpenKruise Agents (which accepts any pod template fields) must apply
+ * unchanged. Pod validity is checked when the Pod is created.
+ *
+ * @module
+ */
+import { array, compact, object, oneOf, optional, string, stringMap } from "./_parse.ts";
+import type { JsonSchemaProps } from "./openapi.ts";
+
+/** How a paused Sandbox is paused. Only `Stop` (delete the Pod) exists in the reference's OSS. */
+export type PauseStrategyType = "Stop" | "Hibernate";
+/** Every {@linkcode PauseStrategyType}. */
+export const PAUSE_STRATEGY_TYPES: readonly PauseStrategyType[] = ["Stop", "Hibernate"];
+
+/** `spec.pauseStrategy`: the mechanism used when `spec.paused` becomes true. */
+export interface PauseStrategy {
+  /** The pause mechanism. */
+  type?: PauseStrategyType;
+  /** Storage medium of the hibernate state; only with `type: Hibernate`. */
+  hibernateStrategy?: { type?: string };
+}
+
+/** One entry of `spec.runtimes`: a key of the `sandbox-injection-config` ConfigMap. */
+export interface RuntimeConfig {
+  /** e.g. `agent-runtime`, `csi`, `traffic-proxy`. */
+  name: string;
+}
+
+/** `spec.templateRef`: use a SandboxTemplate instead of an inline template. */
+export interface SandboxTemplateRef {
+  /** Name of the SandboxTemplate. */
+  name: string;
+  /** Kind of the referenced object. */
+  kind?: string;
+  /** API version of the referenced object. */
+  apiVersion?: string;
+}
+
+/** A container of the pod template; fields we do not read are kept as they are. */
+export interface Container {
+  /** Container name; `containers[0]` is the sandbox's main container. */
+  name: string;
+  /** Image reference. */
+  image?: string;
+  /** Any other `core/v1` Container field, kept verbatim. */
+  [field: string]: unknown;
+}
+
+/** The pod spec of the template; fields we do not read are kept as they are. */
+export interface PodSpec {
+  /** The containers; the first is the main container the runtime attaches to. */
+  containers: Container[];
+  /** Init containers (the runtime sidecar is a native sidecar init container). */
+  initContainers?: Container[];
+  /** Any other `core/v1` PodSpec field, kept verbatim. */
+  [field: string]: unknown;
+}
+
+/** `spec.template`: a `core/v1` PodTemplateSpec. */
+export interface PodTemplateSpec {
+  /** Labels and annotations copied onto the Pod. */
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  /** The pod spec. */
+  spec: PodSpec;
+}
+
+/** The template fields both kinds embed inline (Go's `EmbeddedSandboxTemplate`). */
+export interface EmbeddedSandboxTemplate {
+  /** A SandboxTemplate to use; mutually exclusive with `template`. */
+  templateRef?: SandboxTemplateRef;
+  /** The inline pod template; mutually exclusive with `templateRef`. */
+  template?: PodTemplateSpec;
+  /** `core/v1` PersistentVolumeClaim templates, one PVC per Sandbox each, kept verbatim. */
+  volumeClaimTemplates?: Record<string, unknown>[];
+}
+
+/** Parses a pause strategy; throws `TypeError` naming the first bad field. */
+export function parsePauseStrategy(value: unknown, path = "pauseStrategy"): PauseStrategy {
+  const o = object(value, path);
+  return compact({
+    type: optional(o, "type", path, (v, p) => oneOf(v, p, PAUSE_STRATEGY_TYPES)),
+    hibernateStrategy: optional(o, "hibernateStrategy", path, (v, p) => {
+      const h = object(v, p);
+      return compact({ type: optional(h, "type", p, string) });
+    }),
+  });
+}
+
+/** Parses a runtime entry; throws `TypeError` naming the first bad field. */
+export function parseRuntimeConfig(value: unknown, path = "runtime"): RuntimeConfig {
+  const o = object(value, path);
+  return { name: string(o.name, `${path}.name`) };
+}
+
+/** Parses a template reference; throws `TypeError` naming the first bad field. */
+export function parseSandboxTemplateRef(value: unknown, path = "templateRef"): SandboxTemplateRef {
+  const o = object(value, path);
+  return compact({
+    name: string(o.name, `${path}.name`),
+    kind: optional(o, "kind", path, string),
+    apiVersion: optional(o, "apiVersion", path, string),
+  });
+}
+
+function parseContainer(value: unknown, path: string): Container {
+  const o = object(value, path);
+  string(o.name, `${path}.name`);
+  optional(o, "image", path, string);
+  return { ...o } as Container;
+}
+
+/**
+ * Parses a pod template. Only what our programs read is checked (container names and images,
+ * template labels and annotations); every other field is kept verbatim.
+ */
+export function parsePodTemplateSpec(value: unknown, path = "template"): PodTemplateSpec {
+  const o = object(value, path);
+  const spec = object(o.spec, `${path}.spec`);
+  const parsedSpec: PodSpec = {
+    ...spec,
+    containers: array(spec.containers, `${path}.spec.containers`, parseContainer),
+  };
+  const init = optional(
+    spec,
+    "initContainers",
+    `${path}.spec`,
+    (v, p) => array(v, p, parseContainer),
+  );
+  if (init !== undefined) parsedSpec.initContainers = init;
+  const meta = optional(o, "metadata", path, (v, p) => {
+    const m = object(v, p);
+    return compact({
+      ...m,
+      labels: optional(m, "labels", p, stringMap),
+      annotations: optional(m, "annotations", p, stringMap),
+    });
+  });
+  return compact({ ...o, metadata: meta, spec: parsedSpec });
+}
+
+/** Parses the embedded template fields of a spec object (`templateRef`, `template`, ...). */
+export function parseEmbeddedSandboxTemplate(
+  spec: Record<string, unknown>,
+  path = "spec",
+): EmbeddedSandboxTemplate {
+  return compact({
+    templateRef: optional(spec, "templateRef", path, parseSandboxTemplateRef),
+    template: optional(spec, "template", path, parsePodTemplateSpec),
+    volumeClaimTemplates: optional(
+      spec,
+      "volumeClaimTemplates",
+      path,
+      (v, p) => array(v, p, object),
+    ),
+  });
+}
+
+/** Schema of `spec.pauseStrategy`. */
+export const PAUSE_STRATEGY_SCHEMA: JsonSchemaProps = {
+  type: "object",
+  description: "How sandboxes are paused when spec.paused is true. Stop deletes the Pod; " +
+    "Hibernate is accepted for compatibility and not implemented.",
+  properties: {
+    type: { type: "string", enum: [...PAUSE_STRATEGY_TYPES], description: "The pause mechanism." },
+    hibernateStrategy: {
+      type: "object",
+      description: "Storage medium of the hibernate state; only with type Hibernate.",
+      properties: { type: { type: "string", description: "e.g. Snapshot." } },
+    },
+  },
+};
+
+/** Schema of `spec.persistentContents`. */
+export const PERSISTENT_CONTENTS_SCHEMA: JsonSchemaProps = {
+  type: "array",
+  description: "What a pause or checkpoint keeps: ip, memory, filesystem.",
+  items: { type: "string" },
+  "x-kubernetes-list-type": "atomic",
+};
+
+/** Schema of `spec.runtimes`. */
+export const RUNTIMES_SCHEMA: JsonSchemaProps = {
+  type: "array",
+  description: "Runtimes injected into the pod, by key of the sandbox-injection-config ConfigMap " +
+    "(agent-runtime, csi, traffic-proxy).",
+  items: {
+    type: "object",
+    required: ["name"],
+    properties: { name: { type: "string", description: "Key of the injection config." } },
+  },
+  "x-kubernetes-list-type": "atomic",
+};
+
+/** Schema fragments of the embedded template fields, merged into each kind's `spec`. */
+export const EMBEDDED_TEMPLATE_PROPERTIES: Record<string, JsonSchemaProps> = {
+  templateRef: {
+    type: "object",
+    description: "A SandboxTemplate to create the sandbox from; exclusive with template.",
+    required: ["name"],
+    properties: {
+      name: { type: "string", description: "Name of the SandboxTemplate." },
+      kind: { type: "string", description: "Kind of the referenced object." },
+      apiVersion: { type: "string", description: "API version of the referenced object." },
+    },
+  },
+  template: {
+    type: "object",
+    description: "core/v1 PodTemplateSpec of the sandbox pod; exclusive with templateRef. " +
+      "Kept schemaless so reference manifests apply unchanged; validated when the Pod is created.",
+    "x-kubernetes-preserve-unknown-fields": true,
+  },
+  volumeClaimTemplates: {
+    type: "array",
+    description: "core/v1 PersistentVolumeClaim templates; each sandbox gets one PVC per entry.",
+    items: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+  },
+};

@@ -1,0 +1,136 @@
+/**
+ * Test kit for the real control plane (etcd + kube-apiserver + kube-controller-manager) of
+ * `hack/kube.sh`. The first call of {@linkcode kubeEnv} in a process runs `bash hack/kube.sh up`,
+ * which builds the binaries once per machine (cached) and starts the control plane once per
+ * checkout (idempotent); every later call in the process shares that promise. The control plane
+ * outlives the test run on purpose: the next run starts in well under a second, and CI stops it
+ * with `deno task kube-down`.
+ *
+ * Tests need `--allow-run` (bash, kubectl), `--allow-read` and `--allow-env`.
+ *
+ * @example
+ * ```ts ignore
+ * import { kubectl, kubeEnv } from "@kruise-agents/shared/testing/kube_env.ts";
+ * const env = await kubeEnv();
+ * const out = await kubectl(env, ["get", "namespaces", "-o", "name"]);
+ * ```
+ *
+ * @module
+ */
+
+/** Where and how to reach the running control plane. */
+export interface KubeEnv {
+  /** Path of an admin kubeconfig (what `export KUBECONFIG=...` names). */
+  kubeconfig: string;
+  /** `https://127.0.0.1:<port>` of kube-apiserver. */
+  server: string;
+  /** Bearer token of the admin user (group `system:masters`), for `fetch`. */
+  token: string;
+  /** PEM of the CA that signed the API server's certificate, for `Deno.createHttpClient`. */
+  caCert: string;
+  /** Folder holding kubectl, helm, kubeconform, etcd, kube-apiserver, kube-controller-manager. */
+  binDir: string;
+}
+
+/** Outcome of a {@linkcode kubectl} run. */
+export interface CommandResult {
+  /** Exit code. */
+  code: number;
+  /** Whether the exit code was 0. */
+  success: boolean;
+  /** Decoded standard output. */
+  stdout: string;
+  /** Decoded standard error. */
+  stderr: string;
+}
+
+const KUBE_SH = new URL("../../hack/kube.sh", import.meta.url).pathname;
+
+let started: Promise<KubeEnv> | undefined;
+
+/**
+ * Starts the control plane (once per process) and resolves to how to reach it. A failed start is
+ * not cached, so a later test retries instead of failing on a stale rejection.
+ */
+export function kubeEnv(): Promise<KubeEnv> {
+  started ??= start().catch((error) => {
+    started = undefined;
+    throw error;
+  });
+  return started;
+}
+
+async function start(): Promise<KubeEnv> {
+  // stderr is inherited: a first run builds for many minutes, and its progress should be visible.
+  const out = await new Deno.Command("bash", {
+    args: [KUBE_SH, "up"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  if (!out.success) {
+    throw new Error(
+      `Cannot start the control plane: "bash hack/kube.sh up" exited with ${out.code}`,
+    );
+  }
+  const kubeconfig = /^export KUBECONFIG=(.+)$/m.exec(stdout)?.[1];
+  if (kubeconfig === undefined) {
+    throw new Error(`Cannot start the control plane: no KUBECONFIG in the output: ${stdout}`);
+  }
+  const state = kubeconfig.slice(0, kubeconfig.lastIndexOf("/"));
+  const ports = await Deno.readTextFile(`${state}/ports`);
+  const port = /^API_PORT=(\d+)$/m.exec(ports)?.[1];
+  if (port === undefined) throw new Error(`Cannot read API_PORT from ${state}/ports`);
+  return {
+    kubeconfig,
+    server: `https://127.0.0.1:${port}`,
+    token: (await Deno.readTextFile(`${state}/token`)).trim(),
+    caCert: await Deno.readTextFile(`${state}/pki/ca.crt`),
+    binDir: await Deno.realPath(`${state}/bin`),
+  };
+}
+
+/**
+ * Runs the built kubectl against `env` with `args`; `options.stdin` is written to its standard
+ * input (e.g. a manifest for `apply -f -`). Never throws on a non-zero exit: tests assert on the
+ * result, including expected rejections.
+ */
+export async function kubectl(
+  env: KubeEnv,
+  args: string[],
+  options: { stdin?: string } = {},
+): Promise<CommandResult> {
+  const child = new Deno.Command(`${env.binDir}/kubectl`, {
+    args: [`--kubeconfig=${env.kubeconfig}`, ...args],
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const out = await child.output();
+  const decoder = new TextDecoder();
+  return {
+    code: out.code,
+    success: out.success,
+    stdout: decoder.decode(out.stdout),
+    stderr: decoder.decode(out.stderr),
+  };
+}
+
+/** Like {@linkcode kubectl}, but throws with kubectl's stderr unless it succeeds. */
+export async function kubectlOk(
+  env: KubeEnv,
+  args: string[],
+  options: { stdin?: string } = {},
+): Promise<string> {
+  const result = await kubectl(env, args, options);
+  if (!result.success) {
+    throw new Error(`kubectl ${args.join(" ")} failed (${result.code}): ${result.stderr.trim()}`);
+  }
+  return result.stdout;
+}
