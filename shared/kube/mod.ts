@@ -1,6 +1,20 @@
 /**
- * The Kubernetes client seam (`KubeClient`) and its backends. See `client.ts` for the contract.
+ * The Kubernetes client seam (`KubeClient`) and its two backends. See `client.ts` for the
+ * contract; `contract_test.ts` runs one table of behaviours against both backends.
+ *
+ * - {@linkcode EmbeddedStore}: an in-process API with the API server's semantics, persisted to a
+ *   data directory; the backend of `deno task dev` and the fast fake of unit tests.
+ * - {@linkcode createKubernetesClient}: a real API server through `@kubernetes/client-node`.
  *
  * @module
  */
 export * from "./client.ts";
+export { EmbeddedStore, type EmbeddedStoreOptions } from "./embedded_store.ts";
+export {
+  createKubernetesClient,
+  kubeApiErrorFromStatus,
+  type KubernetesClientOptions,
+} from "./kubernetes_client.ts";
+// Objects cross the seam with apimachinery metadata; re-exported so the seam's documentation is
+// complete without importing `shared/api`.
+export type { ObjectMeta, OwnerReference } from "../api/meta.ts";
