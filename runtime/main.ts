@@ -10,6 +10,7 @@
 import { parseConfig, USAGE } from "./config.ts";
 import { createRuntime } from "./server.ts";
 import { RuntimeState } from "./state.ts";
+import { createInterpreter, type Interpreter } from "./interpreter/mod.ts";
 
 if (import.meta.main) {
   let config;
@@ -31,9 +32,28 @@ if (import.meta.main) {
     signal: controller.signal,
     onListen: ({ hostname, port }) => console.log(`listening envd=${hostname}:${port}`),
   }, runtime.fetch);
+  // The code interpreter: Jupyter kernels behind E2B's /execute API, with the sandbox-wide env
+  // vars that /init sets. Its default context starts now, so the first run_code is fast.
+  let interpreter: Interpreter | undefined;
+  let interpreterServer: Deno.HttpServer | undefined;
+  if (config.interpreterPort !== 0) {
+    const home = runtime.deps.users.byName(runtime.state.defaultUser)?.home ?? "/home/user";
+    interpreter = await createInterpreter({
+      getEnvs: () => runtime.state.envVars,
+      cwd: home,
+    });
+    interpreterServer = Deno.serve({
+      hostname: config.host,
+      port: config.interpreterPort === "auto" ? 0 : config.interpreterPort,
+      signal: controller.signal,
+      onListen: ({ hostname, port }) => console.log(`listening interpreter=${hostname}:${port}`),
+    }, interpreter.fetch);
+  }
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     Deno.addSignalListener(signal, () => controller.abort());
   }
   await server.finished;
+  await interpreterServer?.finished;
+  await interpreter?.[Symbol.asyncDispose]();
   await runtime[Symbol.asyncDispose]();
 }

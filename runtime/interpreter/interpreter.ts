@@ -1,0 +1,140 @@
+/**
+ * Assembles the code interpreter: one Jupyter Server child process, the context table and the
+ * HTTP routes, with the startup contexts (python first) created in the background.
+ *
+ * @module
+ */
+import { ContextManager } from "./context_manager.ts";
+import { JupyterServer, type RunAs } from "./jupyter_server.ts";
+import { kernelNameFor, normalizeLanguage } from "./language.ts";
+import { createRoutes, type StartupState } from "./routes.ts";
+
+/** Options of {@linkcode createInterpreter}. */
+export interface InterpreterOptions {
+  /**
+   * Sandbox-wide env vars (the ones envd's `/init` sets). Called at each context's first
+   * execution, and again after its kernel restarts, so values set after startup reach kernels
+   * that were already running.
+   */
+  getEnvs(): Record<string, string>;
+  /**
+   * Working directory of default contexts and of contexts created without a `cwd`.
+   * @default {"/home/user"}
+   */
+  cwd?: string;
+  /** Run Jupyter Server and every kernel as this user; undefined = as the runtime's own user. */
+  runAs?: RunAs;
+  /**
+   * Languages whose default context starts with the interpreter, in order; the first one is the
+   * default context of requests without a language and must start. Later ones whose kernelspec
+   * is not installed are skipped.
+   * @default {["python", "javascript"]}
+   */
+  startLanguages?: string[];
+  /**
+   * Python that has `jupyter_server` and `ipykernel` (see `hack/requirements.txt`).
+   * @default {"python3"}
+   */
+  python?: string;
+  /**
+   * Kernelspec names per language, over the defaults (`python3`; `deno` for javascript and
+   * typescript; `bash`; otherwise the language name).
+   */
+  kernelNames?: Record<string, string>;
+  /** Extra environment for Jupyter Server and its kernels. */
+  env?: Record<string, string>;
+  /**
+   * Milliseconds of silence after which `/execute` writes a keepalive line.
+   * @default {5000}
+   */
+  keepaliveMs?: number;
+  /**
+   * How long an interrupted cell may take to end before its kernel is restarted.
+   * @default {3000}
+   */
+  interruptGraceMs?: number;
+}
+
+/** A running code interpreter. */
+export interface Interpreter extends AsyncDisposable {
+  /** Serves the code-interpreter API; pass it to `Deno.serve`. */
+  fetch(request: Request): Promise<Response>;
+  /**
+   * Resolves once the startup contexts run; rejects when startup failed (also answered by
+   * `/health` with 500). Requests do not need to wait for it: each waits for what it uses.
+   */
+  ready: Promise<void>;
+  /** Shuts down every kernel and Jupyter Server, leaving no process behind. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Starts the code interpreter. Resolves at once; Jupyter Server and the startup contexts come up
+ * in the background (`ready`), and a request that arrives meanwhile waits for the context it
+ * needs, so the first `run_code` is answered as soon as the python kernel is up.
+ *
+ * @example
+ * ```ts ignore
+ * import { createInterpreter } from "./mod.ts";
+ * await using interpreter = await createInterpreter({ getEnvs: () => ({}) });
+ * Deno.serve({ port: 49999 }, interpreter.fetch);
+ * ```
+ */
+export function createInterpreter(options: InterpreterOptions): Promise<Interpreter> {
+  const cwd = options.cwd ?? "/home/user";
+  const startLanguages = (options.startLanguages ?? ["python", "javascript"]).map((language) =>
+    normalizeLanguage(language)
+  );
+  const server = JupyterServer.start({
+    ...(options.python === undefined ? {} : { python: options.python }),
+    ...(options.runAs === undefined ? {} : { runAs: options.runAs }),
+    ...(options.env === undefined ? {} : { env: options.env }),
+  });
+  const contexts = new ContextManager(server, {
+    getEnvs: () => options.getEnvs(),
+    cwd,
+    ...(options.kernelNames === undefined ? {} : { kernelNames: options.kernelNames }),
+    ...(options.interruptGraceMs === undefined
+      ? {}
+      : { interruptGraceMs: options.interruptGraceMs }),
+  });
+  let startup: StartupState = { state: "starting" };
+  const ready = (async () => {
+    const [first, ...rest] = startLanguages;
+    if (first !== undefined) await contexts.defaultFor(first);
+    if (rest.length === 0) return;
+    const installed = new Set(await (await server).kernelspecNames());
+    for (const language of rest) {
+      if (installed.has(kernelNameFor(language, options.kernelNames))) {
+        await contexts.defaultFor(language);
+      }
+    }
+  })();
+  ready.then(
+    () => startup = { state: "ready" },
+    (error) => {
+      startup = {
+        state: "failed",
+        error: error instanceof Error ? error : new Error(String(error)),
+      };
+    },
+  );
+  const app = createRoutes({
+    contexts,
+    startup: () => startup,
+    ready,
+    ...(options.keepaliveMs === undefined ? {} : { keepaliveMs: options.keepaliveMs }),
+  });
+  let disposed: Promise<void> | undefined;
+  const dispose = async () => {
+    await ready.catch(() => {});
+    await contexts[Symbol.asyncDispose]();
+    const jupyter = await server.catch(() => undefined);
+    await jupyter?.[Symbol.asyncDispose]();
+  };
+  return Promise.resolve({
+    fetch: async (request: Request) => await app.fetch(request),
+    ready,
+    [Symbol.asyncDispose]: () => disposed ??= dispose(),
+  });
+}

@@ -1,0 +1,26 @@
+/**
+ * The code interpreter of the runtime: E2B's code-interpreter API (`/execute`, `/contexts`,
+ * `/health`, normally on port 49999) backed by real Jupyter kernels. One Jupyter Server runs as a
+ * child process on loopback; each context is one kernel spoken to over the server's kernel
+ * websocket with the Jupyter messaging protocol. Python runs on ipykernel, JavaScript and
+ * TypeScript on Deno's own kernel, bash on bash_kernel where it is installed.
+ *
+ * Invariants: executions in one context run one at a time and in arrival order; every
+ * `/execute` stream ends with `end_of_execution`; per-execution env vars are gone afterwards; a
+ * kernel that dies is replaced and the context keeps its id; disposing the interpreter leaves no
+ * kernel or Jupyter process behind.
+ *
+ * Needs `--allow-run` (python3, ps), `--allow-net` (loopback) and `--allow-env`; kernels run with
+ * whatever rights the Jupyter Server process has (`runAs` picks the user).
+ *
+ * @example
+ * ```ts ignore
+ * import { createInterpreter } from "./mod.ts";
+ * await using interpreter = await createInterpreter({ getEnvs: () => ({}) });
+ * Deno.serve({ port: 49999 }, interpreter.fetch);
+ * ```
+ *
+ * @module
+ */
+export { createInterpreter, type Interpreter, type InterpreterOptions } from "./interpreter.ts";
+export type { RunAs } from "./jupyter_server.ts";

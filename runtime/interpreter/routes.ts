@@ -1,0 +1,122 @@
+/**
+ * The code-interpreter HTTP API (§D.1 of the protocol notes) as a Hono app over a
+ * {@linkcode ContextManager}. Errors are rendered in one place, as upstream's FastAPI server
+ * renders them: plain text for 400/404/500, `{"detail": [...]}` JSON for 422.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { ContextManager } from "./context_manager.ts";
+import { InterpreterHttpError, RequestValidationError } from "./errors.ts";
+import { ndjsonStream } from "./ndjson_stream.ts";
+import { parseCreateContextRequest, parseExecuteRequest } from "./requests.ts";
+
+/** Where the interpreter's startup is. */
+export type StartupState =
+  | { state: "starting" }
+  | { state: "ready" }
+  | { state: "failed"; error: Error };
+
+/** Options of {@linkcode createRoutes}. */
+export interface RoutesOptions {
+  /** The contexts. */
+  contexts: ContextManager;
+  /** Startup state, for `/health`. */
+  startup: () => StartupState;
+  /** Resolves when the startup contexts exist; `GET /contexts` waits for it. */
+  ready: Promise<void>;
+  /**
+   * Milliseconds of silence after which `/execute` writes a keepalive line.
+   * @default {5000}
+   */
+  keepaliveMs?: number;
+}
+
+async function readJson(request: Request): Promise<unknown> {
+  const text = await request.text();
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new RequestValidationError([
+      { loc: ["body"], msg: "JSON decode error", type: "json_invalid" },
+    ]);
+  }
+}
+
+/** Builds the app; serve its `fetch`. */
+export function createRoutes(options: RoutesOptions): Hono {
+  const { contexts } = options;
+  const app = new Hono();
+
+  app.onError((error, c) => {
+    if (error instanceof RequestValidationError) {
+      return c.json({ detail: error.issues }, 422);
+    }
+    const status = error instanceof InterpreterHttpError ? error.status : 500;
+    return new Response(error.message, {
+      status,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+    });
+  });
+
+  app.notFound((c) => c.json({ detail: "Not Found" }, 404));
+
+  app.get("/health", (c) => {
+    const startup = options.startup();
+    switch (startup.state) {
+      case "ready":
+        return c.json("OK");
+      case "starting":
+        return c.text("Starting", 503);
+      case "failed":
+        return c.text(`Startup failed: ${startup.error.message}`, 500);
+    }
+  });
+
+  app.post("/execute", async (c) => {
+    const request = parseExecuteRequest(await readJson(c.req.raw));
+    const context = await contexts.forExecute({
+      contextId: request.contextId,
+      language: request.language,
+    });
+    // A client that goes away cancels the body, which cancels `outputs` and interrupts the
+    // kernel. (Not `request.signal`: Deno.serve also aborts it after every successful response.)
+    const outputs = context.execute(request.code, { envVars: request.envVars });
+    const body = ndjsonStream(
+      outputs,
+      options.keepaliveMs === undefined ? {} : { keepaliveMs: options.keepaliveMs },
+    );
+    return new Response(body, {
+      headers: {
+        "content-type": "application/x-ndjson",
+        // Streamed lines must not wait in a compressor: Deno.serve compresses unless told not to.
+        "cache-control": "no-cache, no-transform",
+        "x-accel-buffering": "no",
+      },
+    });
+  });
+
+  app.post("/contexts", async (c) => {
+    const request = parseCreateContextRequest(await readJson(c.req.raw));
+    const context = await contexts.create(request);
+    return c.json(context.info());
+  });
+
+  app.get("/contexts", async (c) => {
+    await options.ready.catch(() => {});
+    return c.json(contexts.list());
+  });
+
+  app.delete("/contexts/:id", async (c) => {
+    await contexts.remove(c.req.param("id"));
+    return c.json(null);
+  });
+
+  app.post("/contexts/:id/restart", async (c) => {
+    await contexts.restart(c.req.param("id"));
+    return c.json(null);
+  });
+
+  return app;
+}
