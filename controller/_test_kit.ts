@@ -1,0 +1,240 @@
+/**
+ * Test kit of the controller's reconciler tests: a kubelet stand-in that writes Pod status, a
+ * client whose Sandbox watch lags behind the store (the failure mode expectations exist for),
+ * and bounded polling for eventual state.
+ *
+ * @module
+ */
+import {
+  ANNOTATION_POD_FREEZE,
+  CONDITION_POD_FROZEN,
+  type Sandbox,
+  type SandboxSet,
+} from "@kruise-agents/shared/api";
+import {
+  isConflict,
+  isNotFound,
+  type KubeClient,
+  type KubeObject,
+  type ListOptions,
+  type ObjectList,
+  PODS,
+  type Resource,
+  SANDBOXES,
+  type WatchEvent,
+  type WatchOptions,
+} from "@kruise-agents/shared/kube";
+import { ManualClock } from "./machinery/clock.ts";
+import { Informer } from "./machinery/informer.ts";
+import { parsePod, type Pod } from "./sandbox/pod.ts";
+
+/** Polls `probe` until it returns a value other than `undefined`/`false`; fails after `attempts`. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  options: { attempts?: number; intervalMs?: number; clock?: ManualClock; stepMs?: number } = {},
+): Promise<T> {
+  const attempts = options.attempts ?? 1000;
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+      last = value;
+    } catch (error) {
+      last = error;
+    }
+    // Backoffs and delayed requeues run on the manual clock: move it a little each round.
+    options.clock?.advance(options.stepMs ?? 10);
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 10));
+  }
+  throw new Error(`Timed out waiting for ${what}; last probe: ${Deno.inspect(last)}`);
+}
+
+/**
+ * Plays the kubelet: every Pod becomes Running with an IP and Ready; the freeze annotation turns
+ * into condition `agents.kruise.io/Frozen=True`, and its removal into `False` (unless
+ * `holdThaw` is set, to observe the Resuming phase).
+ */
+export class FakeKubelet {
+  #kube: KubeClient;
+  #informer: Informer<Pod>;
+  #ips = new Map<string, string>();
+  #chain: Promise<void> = Promise.resolve();
+  /** While true, frozen pods stay frozen after the annotation goes. */
+  holdThaw = false;
+
+  /** Creates the kubelet; call {@linkcode FakeKubelet.start}. */
+  constructor(kube: KubeClient) {
+    this.#kube = kube;
+    this.#informer = new Informer<Pod>({ kube, resource: PODS, parse: parsePod });
+    const sync = (pod: Pod) => this.#enqueue(pod);
+    this.#informer.addEventHandler({ onAdd: sync, onUpdate: (_, pod) => sync(pod) });
+  }
+
+  /** Starts watching Pods. */
+  async start(): Promise<void> {
+    this.#informer.start();
+    await this.#informer.synced();
+  }
+
+  /** Re-examines every Pod (after changing `holdThaw`). */
+  resync(): void {
+    for (const pod of this.#informer.list()) this.#enqueue(pod);
+  }
+
+  /** Stops watching. */
+  async stop(): Promise<void> {
+    await this.#informer.stop();
+    await this.#chain;
+  }
+
+  #enqueue(pod: Pod): void {
+    const { namespace = "", name = "" } = pod.metadata;
+    this.#chain = this.#chain.then(() => this.#sync(namespace, name)).catch(() => {});
+  }
+
+  async #sync(namespace: string, name: string): Promise<void> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      let pod: Pod;
+      try {
+        pod = parsePod(await this.#kube.get(PODS, namespace, name));
+      } catch (error) {
+        if (isNotFound(error)) return;
+        throw error;
+      }
+      const key = `${namespace}/${name}`;
+      let ip = this.#ips.get(key);
+      if (ip === undefined) this.#ips.set(key, ip = `127.0.1.${this.#ips.size + 1}`);
+      const frozenNow = pod.status?.conditions?.find((c) => c.type === CONDITION_POD_FROZEN);
+      const wantFrozen = pod.metadata.annotations?.[ANNOTATION_POD_FREEZE] === "true" ||
+        (this.holdThaw && frozenNow?.status === "True");
+      const conditions = [{ type: "Ready", status: "True" }];
+      if (wantFrozen || frozenNow !== undefined) {
+        conditions.push({ type: CONDITION_POD_FROZEN, status: wantFrozen ? "True" : "False" });
+      }
+      const status = { ...pod.status, phase: "Running", podIP: ip, conditions };
+      if (JSON.stringify(status) === JSON.stringify(pod.status)) return;
+      try {
+        await this.#kube.updateStatus(PODS, { ...pod, status });
+        return;
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+      }
+    }
+  }
+}
+
+/**
+ * A client whose Sandbox watch delivers nothing until {@linkcode LaggingClient.catchUp}, while
+ * every write goes through at once: the controller's cache lags behind its own creates, as an
+ * informer does under load (kubernetes-sigs/agent-sandbox#1215). Counts Sandbox creates.
+ */
+export class LaggingClient implements KubeClient {
+  #inner: KubeClient;
+  #lagging = true;
+  #released: Promise<void>;
+  #release!: () => void;
+  /** Sandbox creates that reached the store. */
+  sandboxCreates = 0;
+
+  /** Wraps `inner`. */
+  constructor(inner: KubeClient) {
+    this.#inner = inner;
+    this.#released = new Promise((r) => this.#release = r);
+  }
+
+  /** Lets the held Sandbox watch events through, and every later one. */
+  catchUp(): void {
+    this.#lagging = false;
+    this.#release();
+  }
+
+  get<T extends KubeObject>(r: Resource, ns: string, name: string): Promise<T> {
+    return this.#inner.get(r, ns, name);
+  }
+  list<T extends KubeObject>(r: Resource, o?: ListOptions): Promise<ObjectList<T>> {
+    return this.#inner.list(r, o);
+  }
+  async *watch<T extends KubeObject>(r: Resource, o?: WatchOptions): AsyncIterable<WatchEvent<T>> {
+    const held: WatchEvent<T>[] = [];
+    for await (const event of this.#inner.watch<T>(r, o)) {
+      if (r.kind !== SANDBOXES.kind || !this.#lagging) {
+        yield* held.splice(0);
+        yield event;
+        continue;
+      }
+      held.push(event);
+      if (held.length === 1) {
+        // Park the stream until catch-up, then flush everything held in order.
+        const aborted = new Promise<void>((resolve) => {
+          if (o?.signal?.aborted) resolve();
+          o?.signal?.addEventListener("abort", () => resolve(), { once: true });
+        });
+        await Promise.race([this.#released, aborted]);
+        if (o?.signal?.aborted) return;
+        yield* held.splice(0);
+      }
+    }
+  }
+  async create<T extends KubeObject>(r: Resource, object: T): Promise<T> {
+    // A runaway controller would create without end; refuse early so the test fails fast.
+    if (r.kind === SANDBOXES.kind && this.sandboxCreates >= 20) {
+      throw new Error("LaggingClient: more than 20 Sandbox creates; the controller runs away");
+    }
+    const created = await this.#inner.create(r, object);
+    if (r.kind === SANDBOXES.kind) this.sandboxCreates++;
+    return created;
+  }
+  update<T extends KubeObject>(r: Resource, object: T): Promise<T> {
+    return this.#inner.update(r, object);
+  }
+  updateStatus<T extends KubeObject>(r: Resource, object: T): Promise<T> {
+    return this.#inner.updateStatus(r, object);
+  }
+  patch<T extends KubeObject>(
+    r: Resource,
+    ns: string,
+    name: string,
+    patch: Record<string, unknown>,
+  ): Promise<T> {
+    return this.#inner.patch(r, ns, name, patch);
+  }
+  delete(
+    r: Resource,
+    ns: string,
+    name: string,
+    o?: Parameters<KubeClient["delete"]>[3],
+  ): Promise<void> {
+    return this.#inner.delete(r, ns, name, o);
+  }
+}
+
+/** A SandboxSet manifest with `replicas` and a one-container template. */
+export function sandboxSet(name: string, replicas: number, image = "runtime:1"): SandboxSet {
+  return {
+    apiVersion: "agents.kruise.io/v1alpha1",
+    kind: "SandboxSet",
+    metadata: { name, namespace: "team-a" },
+    spec: {
+      replicas,
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: "sandbox", image }] },
+      },
+    },
+  };
+}
+
+/** A standalone Sandbox manifest (as the manager's cold create writes one). */
+export function standaloneSandbox(name: string, spec: Partial<Sandbox["spec"]> = {}): Sandbox {
+  return {
+    apiVersion: "agents.kruise.io/v1alpha1",
+    kind: "Sandbox",
+    metadata: { name, namespace: "team-a" },
+    spec: {
+      template: { spec: { containers: [{ name: "sandbox", image: "runtime:1" }] } },
+      ...spec,
+    },
+  };
+}

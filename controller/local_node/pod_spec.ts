@@ -1,0 +1,76 @@
+/**
+ * What the local node reads from a Pod: whether it is this node's to run, whether its template
+ * asks for the code interpreter, and whether it is to be frozen or stopped. Pure functions, so the
+ * rules are tested without processes.
+ *
+ * @module
+ */
+import type { Container, PodSpec, PodStatus, Probe } from "kubernetes-types/core/v1.d.ts";
+import type { KubeObject } from "@kruise-agents/shared/kube";
+import {
+  ANNOTATION_POD_FREEZE,
+  CREATED_BY_SANDBOX,
+  INTERPRETER_PORT,
+  LABEL_CREATED_BY,
+} from "@kruise-agents/shared/api";
+
+/** A Pod as it crosses the client seam. */
+export interface PodObject extends KubeObject {
+  /** The pod spec (only containers and nodeName are read). */
+  spec?: PodSpec;
+  /** The pod status the node writes. */
+  status?: PodStatus;
+}
+
+/** `namespace/name`: the key the node tracks a pod by. */
+export function podKey(pod: PodObject): string {
+  return `${pod.metadata.namespace ?? "default"}/${pod.metadata.name ?? ""}`;
+}
+
+/**
+ * Whether this node runs the pod. The rule: a pod bound to this node (`spec.nodeName` equal to
+ * the node name) is ours, as for a kubelet; and since there is no scheduler in single-machine
+ * mode, or in the test control plane, an unbound pod (`spec.nodeName` empty) is ours too when it
+ * is a sandbox pod (label `agents.kruise.io/created-by=sandbox`, set by the Sandbox controller).
+ * Unbound pods of anything else are left alone: the local node runs sandboxes, not arbitrary
+ * workloads. A pod bound to another node is never ours.
+ */
+export function isOwnPod(pod: PodObject, nodeName: string): boolean {
+  const bound = pod.spec?.nodeName ?? "";
+  if (bound !== "") return bound === nodeName;
+  return pod.metadata.labels?.[LABEL_CREATED_BY] === CREATED_BY_SANDBOX;
+}
+
+function probePort(probe: Probe | undefined): number | string | undefined {
+  return probe?.httpGet?.port ?? probe?.tcpSocket?.port ?? probe?.grpc?.port;
+}
+
+function containerMentionsInterpreter(c: Container): boolean {
+  if (c.ports?.some((p) => p.containerPort === INTERPRETER_PORT)) return true;
+  const probes = [c.startupProbe, c.readinessProbe, c.livenessProbe];
+  if (probes.some((p) => String(probePort(p)) === String(INTERPRETER_PORT))) return true;
+  return c.env?.some((e) => e.name === "PORT" && e.value === String(INTERPRETER_PORT)) ?? false;
+}
+
+/**
+ * Whether the sandbox gets the code interpreter on port 49999. The reference's code-interpreter
+ * template has no explicit switch; what marks it is that the pod serves 49999: a container port
+ * 49999, a probe on 49999 (its `startupProbe` checks `/health` there), or `PORT=49999` in a
+ * container's env (how its image is told where to listen). A `base` template has none of these,
+ * so it gets envd only and does not pay for a Jupyter kernel.
+ */
+export function wantsInterpreter(pod: PodObject): boolean {
+  const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+  return all.some(containerMentionsInterpreter);
+}
+
+/** Whether the pod is being deleted (finalizers may keep it visible with a deletionTimestamp). */
+export function isTerminating(pod: PodObject): boolean {
+  return typeof pod.metadata.deletionTimestamp === "string" &&
+    pod.metadata.deletionTimestamp !== "";
+}
+
+/** Whether the Sandbox controller asks for the pod's processes to be frozen (paused). */
+export function freezeRequested(pod: PodObject): boolean {
+  return pod.metadata.annotations?.[ANNOTATION_POD_FREEZE] === "true";
+}

@@ -1,0 +1,26 @@
+/**
+ * Queue and cache keys: `namespace/name`, or `name` for cluster-scoped objects, as client-go's
+ * `MetaNamespaceKeyFunc`. Keys carry no event, only identity (reconcilers are level-triggered).
+ *
+ * @module
+ */
+
+/** The key of an object's metadata; throws `TypeError` when the object has no name. */
+export function objectKey(metadata: { namespace?: string; name?: string }): string {
+  if (metadata.name === undefined || metadata.name === "") {
+    throw new TypeError("Cannot key an object without metadata.name");
+  }
+  return metadata.namespace ? `${metadata.namespace}/${metadata.name}` : metadata.name;
+}
+
+/** The key of `name` in `namespace` (`""` for cluster-scoped). */
+export function keyOf(namespace: string, name: string): string {
+  return namespace === "" ? name : `${namespace}/${name}`;
+}
+
+/** Splits a key into namespace (`""` when cluster-scoped) and name. */
+export function splitKey(key: string): { namespace: string; name: string } {
+  const slash = key.indexOf("/");
+  if (slash < 0) return { namespace: "", name: key };
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}

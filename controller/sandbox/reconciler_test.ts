@@ -1,0 +1,183 @@
+import {
+  ANNOTATION_POD_FREEZE,
+  CREATED_BY_SANDBOX,
+  LABEL_CREATED_BY,
+  LABEL_POD_TEMPLATE_HASH,
+  LABEL_SANDBOX_NAME,
+  parseSandbox,
+  type Sandbox,
+  SandboxConditionType,
+} from "@kruise-agents/shared/api";
+import {
+  EmbeddedStore,
+  isNotFound,
+  type KubeClient,
+  PODS,
+  SANDBOXES,
+} from "@kruise-agents/shared/kube";
+import { eventually, FakeKubelet, standaloneSandbox } from "../_test_kit.ts";
+import { assert, assertEquals } from "../machinery/_assert.ts";
+import { ManualClock } from "../machinery/clock.ts";
+import { rfc3339Seconds } from "../machinery/conditions.ts";
+import { startController } from "../mod.ts";
+import { podTemplateHash } from "./desired_pod.ts";
+import { parsePod } from "./pod.ts";
+
+const NS = "team-a";
+
+async function read(kube: KubeClient, name: string): Promise<Sandbox | undefined> {
+  try {
+    return parseSandbox(await kube.get(SANDBOXES, NS, name));
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+async function world(clock?: ManualClock) {
+  const store = await EmbeddedStore.open();
+  const kubelet = new FakeKubelet(store);
+  await kubelet.start();
+  const controller = await startController({ kube: store, workers: 2, clock });
+  return {
+    store,
+    kubelet,
+    async [Symbol.asyncDispose]() {
+      await controller.stop();
+      await kubelet.stop();
+      await store.close();
+    },
+  };
+}
+
+Deno.test("Sandbox reconciler creates its Pod and mirrors it into the status", async () => {
+  await using w = await world();
+  const created = parseSandbox(await w.store.create(SANDBOXES, { ...standaloneSandbox("s1") }));
+  const running = await eventually("Running", async () => {
+    const s = await read(w.store, "s1");
+    return s?.status?.phase === "Running" && s;
+  });
+  const pod = parsePod(await w.store.get(PODS, NS, "s1"));
+  assertEquals(pod.metadata.ownerReferences?.[0]?.uid, created.metadata.uid);
+  assertEquals(pod.metadata.ownerReferences?.[0]?.controller, true);
+  assertEquals(pod.metadata.labels?.[LABEL_CREATED_BY], CREATED_BY_SANDBOX);
+  assertEquals(pod.metadata.labels?.[LABEL_SANDBOX_NAME], "s1");
+  assertEquals(pod.metadata.labels?.[LABEL_POD_TEMPLATE_HASH], podTemplateHash(created));
+  assertEquals((pod.spec.containers as { image: string }[])[0]?.image, "runtime:1");
+  const status = running.status!;
+  assertEquals(status.sandboxIp, pod.status?.podIP);
+  assertEquals(status.podInfo?.podUID, pod.metadata.uid);
+  assertEquals(status.podInfo?.podIP, pod.status?.podIP);
+  assertEquals(status.updateRevision, podTemplateHash(created));
+  const ready = status.conditions?.find((c) => c.type === SandboxConditionType.Ready);
+  assertEquals([ready?.status, ready?.reason], ["True", "PodReady"]);
+});
+
+Deno.test("Sandbox reconciler marks a Running Sandbox whose Pod disappears as Failed", async () => {
+  await using w = await world();
+  await w.store.create(SANDBOXES, { ...standaloneSandbox("s1") });
+  await eventually("Running", async () => (await read(w.store, "s1"))?.status?.phase === "Running");
+  await w.store.delete(PODS, NS, "s1");
+  const failed = await eventually("Failed", async () => {
+    const s = await read(w.store, "s1");
+    return s?.status?.phase === "Failed" && s;
+  });
+  assertEquals(failed.status?.message, "Pod Not Found");
+  // Not silently recreated: a new Pod would be a different sandbox.
+  await new Promise((r) => setTimeout(r, 50));
+  assertEquals((await w.store.list(PODS, { namespace: NS })).items.length, 0);
+});
+
+Deno.test("Sandbox reconciler freezes on pause (Paused) and thaws on resume (Resuming, then Running)", async () => {
+  await using w = await world();
+  await w.store.create(SANDBOXES, { ...standaloneSandbox("s1") });
+  await eventually("Running", async () => (await read(w.store, "s1"))?.status?.phase === "Running");
+  await w.store.patch(SANDBOXES, NS, "s1", { spec: { paused: true } });
+  const paused = await eventually("Paused", async () => {
+    const s = await read(w.store, "s1");
+    return s?.status?.phase === "Paused" && s;
+  });
+  const pausedCond = paused.status?.conditions?.find((c) =>
+    c.type === SandboxConditionType.SandboxPaused
+  );
+  assertEquals(pausedCond?.status, "True");
+  let pod = parsePod(await w.store.get(PODS, NS, "s1"));
+  assertEquals(pod.metadata.annotations?.[ANNOTATION_POD_FREEZE], "true");
+
+  w.kubelet.holdThaw = true;
+  await w.store.patch(SANDBOXES, NS, "s1", { spec: { paused: false } });
+  await eventually(
+    "Resuming",
+    async () => (await read(w.store, "s1"))?.status?.phase === "Resuming",
+  );
+  pod = parsePod(await w.store.get(PODS, NS, "s1"));
+  assertEquals(pod.metadata.annotations?.[ANNOTATION_POD_FREEZE], undefined, "annotation removed");
+  w.kubelet.holdThaw = false;
+  w.kubelet.resync();
+  const resumed = await eventually("Running again", async () => {
+    const s = await read(w.store, "s1");
+    return s?.status?.phase === "Running" && s;
+  });
+  const types = resumed.status?.conditions?.map((c) => `${c.type}=${c.status}`);
+  assert(!types?.some((t) => t.startsWith("SandboxPaused")), `SandboxPaused dropped: ${types}`);
+  assert(types?.includes("SandboxResumed=True"), `SandboxResumed: ${types}`);
+});
+
+Deno.test("Sandbox reconciler pauses at pauseTime and deletes at shutdownTime, waking itself up", async () => {
+  const clock = new ManualClock();
+  await using w = await world(clock);
+  const pauseTime = rfc3339Seconds(clock.now() + 60_000);
+  const shutdownTime = rfc3339Seconds(clock.now() + 120_000);
+  await w.store.create(SANDBOXES, { ...standaloneSandbox("s1", { pauseTime, shutdownTime }) });
+  await eventually(
+    "Running",
+    async () => (await read(w.store, "s1"))?.status?.phase === "Running",
+    {
+      clock,
+      stepMs: 5,
+    },
+  );
+  assert(clock.now() < Date.parse(pauseTime), "the test must not have pumped past the deadline");
+  assertEquals((await read(w.store, "s1"))?.spec.paused, undefined);
+  clock.advance(60_000);
+  const paused = await eventually("Paused", async () => {
+    const s = await read(w.store, "s1");
+    return s?.status?.phase === "Paused" && s;
+  }, { clock, stepMs: 5 });
+  assertEquals(paused.spec.paused, true);
+  assert(clock.now() < Date.parse(shutdownTime));
+  clock.advance(60_000);
+  await eventually("deleted", async () => (await read(w.store, "s1")) === undefined, {
+    clock,
+    stepMs: 5,
+  });
+  await eventually(
+    "its Pod collected",
+    async () => (await w.store.list(PODS, { namespace: NS })).items.length === 0,
+  );
+});
+
+Deno.test("Sandbox reconciler deletes a Sandbox whose shutdownTime already passed (e.g. across a restart)", async () => {
+  await using w = await world();
+  await w.store.create(SANDBOXES, {
+    ...standaloneSandbox("late", { shutdownTime: rfc3339Seconds(Date.now() - 1000) }),
+  });
+  await eventually("deleted", async () => (await read(w.store, "late")) === undefined);
+});
+
+Deno.test("Sandbox reconciler reports a Pod it cannot create and keeps the Sandbox Pending", async () => {
+  await using w = await world();
+  const bad = standaloneSandbox("bad");
+  delete bad.spec.template;
+  bad.spec.templateRef = { name: "some-template" };
+  await w.store.create(SANDBOXES, { ...bad });
+  // templateRef resolution is not implemented: the status says so instead of retrying forever.
+  const reported = await eventually("PodCreateFailed", async () => {
+    const s = await read(w.store, "bad");
+    const ready = s?.status?.conditions?.find((c) => c.type === SandboxConditionType.Ready);
+    return ready?.reason === "PodCreateFailed" && s;
+  });
+  assertEquals(reported.status?.phase, "Pending");
+  assert(reported.status?.message?.includes("templateRef"), reported.status?.message);
+  assertEquals((await w.store.list(PODS, { namespace: NS })).items.length, 0);
+});

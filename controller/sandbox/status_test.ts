@@ -1,0 +1,224 @@
+import {
+  CONDITION_POD_FROZEN,
+  type Sandbox,
+  type SandboxPhase,
+  type SandboxStatus,
+} from "@kruise-agents/shared/api";
+import { assertEquals } from "../machinery/_assert.ts";
+import type { Pod } from "./pod.ts";
+import { computeSandboxStatus } from "./status.ts";
+
+const NOW = Date.UTC(2030, 0, 1, 0, 0, 0);
+const T0 = "2029-12-31T00:00:00Z";
+const TNOW = "2030-01-01T00:00:00Z";
+
+function sandbox(
+  phase: SandboxPhase | undefined,
+  paused = false,
+  extra: SandboxStatus = {},
+): Sandbox {
+  return {
+    apiVersion: "agents.kruise.io/v1alpha1",
+    kind: "Sandbox",
+    metadata: { name: "s", namespace: "ns", uid: "u", generation: 2 },
+    spec: { paused, template: { spec: { containers: [{ name: "main" }] } } },
+    status: { ...(phase ? { phase } : {}), ...extra },
+  };
+}
+
+function pod(phase: string, ready: boolean, frozen?: boolean): Pod {
+  const conditions = [{ type: "Ready", status: ready ? "True" : "False" }];
+  if (frozen !== undefined) {
+    conditions.push({ type: CONDITION_POD_FROZEN, status: frozen ? "True" : "False" });
+  }
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "s", namespace: "ns", uid: "pod-uid", labels: { "pod-template-hash": "h" } },
+    spec: { nodeName: "local" },
+    status: { phase, podIP: "127.0.0.7", conditions },
+  };
+}
+
+interface Case {
+  name: string;
+  sandbox: Sandbox;
+  pod: Pod | undefined;
+  podCreateError?: string;
+  phase: SandboxPhase;
+  /** `type=status/reason` of every condition, in order. */
+  conditions: string[];
+  message?: string;
+}
+
+const cond = (type: string, status: string, reason: string) => ({
+  type,
+  status: status as "True" | "False",
+  reason,
+  message: "",
+  lastTransitionTime: T0,
+});
+
+const cases: Case[] = [
+  {
+    name: "1. new Sandbox, no Pod yet",
+    sandbox: sandbox(undefined),
+    pod: undefined,
+    phase: "Pending",
+    conditions: [],
+  },
+  {
+    name: "2. Pod create failed",
+    sandbox: sandbox(undefined),
+    pod: undefined,
+    podCreateError: "quota exceeded",
+    phase: "Pending",
+    conditions: ["Ready=False/PodCreateFailed"],
+    message: "quota exceeded",
+  },
+  {
+    name: "3. Pod Pending",
+    sandbox: sandbox("Pending"),
+    pod: pod("Pending", false),
+    phase: "Pending",
+    conditions: ["Ready=False/PodReady"],
+  },
+  {
+    name: "4. Pod Running and Ready",
+    sandbox: sandbox("Pending"),
+    pod: pod("Running", true),
+    phase: "Running",
+    conditions: ["Ready=True/PodReady"],
+  },
+  {
+    name: "5. Pod gone while Running",
+    sandbox: sandbox("Running"),
+    pod: undefined,
+    phase: "Failed",
+    conditions: ["Ready=False/PodReady"],
+    message: "Pod Not Found",
+  },
+  {
+    name: "6. Pod Failed",
+    sandbox: sandbox("Running"),
+    pod: pod("Failed", false),
+    phase: "Failed",
+    conditions: ["Ready=False/PodReady"],
+    message: "Pod Failed",
+  },
+  {
+    name: "7. Failed is terminal",
+    sandbox: sandbox("Failed"),
+    pod: pod("Running", true),
+    phase: "Failed",
+    conditions: [],
+  },
+  {
+    name: "8. paused, not frozen yet",
+    sandbox: sandbox("Running", true),
+    pod: pod("Running", true),
+    phase: "Running",
+    conditions: ["Ready=True/PodReady", "SandboxPaused=False/Pending"],
+  },
+  {
+    name: "9. paused and frozen",
+    sandbox: sandbox("Running", true),
+    pod: pod("Running", true, true),
+    phase: "Paused",
+    conditions: ["Ready=True/PodReady", "SandboxPaused=True/Succeeded"],
+  },
+  {
+    name: "10. resume asked, still frozen",
+    sandbox: sandbox("Paused", false, { conditions: [cond("SandboxPaused", "True", "Succeeded")] }),
+    pod: pod("Running", true, true),
+    phase: "Resuming",
+    conditions: [
+      "SandboxPaused=True/Succeeded",
+      "Ready=True/PodReady",
+      "SandboxResumed=False/ResumePod",
+    ],
+  },
+  {
+    name: "11. resumed: thawed",
+    sandbox: sandbox("Resuming", false, {
+      conditions: [
+        cond("SandboxPaused", "True", "Succeeded"),
+        cond("SandboxResumed", "False", "ResumePod"),
+      ],
+    }),
+    pod: pod("Running", true, false),
+    phase: "Running",
+    conditions: ["SandboxResumed=True/ResumePod", "Ready=True/PodReady"],
+  },
+  {
+    name: "12. resumed: Frozen condition absent counts as thawed",
+    sandbox: sandbox("Paused", false, { conditions: [cond("SandboxPaused", "True", "Succeeded")] }),
+    pod: pod("Running", true),
+    phase: "Running",
+    conditions: ["Ready=True/PodReady", "SandboxResumed=True/ResumePod"],
+  },
+  {
+    name: "13. a never-paused Running Sandbox gets no SandboxResumed",
+    sandbox: sandbox("Running"),
+    pod: pod("Running", true, false),
+    phase: "Running",
+    conditions: ["Ready=True/PodReady"],
+  },
+];
+
+for (const c of cases) {
+  Deno.test(`computeSandboxStatus() ${c.name}`, () => {
+    const status = computeSandboxStatus({
+      sandbox: c.sandbox,
+      pod: c.pod,
+      podCreateError: c.podCreateError,
+      nowMs: NOW,
+    });
+    assertEquals(status.phase, c.phase, "phase");
+    assertEquals(
+      (status.conditions ?? []).map((x) => `${x.type}=${x.status}/${x.reason}`),
+      c.conditions,
+      "conditions",
+    );
+    assertEquals(status.message, c.message, "message");
+  });
+}
+
+Deno.test("computeSandboxStatus() mirrors the Pod into podInfo, sandboxIp and updateRevision", () => {
+  const status = computeSandboxStatus({
+    sandbox: sandbox("Pending"),
+    pod: pod("Running", true),
+    nowMs: NOW,
+  });
+  assertEquals(status.podInfo, {
+    labels: { "pod-template-hash": "h" },
+    nodeName: "local",
+    podIP: "127.0.0.7",
+    podUID: "pod-uid",
+  });
+  assertEquals(status.sandboxIp, "127.0.0.7");
+  assertEquals(status.nodeName, "local");
+  assertEquals(status.updateRevision, "h");
+  assertEquals(status.observedGeneration, 2);
+});
+
+Deno.test("computeSandboxStatus() keeps a condition's transition time while its status holds", () => {
+  const first = computeSandboxStatus({
+    sandbox: sandbox("Pending"),
+    pod: pod("Running", true),
+    nowMs: NOW,
+  });
+  assertEquals(first.conditions?.[0]?.lastTransitionTime, TNOW);
+  const again = computeSandboxStatus({
+    sandbox: { ...sandbox("Running"), status: first },
+    pod: pod("Running", true),
+    nowMs: NOW + 3_600_000,
+  });
+  assertEquals(again, first, "an unchanged world yields an identical status (so no write)");
+  const flipped = computeSandboxStatus({
+    sandbox: { ...sandbox("Running"), status: first },
+    pod: pod("Running", false),
+    nowMs: NOW + 3_600_500,
+  });
+  assertEquals(flipped.conditions?.[0]?.lastTransitionTime, "2030-01-01T01:00:00Z");
+});

@@ -1,0 +1,41 @@
+/**
+ * How Sandbox keys get into the queue: every change of a Sandbox, and every change of a Pod
+ * controlled by one (mapped to its controller's key, which is also the Pod's own key).
+ *
+ * @module
+ */
+import { type Sandbox, SANDBOX_KIND } from "@kruise-agents/shared/api";
+import type { Informer } from "../machinery/informer.ts";
+import { keyOf, objectKey } from "../machinery/object_key.ts";
+import { controllerOf } from "../machinery/owner.ts";
+import type { WorkQueue } from "../machinery/work_queue.ts";
+import type { Pod } from "./pod.ts";
+
+/** The key of the Sandbox controlling `pod`, if one does. */
+export function owningSandboxKey(pod: Pod): string | undefined {
+  const ref = controllerOf(pod.metadata);
+  if (ref === undefined || ref.kind !== SANDBOX_KIND) return undefined;
+  return keyOf(pod.metadata.namespace ?? "", ref.name);
+}
+
+/** Wires the informers' events to `queue`. */
+export function watchSandboxes(
+  informers: { sandboxes: Informer<Sandbox>; pods: Informer<Pod> },
+  queue: WorkQueue,
+): void {
+  const enqueue = (sandbox: Sandbox) => queue.add(objectKey(sandbox.metadata));
+  informers.sandboxes.addEventHandler({
+    onAdd: enqueue,
+    onUpdate: (_, sandbox) => enqueue(sandbox),
+    onDelete: enqueue,
+  });
+  const enqueuePod = (pod: Pod) => {
+    const key = owningSandboxKey(pod);
+    if (key !== undefined) queue.add(key);
+  };
+  informers.pods.addEventHandler({
+    onAdd: enqueuePod,
+    onUpdate: (_, pod) => enqueuePod(pod),
+    onDelete: enqueuePod,
+  });
+}
