@@ -1,7 +1,135 @@
 /**
- * manager: not built yet. This module exists so that the workspace member resolves; its public
- * surface arrives with the issue that builds it.
+ * sandbox-manager: the E2B control plane (REST API, v1 and v2 paths) and the data-plane proxy
+ * of this project, over the Kubernetes client seam, so the same code serves a real cluster and
+ * the embedded store of `deno task dev`.
+ *
+ * {@linkcode createManager} wires everything and returns fetch handlers; the caller decides
+ * where to serve them.
+ *
+ * @example
+ * ```ts ignore
+ * import { EmbeddedStore } from "@kruise-agents/shared/kube";
+ * import { ApiKeyStore, createManager, generateApiKey } from "@kruise-agents/manager";
+ * const kube = await EmbeddedStore.open();
+ * const { key, record } = await generateApiKey({ team: "default" });
+ * await using manager = await createManager({
+ *   kube,
+ *   keys: new ApiKeyStore([record]),
+ *   domain: "localhost",
+ * });
+ * Deno.serve({ port: 3000 }, manager.api);
+ * Deno.serve({ port: 3001 }, manager.proxy);
+ * console.log(`export E2B_API_KEY=${key}`);
+ * ```
  *
  * @module
  */
-export {};
+import type { KubeClient } from "@kruise-agents/shared/kube";
+import type { ApiKeyStore } from "./auth/api_keys.ts";
+import { createApp } from "./app.ts";
+import { isDataPlaneRequest } from "./proxy/route.ts";
+import { SandboxProxy } from "./proxy/sandbox_proxy.ts";
+import { Claimer } from "./sandboxes/claim.ts";
+import { Lifecycle } from "./sandboxes/lifecycle.ts";
+import { RuntimeClient } from "./sandboxes/runtime_client.ts";
+import { SandboxIndex } from "./sandboxes/sandbox_index.ts";
+
+export {
+  ADMIN_TEAM,
+  type ApiKeyRecord,
+  ApiKeyStore,
+  type Caller,
+  generateApiKey,
+  type GeneratedApiKey,
+  hashApiKey,
+  isApiKeyFormat,
+  parseKeysFile,
+} from "./auth/api_keys.ts";
+export { type ManagerConfig, parseConfig, USAGE } from "./config.ts";
+export { ApiError, type ErrorBody } from "./errors.ts";
+// The seam's types `createManager` takes, re-exported so the public surface is self-contained.
+export type {
+  DeleteOptions,
+  KubeClient,
+  KubeObject,
+  ListOptions,
+  ObjectList,
+  Resource,
+  WatchEvent,
+  WatchOptions,
+} from "@kruise-agents/shared/kube";
+export type { ObjectMeta, OwnerReference } from "@kruise-agents/shared/api";
+
+/** Dependencies of {@linkcode createManager}. */
+export interface ManagerDeps {
+  /** The Kubernetes seam (a real API server or the embedded store). */
+  kube: KubeClient;
+  /** API keys. */
+  keys: ApiKeyStore;
+  /** Data-plane domain returned to SDKs. */
+  domain: string;
+  /** Current time, ms (a test hook). @default {Date.now} */
+  clock?: () => number;
+  /** Fetch for runtime calls and the proxy (a test hook). @default {globalThis.fetch} */
+  fetch?: typeof fetch;
+  /** Largest timeout, seconds. @default {3600} */
+  maxTimeoutSeconds?: number;
+  /** envd version reported to SDKs. @default {"0.6.13"} */
+  envdVersion?: string;
+  /** How long pause waits for the sandbox to freeze, ms. @default {30000} */
+  pauseWaitMs?: number;
+  /** How long connect waits for a resumed sandbox, ms. @default {60000} */
+  resumeWaitMs?: number;
+  /** How long a cold create waits for readiness, ms. @default {120000} */
+  coldStartTimeoutMs?: number;
+  /** Where warnings go. @default {console.warn} */
+  warn?: (message: string) => void;
+}
+
+/** A running manager: its two fetch handlers. Dispose to stop its watches and streams. */
+export interface Manager extends AsyncDisposable {
+  /** The REST API; data-plane requests that reach it are proxied. */
+  api: (request: Request) => Promise<Response>;
+  /** The data-plane proxy. */
+  proxy: (request: Request) => Promise<Response>;
+}
+
+/** Builds the manager and fills its caches (resolves once they are synced). */
+export async function createManager(deps: ManagerDeps): Promise<Manager> {
+  const now = deps.clock ?? Date.now;
+  const warn = deps.warn ?? console.warn;
+  const index = new SandboxIndex(deps.kube, { warn });
+  await index.start();
+  const runtime = new RuntimeClient(deps.fetch ? { fetch: deps.fetch } : {});
+  const claimer = new Claimer(deps.kube, index, runtime, {
+    now,
+    warn,
+    ...(deps.coldStartTimeoutMs ? { coldStartTimeoutMs: deps.coldStartTimeoutMs } : {}),
+  });
+  const lifecycle = new Lifecycle(deps.kube, index, runtime, {
+    now,
+    ...(deps.pauseWaitMs ? { pauseWaitMs: deps.pauseWaitMs } : {}),
+    ...(deps.resumeWaitMs ? { resumeWaitMs: deps.resumeWaitMs } : {}),
+  });
+  const proxy = new SandboxProxy(index, { now, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  const app = createApp({
+    keys: deps.keys,
+    index,
+    claimer,
+    lifecycle,
+    runtime,
+    view: { domain: deps.domain, envdVersion: deps.envdVersion ?? "0.6.13" },
+    limits: { maxTimeoutSeconds: deps.maxTimeoutSeconds ?? 3600 },
+    now,
+    logError: (error) => warn(`API error: ${error instanceof Error ? error.stack : error}`),
+  });
+  return {
+    api: async (request) =>
+      isDataPlaneRequest(request) ? await proxy.fetch(request) : await app.fetch(request),
+    proxy: (request) => proxy.fetch(request),
+    async [Symbol.asyncDispose]() {
+      proxy[Symbol.dispose]();
+      await index[Symbol.asyncDispose]();
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Flags and environment → a typed {@linkcode ManagerConfig}; pure, so it is table-tested.
+ *
+ * Ports: the API listens on `--port` (default 3000) and the data-plane proxy on `--proxy-port`
+ * (default 3001), because the SDKs take two base URLs (`E2B_API_URL`, `E2B_SANDBOX_URL`) and
+ * separate listeners keep API traffic and sandbox traffic apart (one can be exposed without the
+ * other). The API listener also recognises data-plane requests (an `E2b-Sandbox-Id` header, a
+ * `{port}-{id}.{domain}` host or a `/kruise/{id}/{port}/` path) and proxies them, so a single
+ * ingress for `api.{domain}` and `*.{domain}` can point at one port.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+
+/** The manager's settings. */
+export interface ManagerConfig {
+  /** API port. @default {3000} */
+  port: number;
+  /** Data-plane proxy port; equal to `port` to serve both on one listener. @default {3001} */
+  proxyPort: number;
+  /** Listen address. @default {"0.0.0.0"} */
+  hostname: string;
+  /** Data-plane domain returned to the SDKs (`{port}-{id}.{domain}`). @default {"localhost"} */
+  domain: string;
+  /** Keys file (JSON or YAML `{keys: [...]}`) with hashed keys. */
+  keysFile: string;
+  /** Kubeconfig for a real cluster; absent means in-cluster service account. */
+  kubeconfig?: string;
+  /** Largest create/connect/timeout in seconds. @default {3600} */
+  maxTimeoutSeconds: number;
+  /** envd version the runtimes implement (reported to the SDKs). @default {"0.6.13"} */
+  envdVersion: string;
+}
+
+/** Usage text for `--help` and bad flags. */
+export const USAGE = `Usage: sandbox-manager --keys-file FILE [options]
+  --port N               API port (default 3000)
+  --proxy-port N         data-plane proxy port (default 3001; = --port for one listener)
+  --hostname ADDR        listen address (default 0.0.0.0)
+  --domain DOMAIN        data-plane domain returned to SDKs (default localhost)
+  --keys-file FILE       API keys file, JSON or YAML {keys: [{id, name, team, hash}]}
+  --kubeconfig FILE      kubeconfig (default: in-cluster service account)
+  --max-timeout SECONDS  largest sandbox timeout (default 3600)
+  --envd-version V       envd version reported to SDKs (default 0.6.13)
+Environment: MANAGER_KEYS_FILE, MANAGER_DOMAIN, KUBECONFIG stand in for the flags.
+Subcommand: sandbox-manager keygen --team NAMESPACE [--name NAME]
+  prints a new key and the keys-file entry holding its hash`;
+
+function int(value: string | undefined, flag: string, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > 65535 * 1000) {
+    throw new TypeError(`Invalid ${flag} "${value}": expected an integer >= ${min}`);
+  }
+  return n;
+}
+
+/** Parses flags (`args`) with `env` as fallback; throws `TypeError` with a message on bad input. */
+export function parseConfig(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): ManagerConfig {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: "string" },
+      "proxy-port": { type: "string" },
+      hostname: { type: "string" },
+      domain: { type: "string" },
+      "keys-file": { type: "string" },
+      kubeconfig: { type: "string" },
+      "max-timeout": { type: "string" },
+      "envd-version": { type: "string" },
+    },
+    strict: true,
+  });
+  const keysFile = values["keys-file"] ?? env.MANAGER_KEYS_FILE;
+  if (!keysFile) throw new TypeError("Missing --keys-file (or MANAGER_KEYS_FILE)");
+  const config: ManagerConfig = {
+    port: int(values.port, "--port", 3000),
+    proxyPort: int(values["proxy-port"], "--proxy-port", 3001),
+    hostname: values.hostname ?? "0.0.0.0",
+    domain: values.domain ?? env.MANAGER_DOMAIN ?? "localhost",
+    keysFile,
+    maxTimeoutSeconds: int(values["max-timeout"], "--max-timeout", 3600, 1),
+    envdVersion: values["envd-version"] ?? "0.6.13",
+  };
+  const kubeconfig = values.kubeconfig ?? env.KUBECONFIG;
+  if (kubeconfig) config.kubeconfig = kubeconfig;
+  if (!/^\d+\.\d+\.\d+/.test(config.envdVersion)) {
+    throw new TypeError(`Invalid --envd-version "${config.envdVersion}": expected x.y.z`);
+  }
+  return config;
+}

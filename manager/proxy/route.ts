@@ -1,0 +1,77 @@
+/**
+ * Where a data-plane request goes: which sandbox, which port, which path. Three addressing
+ * modes, tried in this order:
+ *
+ * 1. path `/kruise/{id}/{port}/{rest}` (the reference's "private protocol", for clients without
+ *    wildcard DNS), forwarded as `/{rest}`;
+ * 2. headers `E2b-Sandbox-Id` and `E2b-Sandbox-Port` (default 49983), which the SDKs send on
+ *    every data-plane call and which `E2B_SANDBOX_URL` mode relies on;
+ * 3. host `{port}-{id}.{domain}`, split on the first `-` (IDs never contain one).
+ *
+ * @module
+ */
+import { ENVD_PORT } from "@kruise-agents/shared/api";
+
+/** A parsed data-plane target. */
+export interface ProxyRoute {
+  /** E2B sandbox ID. */
+  sandboxId: string;
+  /** Port inside the sandbox. */
+  port: number;
+  /** Path (with query) to request from the sandbox. */
+  path: string;
+}
+
+const ID = "[a-z0-9]{1,63}";
+const KRUISE_PATH = new RegExp(`^/kruise/(${ID})/(\\d{1,5})(/.*)?$`);
+const HOST = new RegExp(`^(\\d{1,5})-(${ID})\\.`);
+
+function port(text: string | null | undefined): number | undefined {
+  if (text === null || text === undefined || !/^\d{1,5}$/.test(text)) return undefined;
+  const n = Number(text);
+  return n >= 1 && n <= 65535 ? n : undefined;
+}
+
+/**
+ * Parses the target of `request`, or returns `undefined` when it addresses no sandbox (an API
+ * request on a shared port). A malformed port in an otherwise sandbox-addressed request is
+ * `undefined` as well, which the proxy answers with 400.
+ */
+export function parseRoute(request: Request): ProxyRoute | undefined {
+  const url = new URL(request.url);
+  const path = url.pathname;
+  const byPath = KRUISE_PATH.exec(path);
+  if (byPath) {
+    const p = port(byPath[2]);
+    return p === undefined
+      ? undefined
+      : { sandboxId: byPath[1]!, port: p, path: `${byPath[3] ?? "/"}${url.search}` };
+  }
+  const id = request.headers.get("e2b-sandbox-id");
+  if (id !== null) {
+    const header = request.headers.get("e2b-sandbox-port");
+    const p = header === null ? ENVD_PORT : port(header);
+    return p === undefined ? undefined : { sandboxId: id, port: p, path: `${path}${url.search}` };
+  }
+  const host = (request.headers.get("host") ?? url.host).toLowerCase();
+  const byHost = HOST.exec(host);
+  if (byHost) {
+    const p = port(byHost[1]);
+    return p === undefined
+      ? undefined
+      : { sandboxId: byHost[2]!, port: p, path: `${path}${url.search}` };
+  }
+  return undefined;
+}
+
+/**
+ * Whether `request` addresses the data plane at all (so a single listener can serve both
+ * planes): a `/kruise/{id}/...` path other than `/kruise/api/...`, an `E2b-Sandbox-Id`
+ * header, or a `{port}-{id}.` host.
+ */
+export function isDataPlaneRequest(request: Request): boolean {
+  const url = new URL(request.url);
+  if (url.pathname.startsWith("/kruise/") && !url.pathname.startsWith("/kruise/api/")) return true;
+  if (request.headers.has("e2b-sandbox-id")) return true;
+  return HOST.test((request.headers.get("host") ?? url.host).toLowerCase());
+}

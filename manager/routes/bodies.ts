@@ -1,0 +1,115 @@
+/**
+ * Request bodies of the E2B REST API, parsed at the boundary into typed values; anything
+ * malformed is a 400 {@linkcode ApiError} with a message naming the field. Unknown fields
+ * (`secure`, `allow_internet_access`, `network`, `mcp`, ...) are accepted and ignored, as the
+ * reference does, so newer SDKs keep working.
+ *
+ * @module
+ */
+import { ApiError } from "../errors.ts";
+
+/** Limits of timeouts. */
+export interface TimeoutLimits {
+  /** Largest accepted timeout, seconds. */
+  maxTimeoutSeconds: number;
+}
+
+function bad(message: string): never {
+  throw new ApiError(400, message);
+}
+
+/** Reads a JSON body; an empty body is `undefined`, malformed JSON a 400. */
+export async function readJson(request: Request): Promise<unknown> {
+  const text = await request.text();
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    bad(`Invalid JSON body: ${(error as Error).message}`);
+  }
+}
+
+function object(value: unknown, what: string): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "object" || Array.isArray(value)) bad(`${what} must be a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+function stringMap(value: unknown, field: string): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "object" || Array.isArray(value)) bad(`"${field}" must be an object`);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (typeof v !== "string") bad(`"${field}.${k}" must be a string`);
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Checks a timeout in seconds: an integer above 0 and at most the configured maximum, with
+ * E2B's messages.
+ */
+export function checkTimeout(value: unknown, limits: TimeoutLimits, field = "timeout"): number {
+  if (typeof value !== "number" || !Number.isInteger(value)) bad(`"${field}" must be an integer`);
+  if (value <= 0) bad("Timeout must be greater than 0");
+  if (value > limits.maxTimeoutSeconds) {
+    const hours = limits.maxTimeoutSeconds / 3600;
+    bad(
+      Number.isInteger(hours)
+        ? `Timeout cannot be greater than ${hours} hours`
+        : `Timeout cannot be greater than ${limits.maxTimeoutSeconds} seconds`,
+    );
+  }
+  return value;
+}
+
+/** A parsed create body. */
+export interface NewSandbox {
+  /** Template ID. */
+  templateId: string;
+  /** Seconds. */
+  timeoutSeconds: number;
+  /** Metadata. */
+  metadata: Record<string, string>;
+  /** Env vars. */
+  envVars: Record<string, string>;
+}
+
+/** Default timeout of `POST /sandboxes` when absent (E2B's spec: 15 s). */
+export const V1_DEFAULT_TIMEOUT = 15;
+/** Default timeout of `POST /v2/sandboxes` and v2 connect when absent (300 s). */
+export const V2_DEFAULT_TIMEOUT = 300;
+
+/** Parses `NewSandbox` (v1) or `NewSandboxV2`. */
+export function parseNewSandbox(
+  body: unknown,
+  limits: TimeoutLimits,
+  options: { v2: boolean },
+): NewSandbox {
+  const o = object(body, "The request body");
+  if (typeof o.templateID !== "string" || o.templateID.trim() === "") {
+    bad('"templateID" is required');
+  }
+  const timeout = o.timeout ?? (options.v2 ? V2_DEFAULT_TIMEOUT : V1_DEFAULT_TIMEOUT);
+  if (o.autoPause === true) bad("autoPause is not supported yet");
+  return {
+    templateId: o.templateID.trim(),
+    timeoutSeconds: checkTimeout(timeout, limits),
+    metadata: stringMap(o.metadata, "metadata"),
+    envVars: stringMap(o.envVars, "envVars"),
+  };
+}
+
+/** Parses a body with a `timeout` field; `fallback` when absent (`undefined` = required). */
+export function parseTimeoutBody(
+  body: unknown,
+  limits: TimeoutLimits,
+  fallback: number | undefined,
+  field = "timeout",
+): number {
+  const o = object(body, "The request body");
+  const value = o[field] ?? fallback;
+  if (value === undefined) bad(`"${field}" is required`);
+  return checkTimeout(value, limits, field);
+}

@@ -1,0 +1,251 @@
+/**
+ * Create = claim. Resolve the template to one SandboxSet (see `template_choice.ts`), take a warm
+ * Sandbox from its pool with ONE optimistically-locked `update` (see `claim_mutation.ts`), then
+ * late-bind env vars and the access token through the runtime's `POST /init`. An empty pool
+ * falls back to a cold Sandbox built from the SandboxSet, already claimed, waited for until
+ * Ready.
+ *
+ * Concurrency, as in the reference (§4.3): (a) a process-local in-flight set so two creates in
+ * this replica never pick the same object; (b) the update's resourceVersion, so across replicas
+ * (and against the controller's status writes and scale-down locks) exactly one write wins and
+ * a 409 means "pick again" after refreshing that object; (c) a random start index to spread
+ * contention between replicas.
+ *
+ * A create that fails after its claim deletes the claimed Sandbox (whatever the failure,
+ * including the client going away), so nothing is left claimed and unreachable; the pool
+ * replenishes as for any claim.
+ *
+ * @module
+ */
+import {
+  isConflict,
+  isNotFound,
+  type KubeClient,
+  type KubeObject,
+  SANDBOXES,
+} from "@kruise-agents/shared/kube";
+import { parseSandbox, type Sandbox } from "@kruise-agents/shared/api";
+import type { Caller } from "../auth/api_keys.ts";
+import { ApiError } from "../errors.ts";
+import {
+  claimedSandbox,
+  type ClaimSpec,
+  coldSandbox,
+  storedInitRequest,
+} from "./claim_mutation.ts";
+import { newAccessToken, newSandboxId } from "./ids.ts";
+import { planMetadata } from "./metadata.ts";
+import type { RuntimeClient } from "./runtime_client.ts";
+import { SandboxIndex } from "./sandbox_index.ts";
+import { isReady } from "./state.ts";
+import { chooseTemplate, parseTemplateId } from "./template_choice.ts";
+
+/** A create request, validated. */
+export interface CreateRequest {
+  /** Template ID (`name` or `namespace/name`). */
+  templateId: string;
+  /** Seconds until shutdown. */
+  timeoutSeconds: number;
+  /** User metadata. */
+  metadata: Record<string, string>;
+  /** User env vars. */
+  envVars: Record<string, string>;
+}
+
+/** Options of {@linkcode Claimer}. */
+export interface ClaimerOptions {
+  /** Current time, ms. */
+  now: () => number;
+  /** How long a cold Sandbox may take to become Ready, ms. @default {120000} */
+  coldStartTimeoutMs?: number;
+  /** Claims tried (conflicts, failed inits) before giving up. @default {20} */
+  maxAttempts?: number;
+  /** Where cleanup failures are reported. @default {console.warn} */
+  warn?: (message: string) => void;
+}
+
+/** Claims sandboxes for creates. */
+export class Claimer {
+  readonly #kube: KubeClient;
+  readonly #index: SandboxIndex;
+  readonly #runtime: RuntimeClient;
+  readonly #options: ClaimerOptions;
+  /** Pool objects a create of this process is writing right now (`namespace/name`). */
+  readonly #inFlight = new Set<string>();
+
+  /** Creates the claimer. */
+  constructor(
+    kube: KubeClient,
+    index: SandboxIndex,
+    runtime: RuntimeClient,
+    options: ClaimerOptions,
+  ) {
+    this.#kube = kube;
+    this.#index = index;
+    this.#runtime = runtime;
+    this.#options = options;
+  }
+
+  /**
+   * Serves one create for `caller` and returns the claimed, initialised Sandbox. Throws
+   * {@linkcode ApiError}: 404 for an unknown template, 400 for bad metadata, 503 when the pool
+   * is empty and cold creates are turned off, 500 when claiming keeps failing.
+   */
+  async create(request: CreateRequest, caller: Caller, signal: AbortSignal): Promise<Sandbox> {
+    const plan = planMetadata(request.metadata);
+    const ref = parseTemplateId(request.templateId);
+    const sets = this.#index.setsNamed(ref.name, caller).filter((s) =>
+      ref.namespace === undefined || s.metadata.namespace === ref.namespace
+    );
+    const choice = chooseTemplate(sets.map((s) => ({
+      namespace: s.metadata.namespace ?? "",
+      name: ref.name,
+      available: this.#index.available(s.metadata.namespace ?? "", ref.name).length,
+    })));
+    const set = sets.find((s) => s.metadata.namespace === choice?.namespace);
+    if (!choice || !set) throw new ApiError(404, `template '${request.templateId}' not found`);
+
+    const maxAttempts = this.#options.maxAttempts ?? 20;
+    let lastError: unknown;
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      signal.throwIfAborted();
+      const now = this.#options.now();
+      const spec: ClaimSpec = {
+        sandboxId: newSandboxId(),
+        templateId: ref.name,
+        owner: caller.keyId,
+        lock: crypto.randomUUID(),
+        accessToken: newAccessToken(),
+        envVars: request.envVars,
+        now,
+        shutdownAt: now + request.timeoutSeconds * 1000,
+        metadata: plan,
+      };
+      const claimed = await this.#claimWarm(choice.namespace, ref.name, spec);
+      let sandbox: Sandbox;
+      if (claimed === "conflict") continue;
+      if (claimed) {
+        sandbox = claimed;
+      } else {
+        if (!plan.createOnNoStock) {
+          throw new ApiError(503, `Cannot create sandbox: template '${ref.name}' has no stock`);
+        }
+        sandbox = await this.#createCold(coldSandbox(set, spec));
+      }
+      try {
+        return await this.#finish(sandbox, !plan.skipInitRuntime, signal);
+      } catch (error) {
+        lastError = error;
+        await this.#release(sandbox);
+        if (signal.aborted) throw error;
+        if (error instanceof ApiError) throw error;
+      }
+    }
+    throw new ApiError(500, `Cannot create sandbox: ${lastError ?? "too many claim conflicts"}`, {
+      cause: lastError,
+    });
+  }
+
+  /**
+   * Tries one warm claim: the claimed object, `undefined` when the pool has no stock left for
+   * this process, or `"conflict"` when another writer won (the object is refreshed in the cache).
+   */
+  async #claimWarm(
+    namespace: string,
+    pool: string,
+    spec: ClaimSpec,
+  ): Promise<Sandbox | undefined | "conflict"> {
+    const stock = this.#index.available(namespace, pool).filter((s) =>
+      !this.#inFlight.has(SandboxIndex.key(s))
+    );
+    if (stock.length === 0) return undefined;
+    const pick = stock[Math.floor(Math.random() * stock.length)]!;
+    const key = SandboxIndex.key(pick);
+    this.#inFlight.add(key);
+    try {
+      const written = await this.#kube.update<KubeObject>(
+        SANDBOXES,
+        claimedSandbox(pick, spec) as unknown as KubeObject,
+      );
+      const sandbox = parseSandbox(written);
+      this.#index.sandboxes.observe(sandbox);
+      return sandbox;
+    } catch (error) {
+      if (isConflict(error)) {
+        await this.#refresh(pick);
+        return "conflict";
+      }
+      if (isNotFound(error)) {
+        this.#index.sandboxes.forget(pick);
+        return "conflict";
+      }
+      throw error;
+    } finally {
+      this.#inFlight.delete(key);
+    }
+  }
+
+  /** Re-reads an object that met a conflict, so the next pick sees its current state. */
+  async #refresh(sandbox: Sandbox): Promise<void> {
+    try {
+      const fresh = await this.#kube.get<KubeObject>(
+        SANDBOXES,
+        sandbox.metadata.namespace ?? "",
+        sandbox.metadata.name ?? "",
+      );
+      this.#index.sandboxes.observe(parseSandbox(fresh));
+    } catch (error) {
+      if (isNotFound(error)) this.#index.sandboxes.forget(sandbox);
+      else throw error;
+    }
+  }
+
+  async #createCold(sandbox: Sandbox): Promise<Sandbox> {
+    const written = parseSandbox(
+      await this.#kube.create<KubeObject>(SANDBOXES, sandbox as unknown as KubeObject),
+    );
+    this.#index.sandboxes.observe(written);
+    return written;
+  }
+
+  /** Waits for readiness (cold sandboxes) and late-binds the runtime settings. */
+  async #finish(sandbox: Sandbox, init: boolean, signal: AbortSignal): Promise<Sandbox> {
+    let ready = sandbox;
+    if (!isReady(sandbox)) {
+      const timeout = AbortSignal.timeout(this.#options.coldStartTimeoutMs ?? 120_000);
+      try {
+        ready = await this.#index.sandboxes.waitFor(
+          SandboxIndex.key(sandbox),
+          isReady,
+          AbortSignal.any([signal, timeout]),
+        );
+      } catch (error) {
+        if (timeout.aborted) {
+          throw new Error("the cold sandbox did not become ready in time", { cause: error });
+        }
+        throw error;
+      }
+    }
+    const request = storedInitRequest(ready);
+    if (init && request) await this.#runtime.init(ready.status?.sandboxIp ?? "", request, signal);
+    return ready;
+  }
+
+  /** Deletes a claimed Sandbox whose create failed; never throws. */
+  async #release(sandbox: Sandbox): Promise<void> {
+    try {
+      await this.#kube.delete(
+        SANDBOXES,
+        sandbox.metadata.namespace ?? "",
+        sandbox.metadata.name ?? "",
+      );
+    } catch (error) {
+      if (!isNotFound(error)) {
+        (this.#options.warn ?? console.warn)(
+          `Cannot release sandbox ${SandboxIndex.key(sandbox)} after a failed create: ${error}`,
+        );
+      }
+    }
+    this.#index.sandboxes.forget(sandbox);
+  }
+}

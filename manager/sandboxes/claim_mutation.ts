@@ -1,0 +1,158 @@
+/**
+ * The pure halves of a claim: the object a warm Sandbox becomes when claimed, and the Sandbox a
+ * cold create builds from a SandboxSet. Writing the result is one optimistically-locked
+ * `update` (or one `create`), so the claim is atomic: either this write wins and the sandbox has
+ * one owner, or it meets a 409 and nothing changed.
+ *
+ * @module
+ */
+import {
+  ANNOTATION_CLAIM_TIMESTAMP,
+  ANNOTATION_INIT_RUNTIME_REQUEST,
+  ANNOTATION_LOCK,
+  ANNOTATION_OWNER,
+  ANNOTATION_RUNTIME_ACCESS_TOKEN,
+  ANNOTATION_SANDBOX_PRIORITY,
+  ANNOTATION_UPDATED_METADATA_IN_CLAIM,
+  API_VERSION,
+  LABEL_SANDBOX_CLAIMED,
+  LABEL_SANDBOX_ID,
+  LABEL_SANDBOX_POOL,
+  LABEL_SANDBOX_TEMPLATE,
+  LABEL_TEMPLATE_HASH,
+  type Sandbox,
+  SANDBOX_KIND,
+  type SandboxSet,
+} from "@kruise-agents/shared/api";
+import type { MetadataPlan } from "./metadata.ts";
+
+/** The `/init` request a claim late-binds into the runtime, stored for replays after resume. */
+export interface InitRuntimeRequest {
+  /** Global env vars of the sandbox. */
+  envVars: Record<string, string>;
+  /** The envd access token. */
+  accessToken: string;
+}
+
+/** Everything a claim writes. */
+export interface ClaimSpec {
+  /** New E2B sandbox ID. */
+  sandboxId: string;
+  /** Template ID as the client gave it and as responses report it. */
+  templateId: string;
+  /** API key id of the owner. */
+  owner: string;
+  /** Claim lock UUID. */
+  lock: string;
+  /** envd access token. */
+  accessToken: string;
+  /** User env vars (the E2B_* ones are added here). */
+  envVars: Record<string, string>;
+  /** Claim time, ms. */
+  now: number;
+  /** Shutdown time, ms (`now + timeout`). */
+  shutdownAt: number;
+  /** Labels and annotations from the metadata. */
+  metadata: MetadataPlan;
+}
+
+/** The user's env vars plus those E2B sets in every sandbox (E2B's win on a clash, as in E2B). */
+export function sandboxEnvVars(spec: ClaimSpec): Record<string, string> {
+  return {
+    ...spec.envVars,
+    E2B_SANDBOX: "true",
+    E2B_SANDBOX_ID: spec.sandboxId,
+    E2B_TEMPLATE_ID: spec.templateId,
+  };
+}
+
+/**
+ * The claimed form of `sandbox`: labels `sandbox-claimed=true` and `sandbox-id`; annotations
+ * lock, owner, claim timestamp, access token, `/init` request and the user's metadata keys;
+ * ownerReferences emptied (the SandboxSet lets go, so its pool replenishes); shutdown time set.
+ * `metadata.resourceVersion` is kept, which is what makes the update optimistic.
+ */
+export function claimedSandbox(sandbox: Sandbox, spec: ClaimSpec): Sandbox {
+  const init: InitRuntimeRequest = {
+    envVars: sandboxEnvVars(spec),
+    accessToken: spec.accessToken,
+  };
+  return {
+    ...sandbox,
+    metadata: {
+      ...sandbox.metadata,
+      labels: {
+        ...sandbox.metadata.labels,
+        ...spec.metadata.labels,
+        [LABEL_SANDBOX_CLAIMED]: "true",
+        [LABEL_SANDBOX_ID]: spec.sandboxId,
+      },
+      annotations: {
+        ...sandbox.metadata.annotations,
+        ...spec.metadata.annotations,
+        [ANNOTATION_LOCK]: spec.lock,
+        [ANNOTATION_OWNER]: spec.owner,
+        [ANNOTATION_CLAIM_TIMESTAMP]: new Date(spec.now).toISOString(),
+        [ANNOTATION_RUNTIME_ACCESS_TOKEN]: spec.accessToken,
+        [ANNOTATION_INIT_RUNTIME_REQUEST]: JSON.stringify(init),
+        [ANNOTATION_UPDATED_METADATA_IN_CLAIM]: spec.metadata.claimedKeys,
+      },
+      ownerReferences: [],
+    },
+    spec: { ...sandbox.spec, shutdownTime: new Date(spec.shutdownAt).toISOString() },
+  };
+}
+
+/**
+ * A Sandbox built from `set`'s template for a create that found no stock, already in its
+ * claimed form (claimed label, so the pool never counts or adopts it; no ownerReference). It
+ * carries the pool and template labels and the revision it was built from, and the reference's
+ * manager-created priority.
+ */
+export function coldSandbox(set: SandboxSet, spec: ClaimSpec): Sandbox {
+  const name = set.metadata.name ?? "";
+  const labels: Record<string, string> = {
+    [LABEL_SANDBOX_POOL]: name,
+    [LABEL_SANDBOX_TEMPLATE]: name,
+    [LABEL_SANDBOX_CLAIMED]: "false",
+  };
+  if (set.status?.updateRevision) labels[LABEL_TEMPLATE_HASH] = set.status.updateRevision;
+  const base: Sandbox = {
+    apiVersion: API_VERSION,
+    kind: SANDBOX_KIND,
+    metadata: {
+      generateName: `${name}-`,
+      namespace: set.metadata.namespace ?? "default",
+      labels,
+      annotations: { [ANNOTATION_SANDBOX_PRIORITY]: "100" },
+    },
+    spec: {},
+  };
+  const s = set.spec;
+  if (s.template) base.spec.template = structuredClone(s.template);
+  if (s.templateRef) base.spec.templateRef = { ...s.templateRef };
+  if (s.volumeClaimTemplates) {
+    base.spec.volumeClaimTemplates = structuredClone(s.volumeClaimTemplates);
+  }
+  if (s.pauseStrategy) base.spec.pauseStrategy = { ...s.pauseStrategy };
+  if (s.persistentContents) base.spec.persistentContents = [...s.persistentContents];
+  if (s.runtimes) base.spec.runtimes = s.runtimes.map((r) => ({ ...r }));
+  const claimed = claimedSandbox(base, spec);
+  delete claimed.metadata.ownerReferences;
+  return claimed;
+}
+
+/** Parses the stored `/init` request of a claimed Sandbox, if any. */
+export function storedInitRequest(sandbox: Sandbox): InitRuntimeRequest | undefined {
+  const raw = sandbox.metadata.annotations?.[ANNOTATION_INIT_RUNTIME_REQUEST];
+  if (!raw) return undefined;
+  try {
+    const v = JSON.parse(raw) as Partial<InitRuntimeRequest>;
+    if (typeof v.accessToken !== "string" || typeof v.envVars !== "object" || !v.envVars) {
+      return undefined;
+    }
+    return { accessToken: v.accessToken, envVars: v.envVars };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import {
+  ANNOTATION_CLAIM_TIMESTAMP,
+  ANNOTATION_LOCK,
+  ANNOTATION_OWNER,
+  ANNOTATION_RUNTIME_ACCESS_TOKEN,
+  ANNOTATION_SANDBOX_PRIORITY,
+  API_VERSION,
+  LABEL_SANDBOX_CLAIMED,
+  LABEL_SANDBOX_ID,
+  LABEL_SANDBOX_POOL,
+  parseSandbox,
+  parseSandboxSet,
+} from "@kruise-agents/shared/api";
+import { ApiError } from "../errors.ts";
+import {
+  claimedSandbox,
+  type ClaimSpec,
+  coldSandbox,
+  storedInitRequest,
+} from "./claim_mutation.ts";
+import { planMetadata, readMetadata } from "./metadata.ts";
+
+const pool = parseSandboxSet({
+  apiVersion: API_VERSION,
+  kind: "SandboxSet",
+  metadata: { name: "base", namespace: "ns", uid: "set-uid" },
+  spec: { replicas: 1, template: { spec: { containers: [{ name: "main", image: "img" }] } } },
+  status: { updateRevision: "rev1" },
+});
+const warm = parseSandbox({
+  apiVersion: API_VERSION,
+  kind: "Sandbox",
+  metadata: {
+    name: "base-x",
+    namespace: "ns",
+    resourceVersion: "41",
+    labels: { [LABEL_SANDBOX_POOL]: "base", [LABEL_SANDBOX_CLAIMED]: "false", app: "keep" },
+    ownerReferences: [{
+      apiVersion: API_VERSION,
+      kind: "SandboxSet",
+      name: "base",
+      uid: "set-uid",
+      controller: true,
+    }],
+  },
+  spec: { template: { spec: { containers: [{ name: "main" }] } } },
+});
+const spec = (metadata: Record<string, string> = {}): ClaimSpec => ({
+  sandboxId: "abc123",
+  templateId: "base",
+  owner: "key-1",
+  lock: "lock-1",
+  accessToken: "tok",
+  envVars: { A: "1", E2B_SANDBOX_ID: "forged" },
+  now: Date.UTC(2026, 0, 1),
+  shutdownAt: Date.UTC(2026, 0, 1, 0, 5),
+  metadata: planMetadata(metadata),
+});
+
+Deno.test("claimedSandbox() writes the claim, keeps the resourceVersion and drops the owner", () => {
+  const claimed = claimedSandbox(warm, spec({ team: "x", "label:tier": "gold" }));
+  const m = claimed.metadata;
+  assert.equal(m.resourceVersion, "41");
+  assert.deepEqual(m.ownerReferences, []);
+  assert.equal(m.labels?.[LABEL_SANDBOX_CLAIMED], "true");
+  assert.equal(m.labels?.[LABEL_SANDBOX_ID], "abc123");
+  assert.equal(m.labels?.app, "keep");
+  assert.equal(m.labels?.tier, "gold");
+  assert.equal(m.annotations?.[ANNOTATION_LOCK], "lock-1");
+  assert.equal(m.annotations?.[ANNOTATION_OWNER], "key-1");
+  assert.equal(m.annotations?.[ANNOTATION_RUNTIME_ACCESS_TOKEN], "tok");
+  assert.equal(m.annotations?.[ANNOTATION_CLAIM_TIMESTAMP], "2026-01-01T00:00:00.000Z");
+  assert.equal(claimed.spec.shutdownTime, "2026-01-01T00:05:00.000Z");
+  assert.deepEqual(storedInitRequest(claimed), {
+    accessToken: "tok",
+    envVars: { A: "1", E2B_SANDBOX: "true", E2B_SANDBOX_ID: "abc123", E2B_TEMPLATE_ID: "base" },
+  });
+  assert.deepEqual(readMetadata(claimed), { team: "x", tier: "gold" });
+  // The input is untouched (the cache holds it).
+  assert.equal(warm.metadata.labels?.[LABEL_SANDBOX_CLAIMED], "false");
+});
+
+Deno.test("coldSandbox() builds a claimed Sandbox from the SandboxSet's template", () => {
+  const cold = coldSandbox(pool, spec());
+  assert.equal(cold.metadata.generateName, "base-");
+  assert.equal(cold.metadata.namespace, "ns");
+  assert.equal(cold.metadata.ownerReferences, undefined);
+  assert.equal(cold.metadata.labels?.[LABEL_SANDBOX_CLAIMED], "true");
+  assert.equal(cold.metadata.annotations?.[ANNOTATION_SANDBOX_PRIORITY], "100");
+  assert.deepEqual(cold.spec.template, pool.spec.template);
+  assert.notEqual(cold.spec.template, pool.spec.template);
+});
+
+Deno.test("planMetadata() refuses reserved and malformed keys with 400", () => {
+  for (
+    const bad of <Record<string, string>[]> [
+      { "agents.kruise.io/x": "1" },
+      { "e2b.agents.kruise.io/never-timeout": "true" },
+      { "label:agents.kruise.io/x": "1" },
+      { "bad key": "1" },
+      { "label:ok": "not a label value!" },
+      { "e2b.agents.kruise.io/csi-volume-name": "pv" },
+    ]
+  ) {
+    assert.throws(
+      () => planMetadata(bad),
+      (e: unknown) => e instanceof ApiError && e.status === 400,
+      JSON.stringify(bad),
+    );
+  }
+  const plan = planMetadata({
+    "e2b.agents.kruise.io/create-on-no-stock": "false",
+    "e2b.agents.kruise.io/skip-init-runtime": "true",
+  });
+  assert.equal(plan.createOnNoStock, false);
+  assert.equal(plan.skipInitRuntime, true);
+  assert.deepEqual(plan.annotations, {});
+});

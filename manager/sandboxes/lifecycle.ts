@@ -1,0 +1,254 @@
+/**
+ * Everything after create: get, kill, timeout, refreshes, pause, connect/resume. Deadlines live
+ * in the object (`spec.shutdownTime`), so a manager restart loses nothing and the controller
+ * enforces them. The rules (§A.5, §F):
+ *
+ * - `setTimeout`: `endAt = now + t`, may shorten; a paused sandbox answers 404, as E2B.
+ * - refreshes and connect on a running sandbox: `endAt = max(endAt, now + t)`, never shorten.
+ * - pause: `spec.paused = true` and the shutdown time is cleared, because a paused sandbox has
+ *   no running timer (E2B keeps paused sandboxes until they are killed); then wait, bounded,
+ *   for phase `Paused`. Already paused (or pausing) → 409.
+ * - connect on a paused sandbox: `spec.paused = false` and `endAt = now + t` in one write, wait
+ *   for Running and Ready, replay the stored `/init` (so a runtime that was recreated rather
+ *   than frozen gets its token and env back), reply 201.
+ * - kill: delete the object (a paused one too); the proxy tears down its streams.
+ *
+ * Pause and resume writes carry the resourceVersion they decided on, so two racing pauses
+ * cannot both answer 204: the loser re-reads and answers 409.
+ *
+ * @module
+ */
+import {
+  isConflict,
+  isNotFound,
+  type KubeClient,
+  type KubeObject,
+  SANDBOXES,
+} from "@kruise-agents/shared/kube";
+import { parseSandbox, type Sandbox } from "@kruise-agents/shared/api";
+import type { Caller } from "../auth/api_keys.ts";
+import { ApiError, sandboxNotFound } from "../errors.ts";
+import { storedInitRequest } from "./claim_mutation.ts";
+import type { RuntimeClient } from "./runtime_client.ts";
+import { SandboxIndex } from "./sandbox_index.ts";
+import { e2bState, isReady } from "./state.ts";
+import { endAtMs, sandboxIdOf } from "./views.ts";
+
+/** Options of {@linkcode Lifecycle}. */
+export interface LifecycleOptions {
+  /** Current time, ms. */
+  now: () => number;
+  /** How long pause waits for phase Paused, ms. @default {30000} */
+  pauseWaitMs?: number;
+  /** How long connect waits for a resumed sandbox to be Ready, ms. @default {60000} */
+  resumeWaitMs?: number;
+}
+
+/** Result of a connect. */
+export interface ConnectResult {
+  /** The sandbox after the connect. */
+  sandbox: Sandbox;
+  /** Whether it was paused and got resumed (201) rather than already running (200). */
+  resumed: boolean;
+}
+
+const OPTIMISTIC_TRIES = 5;
+
+/** The lifecycle operations of claimed sandboxes. */
+export class Lifecycle {
+  readonly #kube: KubeClient;
+  readonly #index: SandboxIndex;
+  readonly #runtime: RuntimeClient;
+  readonly #options: LifecycleOptions;
+
+  /** Creates the lifecycle service. */
+  constructor(
+    kube: KubeClient,
+    index: SandboxIndex,
+    runtime: RuntimeClient,
+    options: LifecycleOptions,
+  ) {
+    this.#kube = kube;
+    this.#index = index;
+    this.#runtime = runtime;
+    this.#options = options;
+  }
+
+  /** The live sandbox `id` of `caller`'s team; 404 {@linkcode ApiError} when missing or dead. */
+  async get(id: string, caller: Caller): Promise<Sandbox> {
+    const sandbox = await this.#index.find(id, caller);
+    if (!sandbox || e2bState(sandbox, this.#options.now()) === "gone") throw sandboxNotFound(id);
+    return sandbox;
+  }
+
+  /** Kills the sandbox: deletes its object. */
+  async kill(id: string, caller: Caller): Promise<void> {
+    const sandbox = await this.get(id, caller);
+    try {
+      await this.#kube.delete(
+        SANDBOXES,
+        sandbox.metadata.namespace ?? "",
+        sandbox.metadata.name ?? "",
+        {
+          preconditions: sandbox.metadata.uid ? { uid: sandbox.metadata.uid } : {},
+        },
+      );
+    } catch (error) {
+      if (isNotFound(error) || isConflict(error)) throw sandboxNotFound(id);
+      throw error;
+    } finally {
+      this.#index.sandboxes.forget(sandbox);
+    }
+  }
+
+  /** Sets `endAt = now + seconds` (may shorten). Paused → 404, as E2B. */
+  async setTimeout(id: string, caller: Caller, seconds: number): Promise<void> {
+    const sandbox = await this.get(id, caller);
+    if (e2bState(sandbox, this.#options.now()) !== "running") throw sandboxNotFound(id);
+    await this.#patch(sandbox, { spec: { shutdownTime: this.#at(seconds) } });
+  }
+
+  /** Extends `endAt` to at least `now + seconds`; never shortens. */
+  async refresh(id: string, caller: Caller, seconds: number): Promise<void> {
+    const sandbox = await this.get(id, caller);
+    if (e2bState(sandbox, this.#options.now()) !== "running") throw sandboxNotFound(id);
+    await this.#extend(sandbox, seconds);
+  }
+
+  /** Pauses a running sandbox; 409 when already paused. */
+  async pause(id: string, caller: Caller): Promise<void> {
+    let sandbox = await this.get(id, caller);
+    for (let i = 0;; i++) {
+      if (e2bState(sandbox, this.#options.now()) === "paused") {
+        throw new ApiError(409, `Sandbox "${id}" is already paused`);
+      }
+      try {
+        sandbox = await this.#patch(sandbox, {
+          metadata: { resourceVersion: sandbox.metadata.resourceVersion },
+          spec: { paused: true, shutdownTime: null },
+        });
+        break;
+      } catch (error) {
+        if (!isConflict(error) || i >= OPTIMISTIC_TRIES) throw error;
+        sandbox = await this.#reread(sandbox, id);
+      }
+    }
+    const waitMs = this.#options.pauseWaitMs ?? 30_000;
+    try {
+      await this.#index.sandboxes.waitFor(
+        SandboxIndex.key(sandbox),
+        (s) => s.status?.phase === "Paused",
+        AbortSignal.timeout(waitMs),
+      );
+    } catch (error) {
+      throw new ApiError(
+        500,
+        `Cannot pause sandbox "${id}": it did not pause within ${waitMs} ms`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  /**
+   * Connects: extends a running sandbox's timeout (200), or resumes a paused one with
+   * `endAt = now + seconds` (201).
+   */
+  async connect(id: string, caller: Caller, seconds: number): Promise<ConnectResult> {
+    let sandbox = await this.get(id, caller);
+    for (let i = 0;; i++) {
+      if (e2bState(sandbox, this.#options.now()) === "running") {
+        return { sandbox: await this.#extend(sandbox, seconds), resumed: false };
+      }
+      try {
+        sandbox = await this.#patch(sandbox, {
+          metadata: { resourceVersion: sandbox.metadata.resourceVersion },
+          spec: { paused: false, shutdownTime: this.#at(seconds) },
+        });
+        break;
+      } catch (error) {
+        if (!isConflict(error) || i >= OPTIMISTIC_TRIES) throw error;
+        sandbox = await this.#reread(sandbox, id);
+      }
+    }
+    return { sandbox: await this.#awaitResumed(sandbox, id), resumed: true };
+  }
+
+  /** The deprecated `POST /sandboxes/{id}/resume`: resumes a paused sandbox; 409 if running. */
+  async resume(id: string, caller: Caller, seconds: number): Promise<Sandbox> {
+    const sandbox = await this.get(id, caller);
+    if (e2bState(sandbox, this.#options.now()) === "running") {
+      throw new ApiError(409, `Sandbox "${id}" is already running`);
+    }
+    const { sandbox: resumed } = await this.connect(id, caller, seconds);
+    return resumed;
+  }
+
+  async #awaitResumed(sandbox: Sandbox, id: string): Promise<Sandbox> {
+    const waitMs = this.#options.resumeWaitMs ?? 60_000;
+    let ready: Sandbox;
+    try {
+      ready = await this.#index.sandboxes.waitFor(
+        SandboxIndex.key(sandbox),
+        (s) => !s.spec.paused && isReady(s),
+        AbortSignal.timeout(waitMs),
+      );
+    } catch (error) {
+      throw new ApiError(500, `Cannot resume sandbox "${id}": not ready within ${waitMs} ms`, {
+        cause: error,
+      });
+    }
+    const request = storedInitRequest(ready);
+    if (request) await this.#runtime.init(ready.status?.sandboxIp ?? "", request);
+    return ready;
+  }
+
+  async #extend(sandbox: Sandbox, seconds: number): Promise<Sandbox> {
+    const target = this.#options.now() + seconds * 1000;
+    if (sandbox.spec.shutdownTime !== undefined && endAtMs(sandbox) >= target) return sandbox;
+    return await this.#patch(sandbox, { spec: { shutdownTime: new Date(target).toISOString() } });
+  }
+
+  #at(seconds: number): string {
+    return new Date(this.#options.now() + seconds * 1000).toISOString();
+  }
+
+  async #reread(sandbox: Sandbox, id: string): Promise<Sandbox> {
+    try {
+      const fresh = parseSandbox(
+        await this.#kube.get<KubeObject>(
+          SANDBOXES,
+          sandbox.metadata.namespace ?? "",
+          sandbox.metadata.name ?? "",
+        ),
+      );
+      this.#index.sandboxes.observe(fresh);
+      if (sandboxIdOf(fresh) !== id || e2bState(fresh, this.#options.now()) === "gone") {
+        throw sandboxNotFound(id);
+      }
+      return fresh;
+    } catch (error) {
+      if (isNotFound(error)) throw sandboxNotFound(id);
+      throw error;
+    }
+  }
+
+  async #patch(sandbox: Sandbox, patch: Record<string, unknown>): Promise<Sandbox> {
+    try {
+      const written = parseSandbox(
+        await this.#kube.patch<KubeObject>(
+          SANDBOXES,
+          sandbox.metadata.namespace ?? "",
+          sandbox.metadata.name ?? "",
+          patch,
+        ),
+      );
+      this.#index.sandboxes.observe(written);
+      return written;
+    } catch (error) {
+      if (isNotFound(error)) throw sandboxNotFound(sandboxIdOf(sandbox));
+      throw error;
+    }
+  }
+}

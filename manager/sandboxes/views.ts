@@ -1,0 +1,258 @@
+/**
+ * E2B response bodies built from Sandbox and SandboxSet objects, with every field the Python
+ * SDK's generated `from_dict` requires (§A.1): `Sandbox` (create/connect), `SandboxDetail`
+ * (get), `ListedSandbox` (list), `SandboxMetric` and `TemplateInfo`. Field names are E2B's
+ * wire names.
+ *
+ * @module
+ */
+import {
+  ANNOTATION_RUNTIME_ACCESS_TOKEN,
+  LABEL_SANDBOX_ID,
+  LABEL_SANDBOX_POOL,
+  LABEL_SANDBOX_TEMPLATE,
+  type PodTemplateSpec,
+  type Sandbox,
+  SandboxConditionType,
+  type SandboxSet,
+} from "@kruise-agents/shared/api";
+import { readMetadata } from "./metadata.ts";
+import type { EnvdMetrics } from "./runtime_client.ts";
+import { e2bState, startedAtMs } from "./state.ts";
+
+/** E2B's constant, deprecated `clientID`. */
+export const CLIENT_ID = "6532622b";
+
+/** What every view needs besides the object. */
+export interface ViewContext {
+  /** Data-plane domain returned to SDKs. */
+  domain: string;
+  /** envd version the runtimes implement. */
+  envdVersion: string;
+}
+
+/** E2B `Sandbox` (create / connect / resume). */
+export interface SandboxBody {
+  /** Template ID. */
+  templateID: string;
+  /** Sandbox ID. */
+  sandboxID: string;
+  /** Constant. */
+  clientID: string;
+  /** envd version. */
+  envdVersion: string;
+  /** envd access token. */
+  envdAccessToken?: string;
+  /** Always null: no public-traffic token. */
+  trafficAccessToken: null;
+  /** Data-plane domain. */
+  domain: string;
+  /** Template alias. */
+  alias?: string;
+}
+
+/** E2B `ListedSandbox`. */
+export interface ListedSandboxBody {
+  /** Template ID. */
+  templateID: string;
+  /** Template alias. */
+  alias?: string;
+  /** Sandbox ID. */
+  sandboxID: string;
+  /** Constant. */
+  clientID: string;
+  /** RFC 3339. */
+  startedAt: string;
+  /** RFC 3339. */
+  endAt: string;
+  /** CPUs. */
+  cpuCount: number;
+  /** Memory, MiB. */
+  memoryMB: number;
+  /** Disk, MiB. */
+  diskSizeMB: number;
+  /** User metadata. */
+  metadata: Record<string, string>;
+  /** `running` or `paused`. */
+  state: "running" | "paused";
+  /** envd version. */
+  envdVersion: string;
+}
+
+/** E2B `SandboxDetail`. */
+export interface SandboxDetailBody extends ListedSandboxBody {
+  /** envd access token. */
+  envdAccessToken?: string;
+  /** Data-plane domain. */
+  domain: string;
+  /** What happens at `endAt`. */
+  lifecycle: { autoResume: boolean; onTimeout: "kill" | "pause" };
+}
+
+/** The template ID of a claimed Sandbox (template label, else pool label). */
+export function templateIdOf(sandbox: Sandbox): string {
+  const labels = sandbox.metadata.labels ?? {};
+  return labels[LABEL_SANDBOX_TEMPLATE] ?? labels[LABEL_SANDBOX_POOL] ?? "";
+}
+
+/** The E2B ID of a claimed Sandbox. */
+export function sandboxIdOf(sandbox: Sandbox): string {
+  return sandbox.metadata.labels?.[LABEL_SANDBOX_ID] ?? "";
+}
+
+/** `Sandbox` body for create and connect. */
+export function sandboxBody(sandbox: Sandbox, ctx: ViewContext): SandboxBody {
+  const body: SandboxBody = {
+    templateID: templateIdOf(sandbox),
+    sandboxID: sandboxIdOf(sandbox),
+    clientID: CLIENT_ID,
+    envdVersion: ctx.envdVersion,
+    trafficAccessToken: null,
+    domain: ctx.domain,
+    alias: templateIdOf(sandbox),
+  };
+  const token = sandbox.metadata.annotations?.[ANNOTATION_RUNTIME_ACCESS_TOKEN];
+  if (token) body.envdAccessToken = token;
+  return body;
+}
+
+/**
+ * `endAt` in ms: the stored shutdown time. A paused sandbox has no running timer (pause
+ * clears the shutdown time); it reports the moment it was paused (the SandboxPaused condition's
+ * transition time) or, failing that, its start.
+ */
+export function endAtMs(sandbox: Sandbox): number {
+  const shutdown = Date.parse(sandbox.spec.shutdownTime ?? "");
+  if (!Number.isNaN(shutdown)) return shutdown;
+  const paused = (sandbox.status?.conditions ?? []).find((c) =>
+    c.type === SandboxConditionType.SandboxPaused
+  );
+  const t = Date.parse(paused?.lastTransitionTime ?? "");
+  return Number.isNaN(t) ? startedAtMs(sandbox) : t;
+}
+
+/** `ListedSandbox` body (no access token, as in E2B). */
+export function listedBody(sandbox: Sandbox, ctx: ViewContext, now: number): ListedSandboxBody {
+  const resources = templateResources(sandbox.spec.template);
+  return {
+    templateID: templateIdOf(sandbox),
+    alias: templateIdOf(sandbox),
+    sandboxID: sandboxIdOf(sandbox),
+    clientID: CLIENT_ID,
+    startedAt: new Date(startedAtMs(sandbox)).toISOString(),
+    endAt: new Date(endAtMs(sandbox)).toISOString(),
+    ...resources,
+    metadata: readMetadata(sandbox),
+    state: e2bState(sandbox, now) === "paused" ? "paused" : "running",
+    envdVersion: ctx.envdVersion,
+  };
+}
+
+/** `SandboxDetail` body. */
+export function detailBody(sandbox: Sandbox, ctx: ViewContext, now: number): SandboxDetailBody {
+  const body: SandboxDetailBody = {
+    ...listedBody(sandbox, ctx, now),
+    domain: ctx.domain,
+    lifecycle: { autoResume: false, onTimeout: "kill" },
+  };
+  const token = sandbox.metadata.annotations?.[ANNOTATION_RUNTIME_ACCESS_TOKEN];
+  if (token) body.envdAccessToken = token;
+  return body;
+}
+
+/** E2B `SandboxMetric` from envd's `/metrics`. */
+export function metricBody(m: EnvdMetrics, now: number): Record<string, unknown> {
+  const ts = m.ts ?? Math.floor(now / 1000);
+  return {
+    timestamp: new Date(ts * 1000).toISOString(),
+    timestampUnix: ts,
+    cpuCount: m.cpu_count ?? 0,
+    cpuUsedPct: m.cpu_used_pct ?? 0,
+    memUsed: m.mem_used ?? 0,
+    memTotal: m.mem_total ?? 0,
+    memCache: m.mem_cache ?? 0,
+    diskUsed: m.disk_used ?? 0,
+    diskTotal: m.disk_total ?? 0,
+  };
+}
+
+const QUANTITY = /^([0-9.]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
+const FACTORS: Record<string, number> = {
+  "": 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+
+/** Parses a Kubernetes quantity (`500m`, `2`, `512Mi`, `1G`) into a number; NaN if malformed. */
+export function parseQuantity(value: unknown): number {
+  if (typeof value === "number") return value;
+  if (typeof value !== "string") return NaN;
+  const m = QUANTITY.exec(value.trim());
+  if (!m) return NaN;
+  return Number(m[1]) * (FACTORS[m[2] ?? ""] ?? NaN);
+}
+
+/** Defaults when the pod template sets no resources. */
+const DEFAULT_RESOURCES = { cpuCount: 1, memoryMB: 512, diskSizeMB: 0 };
+
+/** CPU, memory and disk of a pod template's main container: limits, else requests. */
+export function templateResources(
+  template: PodTemplateSpec | undefined,
+): { cpuCount: number; memoryMB: number; diskSizeMB: number } {
+  const c = template?.spec.containers[0] as
+    | { resources?: { limits?: Record<string, unknown>; requests?: Record<string, unknown> } }
+    | undefined;
+  const pick = (name: string): number => {
+    const v = parseQuantity(c?.resources?.limits?.[name] ?? c?.resources?.requests?.[name]);
+    return Number.isFinite(v) ? v : NaN;
+  };
+  const cpu = pick("cpu"), mem = pick("memory"), disk = pick("ephemeral-storage");
+  return {
+    cpuCount: Number.isNaN(cpu) ? DEFAULT_RESOURCES.cpuCount : Math.max(1, Math.ceil(cpu)),
+    memoryMB: Number.isNaN(mem) ? DEFAULT_RESOURCES.memoryMB : Math.round(mem / 2 ** 20),
+    diskSizeMB: Number.isNaN(disk) ? DEFAULT_RESOURCES.diskSizeMB : Math.round(disk / 2 ** 20),
+  };
+}
+
+/**
+ * E2B `Template` (list item) for a template = SandboxSets of one name. Resources come from the
+ * first SandboxSet in namespace order; `buildStatus` is `ready` (or `deleting`).
+ */
+export function templateBody(
+  sets: readonly SandboxSet[],
+  ctx: ViewContext,
+): Record<string, unknown> {
+  const sorted = [...sets].sort((a, b) =>
+    (a.metadata.namespace ?? "") < (b.metadata.namespace ?? "") ? -1 : 1
+  );
+  const first = sorted[0];
+  const name = first?.metadata.name ?? "";
+  const created = first?.metadata.creationTimestamp ?? new Date(0).toISOString();
+  return {
+    templateID: name,
+    buildID: name,
+    ...templateResources(first?.spec.template),
+    public: false,
+    aliases: [name],
+    names: [name],
+    createdAt: created,
+    updatedAt: created,
+    createdBy: null,
+    lastSpawnedAt: null,
+    spawnCount: 0,
+    buildCount: 1,
+    envdVersion: ctx.envdVersion,
+    buildStatus: sorted.every((s) => s.metadata.deletionTimestamp) ? "deleting" : "ready",
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * Test kit of the manager: warm pools seeded into a store the way the controller leaves them
+ * (SandboxSet, owned Sandboxes with Running/Ready status and an address), real runtimes on
+ * their own loopback addresses at the standard envd port (as the local node runs them), and a
+ * stand-in for the controller's pause handling. Tests only; it imports the runtime program.
+ *
+ * @module
+ */
+import {
+  API_VERSION,
+  LABEL_SANDBOX_CLAIMED,
+  LABEL_SANDBOX_POOL,
+  LABEL_SANDBOX_TEMPLATE,
+  SANDBOX_KIND,
+  SANDBOX_SET_KIND,
+} from "@kruise-agents/shared/api";
+import {
+  type KubeClient,
+  type KubeObject,
+  SANDBOX_SETS,
+  SANDBOXES,
+  type WatchEvent,
+} from "@kruise-agents/shared/kube";
+import { createRuntime, type Runtime } from "../../runtime/mod.ts";
+import { ApiKeyStore, generateApiKey } from "../auth/api_keys.ts";
+
+/** Ready status with `ip`. */
+export function readyStatus(ip: string): Record<string, unknown> {
+  return {
+    phase: "Running",
+    sandboxIp: ip,
+    conditions: [{
+      type: "Ready",
+      status: "True",
+      reason: "PodReady",
+      message: "",
+      lastTransitionTime: new Date().toISOString(),
+    }],
+  };
+}
+
+/** Creates SandboxSet `namespace/name` and one warm Sandbox per address. */
+export async function seedPool(
+  kube: KubeClient,
+  options: { namespace: string; name: string; ips: readonly string[] },
+): Promise<KubeObject[]> {
+  const set = await kube.create<KubeObject>(SANDBOX_SETS, {
+    apiVersion: API_VERSION,
+    kind: SANDBOX_SET_KIND,
+    metadata: { name: options.name, namespace: options.namespace },
+    spec: {
+      replicas: options.ips.length,
+      template: {
+        spec: {
+          containers: [{
+            name: "sandbox",
+            image: "runtime",
+            resources: { limits: { cpu: "2", memory: "1Gi" } },
+          }],
+        },
+      },
+    },
+  });
+  const out: KubeObject[] = [];
+  for (const ip of options.ips) out.push(await addWarm(kube, set, ip));
+  return out;
+}
+
+/** Adds one warm Sandbox at `ip` to the pool of `set`. */
+export async function addWarm(kube: KubeClient, set: KubeObject, ip: string): Promise<KubeObject> {
+  const name = set.metadata.name!;
+  const created = await kube.create<KubeObject>(SANDBOXES, {
+    apiVersion: API_VERSION,
+    kind: SANDBOX_KIND,
+    metadata: {
+      generateName: `${name}-`,
+      namespace: set.metadata.namespace!,
+      labels: {
+        [LABEL_SANDBOX_POOL]: name,
+        [LABEL_SANDBOX_TEMPLATE]: name,
+        [LABEL_SANDBOX_CLAIMED]: "false",
+      },
+      ownerReferences: [{
+        apiVersion: API_VERSION,
+        kind: SANDBOX_SET_KIND,
+        name,
+        uid: set.metadata.uid!,
+        controller: true,
+        blockOwnerDeletion: true,
+      }],
+    },
+    spec: structuredClone({ template: (set.spec as Record<string, unknown>).template }),
+  });
+  return await kube.updateStatus<KubeObject>(SANDBOXES, { ...created, status: readyStatus(ip) });
+}
+
+/** Runtimes served in this process, each on its own loopback address at port 49983. */
+export interface Runtimes extends AsyncDisposable {
+  /** Their addresses. */
+  ips: string[];
+  /** The runtimes, by address. */
+  byIp: Map<string, Runtime>;
+}
+
+/** Starts `n` runtimes (in-process `createRuntime()`) on random 127.x.y.z addresses. */
+export async function startRuntimes(n: number): Promise<Runtimes> {
+  const servers: Deno.HttpServer[] = [];
+  const byIp = new Map<string, Runtime>();
+  while (byIp.size < n) {
+    const r = crypto.getRandomValues(new Uint8Array(3));
+    const ip = `127.${100 + (r[0]! % 150)}.${r[1]}.${1 + (r[2]! % 250)}`;
+    if (byIp.has(ip)) continue;
+    const runtime = createRuntime();
+    try {
+      servers.push(Deno.serve({ hostname: ip, port: 49983, onListen() {} }, runtime.fetch));
+    } catch (error) {
+      await runtime[Symbol.asyncDispose]();
+      if (error instanceof Deno.errors.AddrInUse) continue;
+      throw error;
+    }
+    byIp.set(ip, runtime);
+  }
+  return {
+    ips: [...byIp.keys()],
+    byIp,
+    async [Symbol.asyncDispose]() {
+      await Promise.all(servers.map((s) => s.shutdown()));
+      await Promise.all([...byIp.values()].map((r) => r[Symbol.asyncDispose]()));
+    },
+  };
+}
+
+/**
+ * A stand-in for the controller's pause handling: sets phase `Paused` once `spec.paused` is
+ * true and `Running` again when it goes false. Optionally gives cold (status-less) claimed
+ * Sandboxes a Ready status at the next address of `coldIps`.
+ */
+export function followPause(
+  kube: KubeClient,
+  options: { coldIps?: string[] } = {},
+): AsyncDisposable {
+  const stop = new AbortController();
+  const cold = [...options.coldIps ?? []];
+  const loop = (async () => {
+    const list = await kube.list<KubeObject>(SANDBOXES);
+    const events = kube.watch<KubeObject>(SANDBOXES, {
+      resourceVersion: list.resourceVersion,
+      signal: stop.signal,
+    });
+    try {
+      for await (const { type, object } of events as AsyncIterable<WatchEvent<KubeObject>>) {
+        if (type === "DELETED") continue;
+        const spec = object.spec as { paused?: boolean };
+        const status = object.status as { phase?: string; sandboxIp?: string } | undefined;
+        let next: Record<string, unknown> | undefined;
+        if (!status?.phase && cold.length > 0) next = readyStatus(cold.shift()!);
+        else if (spec.paused && status?.phase === "Running") next = { ...status, phase: "Paused" };
+        else if (!spec.paused && status?.phase === "Paused") next = { ...status, phase: "Running" };
+        if (next) {
+          await kube.updateStatus(SANDBOXES, { ...object, status: next }).catch(() => {});
+        }
+      }
+    } catch (error) {
+      if (!stop.signal.aborted) throw error;
+    }
+  })();
+  return {
+    async [Symbol.asyncDispose]() {
+      stop.abort();
+      await loop;
+    },
+  };
+}
+
+/** Two teams' keys (`team-a`, `team-b`) and an admin key, with their store. */
+export async function testKeys(): Promise<
+  { keys: ApiKeyStore; a: string; b: string; admin: string }
+> {
+  const a = await generateApiKey({ team: "team-a" });
+  const b = await generateApiKey({ team: "team-b" });
+  const admin = await generateApiKey({ team: "admin" });
+  return {
+    keys: new ApiKeyStore([a.record, b.record, admin.record]),
+    a: a.key,
+    b: b.key,
+    admin: admin.key,
+  };
+}
