@@ -8,3 +8,14 @@
 export { createRuntime, ENVD_VERSION, type Runtime, type RuntimeOptions } from "./server.ts";
 export { type InitRequest, parseInitRequest, RuntimeState } from "./state.ts";
 export { parseConfig, type RuntimeConfig } from "./config.ts";
+export { type User, UserDirectory } from "./users.ts";
+export type { RuntimeDeps } from "./deps.ts";
+export type { ProcessTable, Selector } from "./process/process_table.ts";
+export type {
+  ExitInfo,
+  ProcessEventItem,
+  ProcessHandle,
+  ProcessSpec,
+  StartOptions,
+} from "./process/process_handle.ts";
+export type { Fanout, FanoutOptions } from "./process/output_fanout.ts";

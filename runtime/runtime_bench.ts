@@ -136,7 +136,7 @@ if (import.meta.main) {
     const bytes = new Uint8Array(SIZE);
     for (let i = 0; i < SIZE; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536));
     t0 = performance.now();
-    await sbx.files.write("/tmp/bench.bin", bytes, { useOctetStream: true });
+    await sbx.files.write("/tmp/bench.bin", bytes.buffer, { useOctetStream: true });
     seconds = (performance.now() - t0) / 1000;
     row(
       "file write 200 MB (SDK, octet-stream)",

@@ -65,6 +65,8 @@ export class UserDirectory {
   #groups = new Map<number, string>();
 
   /**
+   * Reads the databases once now; later misses re-read them.
+   *
    * @param read returns the account databases; defaults to reading `/etc/passwd` and
    * `/etc/group`.
    */
