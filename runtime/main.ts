@@ -11,6 +11,7 @@ import { parseConfig, USAGE } from "./config.ts";
 import { createRuntime } from "./server.ts";
 import { RuntimeState } from "./state.ts";
 import { createInterpreter, type Interpreter } from "./interpreter/mod.ts";
+import { warmUp } from "./warm_up.ts";
 
 if (import.meta.main) {
   let config;
@@ -25,6 +26,9 @@ if (import.meta.main) {
     Deno.exit(2);
   }
   const runtime = createRuntime({ state: new RuntimeState({ defaultUser: config.defaultUser }) });
+  if (!await warmUp(runtime.fetch).catch(() => false)) {
+    console.error("warm-up: running /bin/true as the default user failed");
+  }
   const controller = new AbortController();
   const server = Deno.serve({
     hostname: config.host,

@@ -50,7 +50,7 @@ export async function prepareDataDir(dataDir: string): Promise<DevKeys> {
 /** Starts dev on `dataDir` and waits until it prints its variables. */
 export async function startDev(
   dataDir: string,
-  options: { killSandboxesOnExit?: boolean } = {},
+  options: { killSandboxesOnExit?: boolean; templates?: string } = {},
 ): Promise<DevUnderTest> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -64,7 +64,7 @@ export async function startDev(
       "--proxy-port",
       "0",
       "--templates",
-      TEMPLATES,
+      options.templates ?? TEMPLATES,
       ...(options.killSandboxesOnExit ? ["--kill-sandboxes-on-exit"] : []),
     ],
     stdout: "piped",
