@@ -19,3 +19,4 @@ export type {
   StartOptions,
 } from "./process/process_handle.ts";
 export type { Fanout, FanoutOptions } from "./process/output_fanout.ts";
+export { RUNTIME_MAIN, RUNTIME_PERMISSIONS } from "./permissions.ts";

@@ -39,20 +39,10 @@ import {
   readStat,
 } from "./proc.ts";
 import { ENVD_PORT, INTERPRETER_PORT } from "@kruise-agents/shared/api";
-
-/** The permission flags the runtime runs with (as `deno task runtime` and the test harness). */
-export const RUNTIME_PERMISSIONS: readonly string[] = [
-  "--allow-run",
-  "--allow-read",
-  "--allow-write",
-  "--allow-net",
-  "--allow-env",
-  "--allow-sys=cpus,systemMemoryInfo,statfs,uid,gid",
-];
+import { RUNTIME_MAIN, RUNTIME_PERMISSIONS } from "@kruise-agents/runtime/permissions";
 
 /** `runtime/main.ts` of this repository. */
-export const DEFAULT_RUNTIME_MAIN: string = new URL("../../runtime/main.ts", import.meta.url)
-  .pathname;
+export const DEFAULT_RUNTIME_MAIN: string = RUNTIME_MAIN;
 
 /**
  * Runs inside the new mount and PID namespaces, as PID 1, before the runtime. Arguments:

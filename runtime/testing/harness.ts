@@ -7,19 +7,12 @@
  */
 import { fakeControlPlane } from "./fake_control_plane.ts";
 import { ENVD_VERSION } from "../server.ts";
+import { RUNTIME_MAIN, RUNTIME_PERMISSIONS } from "../permissions.ts";
+
+export { RUNTIME_PERMISSIONS };
 import { TextLineStream } from "@kruise-agents/shared/std";
 
-/** The permission flags the runtime runs with (the same as `deno task runtime`). */
-export const RUNTIME_PERMISSIONS = [
-  "--allow-run",
-  "--allow-read",
-  "--allow-write",
-  "--allow-net",
-  "--allow-env",
-  "--allow-sys=cpus,systemMemoryInfo,statfs,uid,gid",
-];
-
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const MAIN = RUNTIME_MAIN;
 
 /** A runtime under test. */
 export interface RuntimeUnderTest extends AsyncDisposable {

@@ -1,0 +1,21 @@
+/**
+ * The permission flags agent-runtime runs with, in one place for everything that starts it (the
+ * local node, the test harness; `deno task runtime` in deno.json spells the same list). The
+ * sandbox is the isolation boundary, so the runtime may run commands and touch files and the
+ * network; `--allow-sys` is narrowed to what `/metrics` and the run-as-user switch read.
+ *
+ * @module
+ */
+
+/** `deno run` flags of agent-runtime. */
+export const RUNTIME_PERMISSIONS: readonly string[] = [
+  "--allow-run",
+  "--allow-read",
+  "--allow-write",
+  "--allow-net",
+  "--allow-env",
+  "--allow-sys=cpus,systemMemoryInfo,statfs,uid,gid",
+];
+
+/** `runtime/main.ts`, the entry point those flags apply to. */
+export const RUNTIME_MAIN: string = new URL("./main.ts", import.meta.url).pathname;
