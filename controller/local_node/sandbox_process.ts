@@ -38,21 +38,29 @@ import {
   type ProcessIdentity,
   readStat,
 } from "./proc.ts";
+import { dirname, relative } from "node:path";
 import { ENVD_PORT, INTERPRETER_PORT } from "@kruise-agents/shared/api";
 import { RUNTIME_MAIN, RUNTIME_PERMISSIONS } from "@kruise-agents/runtime/permissions";
 
 /** `runtime/main.ts` of this repository. */
 export const DEFAULT_RUNTIME_MAIN: string = RUNTIME_MAIN;
 
+/** Where the runtime's source tree (the workspace holding `runtime/main.ts`) appears inside a
+ * sandbox. */
+export const SANDBOX_SOURCE = "/run/kruise-agents/src";
+
 /**
  * Runs inside the new mount and PID namespaces, as PID 1, before the runtime. Arguments:
  * `$1` an empty directory to build the sandbox's root in, `$2` the pod directory (with `home/`
- * and `tmp/`; its parent, the node's pods directory, is hidden), `$3` the log file, the rest the command. The mount namespace is private, so none
- * of these mounts is visible on the host, and they all vanish with the namespace.
+ * and `tmp/`; its parent, the node's pods directory, is hidden), `$3` the log file, `$4` the
+ * source tree of the runtime (bound read-only at {@linkcode SANDBOX_SOURCE}, so the runtime runs
+ * wherever the repository lives, even under a /tmp that the sandbox replaces), the rest the
+ * command. The mount namespace is private, so none of these mounts is visible on the host, and
+ * they all vanish with the namespace.
  */
 const SETUP_SCRIPT = String.raw`
 set -eu
-R="$1"; POD="$2"; LOG="$3"; shift 3
+R="$1"; POD="$2"; LOG="$3"; SRC="$4"; shift 4
 exec >>"$LOG" 2>&1 </dev/null
 mount --make-rprivate /
 mount --rbind / "$R"
@@ -74,6 +82,9 @@ if [ -d "$PODS" ]; then mount -t tmpfs -o ro,mode=755 tmpfs "$PODS"; fi
 umount -l "$R/proc"
 mount -t proc -o nosuid,nodev,noexec proc "$R/proc"
 mount -t tmpfs -o mode=755,nosuid,nodev tmpfs "$R/run"
+mkdir -p "$R/run/kruise-agents/src"
+mount --bind "$SRC" "$R/run/kruise-agents/src"
+mount -o remount,bind,ro "$R/run/kruise-agents/src"
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$R/dev/shm"
 exec chroot "$R" /bin/bash -c '
   trap "kill -TERM \$p 2>/dev/null" TERM INT
@@ -142,12 +153,14 @@ async function waitFor<T>(
  * when the namespace does not come up.
  */
 export async function launchSandbox(options: LaunchOptions): Promise<SandboxProcesses> {
-  if (
-    options.runtimeMain.startsWith("/tmp/") || options.runtimeMain.startsWith(`${options.dir}/`)
-  ) {
+  // The workspace root (the directory of the deno.json that holds the runtime's imports) is
+  // bound into the sandbox; the runtime is started from its copy there.
+  const source = dirname(dirname(options.runtimeMain));
+  const runtimeInside = `${SANDBOX_SOURCE}/${relative(source, options.runtimeMain)}`;
+  if (options.runtimeMain.startsWith(`${options.dir}/`)) {
     throw new LocalNodeError(
       "StartFailed",
-      `Cannot start a sandbox: the runtime ${options.runtimeMain} would be hidden by the sandbox's own /tmp`,
+      `Cannot start a sandbox: the runtime ${options.runtimeMain} lies inside the pod directory`,
     );
   }
   const paths = layoutPaths(options.dir);
@@ -179,7 +192,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<SandboxProc
     Deno.execPath(),
     "run",
     ...RUNTIME_PERMISSIONS,
-    options.runtimeMain,
+    runtimeInside,
     "--host",
     options.ip,
     "--port",
@@ -205,6 +218,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<SandboxProc
         paths.root,
         options.dir,
         paths.log,
+        source,
         ...runtime,
       ],
       env,
