@@ -10,7 +10,7 @@
 import { parseConfig, USAGE } from "./config.ts";
 import { createRuntime } from "./server.ts";
 import { RuntimeState } from "./state.ts";
-import { createInterpreter, type Interpreter } from "./interpreter/mod.ts";
+import type { Interpreter } from "./interpreter/mod.ts";
 import { warmUp } from "./warm_up.ts";
 
 if (import.meta.main) {
@@ -42,6 +42,8 @@ if (import.meta.main) {
   let interpreterServer: Deno.HttpServer | undefined;
   if (config.interpreterPort !== 0) {
     const home = runtime.deps.users.byName(runtime.state.defaultUser)?.home ?? "/home/user";
+    // Loaded only when enabled, so a runtime without the interpreter does not carry its code.
+    const { createInterpreter } = await import("./interpreter/mod.ts");
     interpreter = await createInterpreter({
       getEnvs: () => runtime.state.envVars,
       cwd: home,
