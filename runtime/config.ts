@@ -3,7 +3,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 
 /** The runtime's configuration. */
 export interface RuntimeConfig {
@@ -37,19 +36,32 @@ function port(value: string | undefined, name: string, fallback: number): number
   return n;
 }
 
+const FLAGS = ["host", "port", "interpreter-port", "user"] as const;
+type Flag = typeof FLAGS[number];
+
+/**
+ * Reads `--flag value` and `--flag=value` pairs. Hand-written rather than `node:util`'s
+ * `parseArgs`: loading any `node:` module costs the runtime about 5 MB of resident memory.
+ */
+function readFlags(args: string[]): Partial<Record<Flag, string>> {
+  const values: Partial<Record<Flag, string>> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    const name = m?.[1] as Flag | undefined;
+    if (!m || !name || !FLAGS.includes(name)) {
+      throw new TypeError(`Unknown option '${arg}'`);
+    }
+    const value = m[2] ?? args[++i];
+    if (value === undefined) throw new TypeError(`Option '--${name}' needs a value`);
+    values[name] = value;
+  }
+  return values;
+}
+
 /** Parses `args` (without the program name); throws `TypeError`/`RangeError` on bad flags. */
 export function parseConfig(args: string[]): RuntimeConfig {
-  const { values } = parseArgs({
-    args,
-    options: {
-      host: { type: "string" },
-      port: { type: "string" },
-      "interpreter-port": { type: "string" },
-      user: { type: "string" },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
+  const values = readFlags(args);
   return {
     host: values.host ?? "0.0.0.0",
     port: port(values.port, "port", 49983),

@@ -26,6 +26,9 @@ Deno.test("parseConfig() applies defaults and reads every flag", () => {
 
 Deno.test("parseConfig() rejects unknown flags and bad ports", () => {
   assert.throws(() => parseConfig(["--nope"]), TypeError);
+  assert.throws(() => parseConfig(["--port"]), TypeError);
+  assert.throws(() => parseConfig(["stray"]), TypeError);
+  assert.equal(parseConfig(["--port=1234"]).port, 1234);
   assert.throws(() => parseConfig(["--port", "99999"]), RangeError);
   assert.throws(() => parseConfig(["--port", "abc"]), RangeError);
 });

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { posix } from "node:path";
+import { posix } from "@kruise-agents/shared/std";
 
 /**
  * Resolves `path` for a user with home `home`.

@@ -76,7 +76,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     const rpc = req.method === "POST" ? connect(req) : undefined;
     if (rpc) return await rpc;
     if (path === "/envs" && req.method === "GET") return Response.json(state.envVars);
-    if (path === "/metrics" && req.method === "GET") return Response.json(metrics.sample());
+    if (path === "/metrics" && req.method === "GET") return Response.json(await metrics.sample());
     return errorResponse(404, `${req.method} ${path} not found`);
   }
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { posix } from "node:path";
+import { posix } from "@kruise-agents/shared/std";
 import { EnvdHttpError } from "../errors.ts";
 import { chownTo, ensureDirs } from "../filesystem/ownership.ts";
 import { uploadTempName } from "../filesystem/upload_temp.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { posix } from "node:path";
+import { posix } from "@kruise-agents/shared/std";
 
 const BY_EXTENSION: Record<string, string> = {
   ".avif": "image/avif",

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { posix } from "node:path";
+import { posix } from "@kruise-agents/shared/std";
 import { EnvdHttpError } from "../errors.ts";
 import { negotiateEncoding } from "./accept_encoding.ts";
 import { contentTypeFor } from "./content_type.ts";

@@ -12,7 +12,7 @@
  * @module
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { posix } from "node:path";
+import { posix } from "@kruise-agents/shared/std";
 import { EnvdHttpError } from "../errors.ts";
 import { resolvePath } from "../paths.ts";
 import type { User } from "../users.ts";

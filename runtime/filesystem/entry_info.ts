@@ -10,7 +10,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type EntryInfoSchema, FileType } from "@kruise-agents/shared/envd";
-import { posix } from "node:path";
+import { posix } from "@kruise-agents/shared/std";
 import type { UserDirectory } from "../users.ts";
 import { readMetadata } from "./xattr.ts";
 

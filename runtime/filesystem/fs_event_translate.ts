@@ -12,7 +12,7 @@
  * @module
  */
 import { EventType } from "@kruise-agents/shared/envd";
-import { posix } from "node:path";
+import { posix } from "@kruise-agents/shared/std";
 import { parseUploadTempName } from "./upload_temp.ts";
 
 /** One translated event: the absolute path and its type, or `"modify"` still to classify. */

@@ -7,7 +7,7 @@
  * @module
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { posix } from "node:path";
+import { posix } from "@kruise-agents/shared/std";
 import type { UserDirectory } from "../users.ts";
 import { entryInfo, type EntryInfoInit } from "./entry_info.ts";
 import { toConnectError } from "./fs_error.ts";

@@ -7,7 +7,7 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { FileType } from "@kruise-agents/shared/envd";
-import { posix } from "node:path";
+import { posix } from "@kruise-agents/shared/std";
 import type { User } from "../users.ts";
 import type { EntryInfoInit } from "./entry_info.ts";
 import { toConnectError } from "./fs_error.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { posix } from "node:path";
+import { posix } from "@kruise-agents/shared/std";
 import type { User, UserDirectory } from "../users.ts";
 import { entryInfo, type EntryInfoInit } from "./entry_info.ts";
 import { toConnectError } from "./fs_error.ts";

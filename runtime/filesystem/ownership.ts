@@ -7,7 +7,7 @@
  * @module
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { posix } from "node:path";
+import { posix } from "@kruise-agents/shared/std";
 import type { User } from "../users.ts";
 
 /**

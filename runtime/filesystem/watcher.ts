@@ -12,7 +12,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { EventType, type FilesystemEventSchema } from "@kruise-agents/shared/envd";
-import { posix } from "node:path";
+import { posix } from "@kruise-agents/shared/std";
 import type { UserDirectory } from "../users.ts";
 import { entryInfo } from "./entry_info.ts";
 import { translateFsEvents } from "./fs_event_translate.ts";

@@ -6,3 +6,4 @@
  */
 export * from "./async.ts";
 export * from "./text_line_stream.ts";
+export * from "./posix_path.ts";
