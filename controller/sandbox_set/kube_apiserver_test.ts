@@ -16,12 +16,10 @@ import {
 } from "@kruise-agents/shared/api";
 import { type KubeClient, SANDBOX_SETS, SANDBOXES } from "@kruise-agents/shared/kube";
 import { createKubernetesClient } from "@kruise-agents/shared/kube";
-import { kubectl, kubeEnv } from "../../shared/testing/kube_env.ts";
+import { kubectl, kubeEnvWithCrds } from "../../shared/testing/kube_env.ts";
 import { eventually, FakeKubelet, sandboxSet } from "../_test_kit.ts";
 import { assert, assertEquals } from "../machinery/_assert.ts";
 import { startController } from "../mod.ts";
-
-const CRDS = new URL("../../charts/kruise-agents/crds/", import.meta.url).pathname;
 
 async function members(kube: KubeClient, ns: string) {
   const list = await kube.list(SANDBOXES, {
@@ -36,17 +34,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const env = await kubeEnv();
-    const applied = await kubectl(env, ["apply", "--server-side", "-f", CRDS]);
-    assert(applied.success, applied.stderr);
-    const crdReady = await kubectl(env, [
-      "wait",
-      "--for=condition=Established",
-      "--timeout=60s",
-      "crd/sandboxes.agents.kruise.io",
-      "crd/sandboxsets.agents.kruise.io",
-    ]);
-    assert(crdReady.success, crdReady.stderr);
+    const env = await kubeEnvWithCrds();
     const ns = `controller-test-${crypto.randomUUID().slice(0, 8)}`;
     const created = await kubectl(env, ["create", "namespace", ns]);
     assert(created.success, created.stderr);

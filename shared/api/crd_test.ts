@@ -3,37 +3,20 @@
 // own namespace, so runs and other people's tests on the same control plane do not collide.
 import assert from "node:assert/strict";
 import { parse as parseYaml } from "yaml";
-import { kubectl, kubectlOk, type KubeEnv, kubeEnv } from "../testing/kube_env.ts";
-import { REPO_ROOT } from "./crd_gen.ts";
+import { kubectl, kubectlOk, type KubeEnv, kubeEnvWithCrds } from "../testing/kube_env.ts";
 import { LABEL_SANDBOX_CLAIMED, LABEL_SANDBOX_POOL } from "./labels.ts";
 import { API_VERSION } from "./meta.ts";
 import { parseSandbox } from "./sandbox.ts";
 import { parseSandboxSet } from "./sandbox_set.ts";
 
-const CRD_DIR = new URL("charts/kruise-agents/crds/", REPO_ROOT).pathname;
 const REFERENCE_SANDBOX_SET = new URL(
   "./testdata/code_interpreter_sandboxset.yaml",
   import.meta.url,
 );
 
-let applied: Promise<KubeEnv> | undefined;
-
-/** Starts (or reuses) the control plane and applies the CRDs from charts/, once per process. */
+/** Starts (or reuses) the control plane with the chart's CRDs applied, once per process. */
 function cluster(): Promise<KubeEnv> {
-  applied ??= (async () => {
-    const env = await kubeEnv();
-    // Server-side apply with force: other test processes may apply the same CRDs concurrently.
-    await kubectlOk(env, ["apply", "--server-side", "--force-conflicts", "-f", CRD_DIR]);
-    await kubectlOk(env, [
-      "wait",
-      "--for=condition=Established",
-      "--timeout=60s",
-      "crd/sandboxes.agents.kruise.io",
-      "crd/sandboxsets.agents.kruise.io",
-    ]);
-    return env;
-  })();
-  return applied;
+  return kubeEnvWithCrds();
 }
 
 /** Runs `fn` in a fresh namespace, deleted afterwards (the namespace controller empties it). */

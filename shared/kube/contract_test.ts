@@ -23,9 +23,8 @@ import {
 import { EmbeddedStore } from "./embedded_store.ts";
 import { createKubernetesClient } from "./kubernetes_client.ts";
 import { isKubeApiError } from "./_test_util.ts";
-import { kubectlOk, kubeEnv } from "../testing/kube_env.ts";
+import { kubeEnvWithCrds } from "../testing/kube_env.ts";
 
-const CRD_DIR = new URL("../../charts/kruise-agents/crds/", import.meta.url).pathname;
 const SERVICE_ACCOUNTS: Resource = {
   apiVersion: "v1",
   kind: "ServiceAccount",
@@ -50,16 +49,7 @@ let cluster: Promise<KubeClient> | undefined;
 
 function kubernetes(): Promise<KubeClient> {
   cluster ??= (async () => {
-    const env = await kubeEnv();
-    // Server-side apply with force: other test processes may apply the same CRDs concurrently.
-    await kubectlOk(env, ["apply", "--server-side", "--force-conflicts", "-f", CRD_DIR]);
-    await kubectlOk(env, [
-      "wait",
-      "--for=condition=Established",
-      "--timeout=60s",
-      "crd/sandboxes.agents.kruise.io",
-      "crd/sandboxsets.agents.kruise.io",
-    ]);
+    const env = await kubeEnvWithCrds();
     return createKubernetesClient({ kubeconfigPath: env.kubeconfig });
   })();
   return cluster;

@@ -134,3 +134,32 @@ export async function kubectlOk(
   }
   return result.stdout;
 }
+
+/** The chart's generated CRDs. */
+export const CRD_DIR: string = new URL("../../charts/kruise-agents/crds/", import.meta.url)
+  .pathname;
+
+let withCrds: Promise<KubeEnv> | undefined;
+
+/**
+ * {@linkcode kubeEnv} with the chart's CRDs applied and Established, once per process. Applied
+ * server-side with force, because other test processes may apply the same CRDs concurrently.
+ */
+export function kubeEnvWithCrds(): Promise<KubeEnv> {
+  withCrds ??= (async () => {
+    const env = await kubeEnv();
+    await kubectlOk(env, ["apply", "--server-side", "--force-conflicts", "-f", CRD_DIR]);
+    await kubectlOk(env, [
+      "wait",
+      "--for=condition=Established",
+      "--timeout=60s",
+      "crd/sandboxes.agents.kruise.io",
+      "crd/sandboxsets.agents.kruise.io",
+    ]);
+    return env;
+  })().catch((error) => {
+    withCrds = undefined;
+    throw error;
+  });
+  return withCrds;
+}
