@@ -1,0 +1,95 @@
+/**
+ * The whole system on a real kube-apiserver (etcd, kube-apiserver and kube-controller-manager
+ * built from Go modules): the controller and the manager through the client-node backend of the
+ * seam, and the local node playing the kubelet. Driven by the published JS SDK.
+ */
+import assert from "node:assert/strict";
+import { Sandbox } from "e2b";
+import {
+  createKubernetesClient,
+  NAMESPACES,
+  SANDBOX_SETS,
+  SANDBOXES,
+} from "@kruise-agents/shared/kube";
+import { LABEL_SANDBOX_CLAIMED, LABEL_SANDBOX_POOL } from "@kruise-agents/shared/api";
+import { startController } from "@kruise-agents/controller";
+import { startLocalNode } from "@kruise-agents/controller/local_node";
+import { kubeEnvWithCrds } from "../../shared/testing/kube_env.ts";
+import { ApiKeyStore, generateApiKey } from "../auth/api_keys.ts";
+import { createManager } from "../mod.ts";
+import { eventually } from "./dev_harness.ts";
+
+Deno.test({
+  name: "on a real kube-apiserver: create, command, pause, resume, kill; the pool refills",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const env = await kubeEnvWithCrds();
+    const kube = createKubernetesClient({ kubeconfigPath: env.kubeconfig });
+    const ns = `e2e-${crypto.randomUUID().slice(0, 8)}`;
+    await kube.create(NAMESPACES, {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: ns },
+    });
+    await kube.create(SANDBOX_SETS, {
+      apiVersion: "agents.kruise.io/v1alpha1",
+      kind: "SandboxSet",
+      metadata: { name: "base", namespace: ns },
+      spec: {
+        replicas: 1,
+        template: {
+          spec: {
+            containers: [{
+              name: "sandbox",
+              image: "e2bdev/base:latest",
+              ports: [{ containerPort: 49983 }],
+            }],
+          },
+        },
+      },
+    });
+    const controller = await startController({ kube, namespace: ns });
+    const dataDir = await Deno.makeTempDir();
+    const node = await startLocalNode({ kube, dataDir });
+    const { key, record } = await generateApiKey({ team: ns, name: "e2e" });
+    const manager = await createManager({
+      kube,
+      keys: new ApiKeyStore([record]),
+      domain: "localhost",
+    });
+    const api = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, manager.api);
+    const proxy = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, manager.proxy);
+    const opts = {
+      apiKey: key,
+      apiUrl: `http://127.0.0.1:${api.addr.port}`,
+      sandboxUrl: `http://127.0.0.1:${proxy.addr.port}`,
+      domain: "localhost",
+    };
+    const unclaimed = async () =>
+      (await kube.list(SANDBOXES, {
+        namespace: ns,
+        labelSelector: `${LABEL_SANDBOX_POOL}=base,${LABEL_SANDBOX_CLAIMED}=false`,
+      })).items.length;
+    try {
+      const sbx = await Sandbox.create("base", opts);
+      assert.equal((await sbx.commands.run("echo hello; whoami")).stdout, "hello\nuser\n");
+      const sleeper = await sbx.commands.run("sleep 600", { background: true });
+      assert.equal(await sbx.pause(), true);
+      assert.equal(await sbx.isRunning(), false);
+      await sbx.connect();
+      assert.ok((await sbx.commands.list()).some((p) => p.pid === sleeper.pid), "PID survived");
+      assert.ok(await eventually(async () => (await unclaimed()) === 1, 60_000), "pool refilled");
+      assert.equal(await sbx.kill(), true);
+      assert.equal(await Sandbox.kill(sbx.sandboxId, opts), false);
+    } finally {
+      await api.shutdown();
+      await proxy.shutdown();
+      await manager[Symbol.asyncDispose]();
+      await controller.stop();
+      await node.stop({ killSandboxes: true });
+      await kube.delete(NAMESPACES, "", ns).catch(() => {});
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    }
+  },
+});
