@@ -76,20 +76,33 @@ export const CATEGORIES: readonly string[] = ["kruise-agents"];
 
 const AGE: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" };
 
-/** The Sandbox CRD: status subresource, short name `sbx`, the reference's printer columns. */
-export function sandboxCrd(): CustomResourceDefinition {
+type CrdVersion = CustomResourceDefinition["spec"]["versions"][number];
+
+/** What differs between our two CRDs; everything else is the same for both. */
+interface CrdShape {
+  kind: string;
+  plural: string;
+  singular: string;
+  shortName: string;
+  schema: JsonSchemaProps;
+  subresources: CrdVersion["subresources"];
+  columns: PrinterColumn[];
+}
+
+/** A namespaced CRD of our group with one served and stored version. */
+function namespacedCrd(shape: CrdShape): CustomResourceDefinition {
   return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
-    metadata: { name: `sandboxes.${GROUP}` },
+    metadata: { name: `${shape.plural}.${GROUP}` },
     spec: {
       group: GROUP,
       names: {
-        kind: SANDBOX_KIND,
-        listKind: `${SANDBOX_KIND}List`,
-        plural: "sandboxes",
-        singular: "sandbox",
-        shortNames: ["sbx"],
+        kind: shape.kind,
+        listKind: `${shape.kind}List`,
+        plural: shape.plural,
+        singular: shape.singular,
+        shortNames: [shape.shortName],
         categories: [...CATEGORIES],
       },
       scope: "Namespaced",
@@ -97,24 +110,37 @@ export function sandboxCrd(): CustomResourceDefinition {
         name: VERSION,
         served: true,
         storage: true,
-        schema: { openAPIV3Schema: SANDBOX_SCHEMA },
-        subresources: { status: {} },
-        additionalPrinterColumns: [
-          { name: "Status", type: "string", jsonPath: ".status.phase" },
-          AGE,
-          {
-            name: "Claimed",
-            type: "string",
-            jsonPath: ".metadata.labels.agents\\.kruise\\.io/sandbox-claimed",
-          },
-          { name: "shutdown_time", type: "string", jsonPath: ".spec.shutdownTime" },
-          { name: "pause_time", type: "string", jsonPath: ".spec.pauseTime" },
-          { name: "RecycledCount", type: "integer", jsonPath: ".status.recycledCount" },
-          { name: "Message", type: "string", jsonPath: ".status.message" },
-        ],
+        schema: { openAPIV3Schema: shape.schema },
+        subresources: shape.subresources,
+        additionalPrinterColumns: shape.columns,
       }],
     },
   };
+}
+
+/** The Sandbox CRD: status subresource, short name `sbx`, the reference's printer columns. */
+export function sandboxCrd(): CustomResourceDefinition {
+  return namespacedCrd({
+    kind: SANDBOX_KIND,
+    plural: "sandboxes",
+    singular: "sandbox",
+    shortName: "sbx",
+    schema: SANDBOX_SCHEMA,
+    subresources: { status: {} },
+    columns: [
+      { name: "Status", type: "string", jsonPath: ".status.phase" },
+      AGE,
+      {
+        name: "Claimed",
+        type: "string",
+        jsonPath: ".metadata.labels.agents\\.kruise\\.io/sandbox-claimed",
+      },
+      { name: "shutdown_time", type: "string", jsonPath: ".spec.shutdownTime" },
+      { name: "pause_time", type: "string", jsonPath: ".spec.pauseTime" },
+      { name: "RecycledCount", type: "integer", jsonPath: ".status.recycledCount" },
+      { name: "Message", type: "string", jsonPath: ".status.message" },
+    ],
+  });
 }
 
 /**
@@ -122,49 +148,33 @@ export function sandboxCrd(): CustomResourceDefinition {
  * change `spec.replicas` without a full update), short name `sbs`, the reference's printer columns.
  */
 export function sandboxSetCrd(): CustomResourceDefinition {
-  return {
-    apiVersion: "apiextensions.k8s.io/v1",
-    kind: "CustomResourceDefinition",
-    metadata: { name: `sandboxsets.${GROUP}` },
-    spec: {
-      group: GROUP,
-      names: {
-        kind: SANDBOX_SET_KIND,
-        listKind: `${SANDBOX_SET_KIND}List`,
-        plural: "sandboxsets",
-        singular: "sandboxset",
-        shortNames: ["sbs"],
-        categories: [...CATEGORIES],
+  return namespacedCrd({
+    kind: SANDBOX_SET_KIND,
+    plural: "sandboxsets",
+    singular: "sandboxset",
+    shortName: "sbs",
+    schema: SANDBOX_SET_SCHEMA,
+    subresources: {
+      status: {},
+      scale: {
+        specReplicasPath: ".spec.replicas",
+        statusReplicasPath: ".status.replicas",
+        labelSelectorPath: ".status.selector",
       },
-      scope: "Namespaced",
-      versions: [{
-        name: VERSION,
-        served: true,
-        storage: true,
-        schema: { openAPIV3Schema: SANDBOX_SET_SCHEMA },
-        subresources: {
-          status: {},
-          scale: {
-            specReplicasPath: ".spec.replicas",
-            statusReplicasPath: ".status.replicas",
-            labelSelectorPath: ".status.selector",
-          },
-        },
-        additionalPrinterColumns: [
-          { name: "Replicas", type: "integer", jsonPath: ".status.replicas" },
-          { name: "Available", type: "integer", jsonPath: ".status.availableReplicas" },
-          { name: "UpdatedReplicas", type: "integer", jsonPath: ".status.updatedReplicas" },
-          {
-            name: "UpdatedAvailableReplicas",
-            type: "integer",
-            jsonPath: ".status.updatedAvailableReplicas",
-          },
-          { name: "UpdateRevision", type: "string", jsonPath: ".status.updateRevision" },
-          AGE,
-        ],
-      }],
     },
-  };
+    columns: [
+      { name: "Replicas", type: "integer", jsonPath: ".status.replicas" },
+      { name: "Available", type: "integer", jsonPath: ".status.availableReplicas" },
+      { name: "UpdatedReplicas", type: "integer", jsonPath: ".status.updatedReplicas" },
+      {
+        name: "UpdatedAvailableReplicas",
+        type: "integer",
+        jsonPath: ".status.updatedAvailableReplicas",
+      },
+      { name: "UpdateRevision", type: "string", jsonPath: ".status.updateRevision" },
+      AGE,
+    ],
+  });
 }
 
 /** Where the chart keeps its CRDs, relative to the repository root. */
