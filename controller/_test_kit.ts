@@ -24,9 +24,9 @@ import {
   type WatchEvent,
   type WatchOptions,
 } from "@kruise-agents/shared/kube";
-import { ManualClock } from "./machinery/clock.ts";
-import { Informer } from "./machinery/informer.ts";
-import { parsePod, type Pod } from "./sandbox/pod.ts";
+import { ManualClock } from "@kruise-agents/shared/std";
+import { Informer } from "@kruise-agents/shared/kube";
+import { parsePod, type Pod } from "@kruise-agents/shared/api";
 
 /** Polls `probe` until it returns a value other than `undefined`/`false`; fails after `attempts`. */
 export async function eventually<T>(

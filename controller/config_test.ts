@@ -1,24 +1,52 @@
-import { assertEquals, assertThrows } from "./machinery/_assert.ts";
+import assert from "node:assert/strict";
 import { parseConfig } from "./config.ts";
 
-Deno.test("parseConfig() defaults to in-cluster, all namespaces, 4 workers", () => {
-  assertEquals(parseConfig([]), { workers: 4, help: false });
+const DEFAULTS = {
+  workers: 4,
+  watchTimeoutSeconds: 300,
+  healthPort: 8081,
+  healthHost: "0.0.0.0",
+  help: false,
+};
+
+Deno.test("parseConfig() defaults to in-cluster, all namespaces, 4 workers, health on 8081", () => {
+  assert.deepEqual(parseConfig([]), DEFAULTS);
 });
 
 Deno.test("parseConfig() reads --flag value and --flag=value", () => {
-  assertEquals(parseConfig(["--kubeconfig", "/k/config", "--namespace=team-a", "--workers", "8"]), {
-    kubeconfig: "/k/config",
-    namespace: "team-a",
-    workers: 8,
-    help: false,
-  });
-  assertEquals(parseConfig(["--help"]).help, true);
+  assert.deepEqual(
+    parseConfig([
+      "--kubeconfig",
+      "/k/config",
+      "--namespace=team-a",
+      "--workers",
+      "8",
+      "--watch-timeout=10",
+      "--health-port",
+      "0",
+    ]),
+    {
+      ...DEFAULTS,
+      kubeconfig: "/k/config",
+      namespace: "team-a",
+      workers: 8,
+      watchTimeoutSeconds: 10,
+      healthPort: 0,
+    },
+  );
+  assert.equal(parseConfig(["--help"]).help, true);
 });
 
 Deno.test("parseConfig() rejects unknown flags, missing values and bad numbers", () => {
-  assertThrows(() => parseConfig(["--kubconfig", "x"]), TypeError, "unknown flag");
-  assertThrows(() => parseConfig(["--kubeconfig"]), TypeError, "value is required");
-  assertThrows(() => parseConfig(["--workers", "0"]), TypeError, "--workers");
-  assertThrows(() => parseConfig(["--workers=two"]), TypeError, "--workers");
-  assertThrows(() => parseConfig(["stray"]), TypeError, "not a flag");
+  const cases: [string[], RegExp][] = [
+    [["--kubconfig", "x"], /Unknown option '--kubconfig'/],
+    [["--kubeconfig"], /argument missing/],
+    [["--workers", "0"], /--workers/],
+    [["--workers=two"], /--workers/],
+    [["--health-port=70000"], /--health-port/],
+    [["stray"], /Unexpected argument 'stray'/],
+  ];
+  for (const [args, message] of cases) {
+    assert.throws(() => parseConfig(args), { name: "TypeError", message }, args.join(" "));
+  }
 });

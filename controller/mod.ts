@@ -26,21 +26,27 @@ import {
   type Sandbox,
   type SandboxSet,
 } from "@kruise-agents/shared/api";
-import { type KubeClient, PODS, SANDBOX_SETS, SANDBOXES } from "@kruise-agents/shared/kube";
-import { type Clock, systemClock } from "./machinery/clock.ts";
+import {
+  Informer,
+  type InformerHealth,
+  type KubeClient,
+  PODS,
+  SANDBOX_SETS,
+  SANDBOXES,
+} from "@kruise-agents/shared/kube";
+import { type Clock, pause, systemClock } from "@kruise-agents/shared/std";
 import { Controller } from "./machinery/controller.ts";
 import { Expectations } from "./machinery/expectations.ts";
-import { Informer } from "./machinery/informer.ts";
-import { type Logger, silentLogger } from "./machinery/logger.ts";
+import { type Logger, silentLogger } from "@kruise-agents/shared/std";
 import { controllerUidIndex, INDEX_CONTROLLER_UID } from "./machinery/owner.ts";
 import { WorkQueue } from "./machinery/work_queue.ts";
-import { parsePod, type Pod } from "./sandbox/pod.ts";
+import { parsePod, type Pod } from "@kruise-agents/shared/api";
 import { SandboxReconciler } from "./sandbox/reconciler.ts";
 import { watchSandboxes } from "./sandbox/watches.ts";
 import { SandboxSetReconciler } from "./sandbox_set/reconciler.ts";
 import { watchSandboxSets } from "./sandbox_set/watches.ts";
 
-export type { CancelTimer, Clock } from "./machinery/clock.ts";
+export type { CancelTimer, Clock } from "@kruise-agents/shared/std";
 // The seam's types `startController` takes, re-exported so the public surface is self-contained.
 export type {
   DeleteOptions,
@@ -53,77 +59,91 @@ export type {
   WatchOptions,
 } from "@kruise-agents/shared/kube";
 export type { ObjectMeta, OwnerReference } from "@kruise-agents/shared/api";
-export { ManualClock, systemClock } from "./machinery/clock.ts";
-export type { LogFields, Logger } from "./machinery/logger.ts";
-export { consoleLogger, silentLogger } from "./machinery/logger.ts";
+export { ManualClock, systemClock } from "@kruise-agents/shared/std";
+export type { LogFields, Logger } from "@kruise-agents/shared/std";
+export { consoleLogger, silentLogger } from "@kruise-agents/shared/std";
 
 /** Options of {@linkcode startController}. */
 export interface StartControllerOptions {
   /** The API (a cluster, or the embedded store). */
   kube: KubeClient;
   /** Stops the controller when aborted (same as calling `stop`). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Time source of deadlines, backoffs and expectations. @default {systemClock} */
-  clock?: Clock;
+  clock?: Clock | undefined;
   /** Concurrent reconciles per controller (SandboxSet and Sandbox each). @default {4} */
-  workers?: number;
+  workers?: number | undefined;
   /** Only this namespace. @default {all namespaces} */
-  namespace?: string;
+  namespace?: string | undefined;
   /** Log sink. @default {silentLogger} */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /** How long a scale expectation is trusted before it counts as met, in ms. @default {300000} */
-  expectationsTimeoutMs?: number;
+  expectationsTimeoutMs?: number | undefined;
+  /** Server-side timeout of each watch, in seconds (see the shared `Informer`). @default {300} */
+  watchTimeoutSeconds?: number | undefined;
 }
 
 /** A running controller. */
 export interface RunningController {
+  /** How each of its informers is doing (for `/metrics` and readiness). */
+  health(): InformerHealth[];
   /** Stops the workers (after their reconciles in flight) and the watches. */
   stop(): Promise<void>;
 }
 
-/**
- * Starts the informers, waits until their first lists are cached (a reconcile on an empty cache
- * would re-create every pool member), then starts both controllers.
- */
-export async function startController(options: StartControllerOptions): Promise<RunningController> {
-  const { kube, namespace } = options;
-  const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? silentLogger;
+/** A controller whose informers may still be filling; {@linkcode startController} waits. */
+export interface ControllerHandle extends RunningController {
+  /**
+   * Resolves once every informer holds its first list and the workers run (a reconcile on an
+   * empty cache would re-create every pool member), or once stopped first.
+   */
+  readonly started: Promise<void>;
+}
+
+interface Caches {
+  sets: Informer<SandboxSet>;
+  sandboxes: Informer<Sandbox>;
+  pods: Informer<Pod>;
+}
+
+function caches(options: StartControllerOptions, clock: Clock, logger: Logger): Caches {
+  const common = {
+    kube: options.kube,
+    namespace: options.namespace,
+    clock,
+    logger,
+    watchTimeoutSeconds: options.watchTimeoutSeconds,
+  };
+  return {
+    sets: new Informer<SandboxSet>({ ...common, resource: SANDBOX_SETS, parse: parseSandboxSet }),
+    sandboxes: new Informer<Sandbox>({
+      ...common,
+      resource: SANDBOXES,
+      parse: parseSandbox,
+      indexes: { [INDEX_CONTROLLER_UID]: controllerUidIndex },
+    }),
+    pods: new Informer<Pod>({
+      ...common,
+      resource: PODS,
+      parse: parsePod,
+      labelSelector: `${LABEL_CREATED_BY}=${CREATED_BY_SANDBOX}`,
+    }),
+  };
+}
+
+function controllers(
+  options: StartControllerOptions,
+  { sets, sandboxes, pods }: Caches,
+  clock: Clock,
+  logger: Logger,
+): Controller[] {
+  const { kube } = options;
   const workers = options.workers ?? 4;
-
-  const sets = new Informer<SandboxSet>({
-    kube,
-    resource: SANDBOX_SETS,
-    parse: parseSandboxSet,
-    namespace,
-    clock,
-    logger,
-  });
-  const sandboxes = new Informer<Sandbox>({
-    kube,
-    resource: SANDBOXES,
-    parse: parseSandbox,
-    namespace,
-    indexes: { [INDEX_CONTROLLER_UID]: controllerUidIndex },
-    clock,
-    logger,
-  });
-  const pods = new Informer<Pod>({
-    kube,
-    resource: PODS,
-    parse: parsePod,
-    namespace,
-    labelSelector: `${LABEL_CREATED_BY}=${CREATED_BY_SANDBOX}`,
-    clock,
-    logger,
-  });
-
   const expectations = new Expectations({ clock, timeoutMs: options.expectationsTimeoutMs });
   const setQueue = new WorkQueue({ clock });
   const sandboxQueue = new WorkQueue({ clock });
   watchSandboxSets({ sets, sandboxes }, { queue: setQueue, expectations });
   watchSandboxes({ sandboxes, pods }, sandboxQueue);
-
   const setReconciler = new SandboxSetReconciler({
     kube,
     sets,
@@ -133,7 +153,7 @@ export async function startController(options: StartControllerOptions): Promise<
     logger,
   });
   const sandboxReconciler = new SandboxReconciler({ kube, sandboxes, pods, clock, logger });
-  const controllers = [
+  return [
     new Controller({
       name: "sandboxset",
       queue: setQueue,
@@ -149,32 +169,55 @@ export async function startController(options: StartControllerOptions): Promise<
       logger,
     }),
   ];
+}
 
-  const informers = [sets, sandboxes, pods];
-  for (const informer of informers) informer.start();
+/**
+ * Creates the informers and both controllers and starts them: the informers at once, the
+ * workers once every informer holds its first list ({@linkcode ControllerHandle.started}).
+ * A program serves its readiness from {@linkcode RunningController.health} meanwhile.
+ */
+export function launchController(options: StartControllerOptions): ControllerHandle {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const cache = caches(options, clock, logger);
+  const workers = controllers(options, cache, clock, logger);
+  const informers = [cache.sets, cache.sandboxes, cache.pods];
+  const stopped = new AbortController();
   let stopping: Promise<void> | undefined;
   const stop = () => {
+    stopped.abort();
     stopping ??= (async () => {
-      await Promise.all(controllers.map((c) => c.stop()));
+      await Promise.all(workers.map((c) => c.stop()));
       await Promise.all(informers.map((i) => i.stop()));
     })();
     return stopping;
   };
   options.signal?.addEventListener("abort", () => void stop(), { once: true });
-  if (options.signal?.aborted) {
-    await stop();
-    return { stop };
-  }
-  const aborted = new Promise<"aborted">((resolve) => {
-    if (options.signal === undefined) return;
-    options.signal.addEventListener("abort", () => resolve("aborted"), { once: true });
-  });
-  const synced = await Promise.race([Promise.all(informers.map((i) => i.synced())), aborted]);
-  if (synced === "aborted") {
-    await stop();
-    return { stop };
-  }
-  for (const controller of controllers) controller.start();
-  logger.info("controller started", { workers, namespace: namespace ?? "*" });
-  return { stop };
+  const signal = options.signal === undefined
+    ? stopped.signal
+    : AbortSignal.any([stopped.signal, options.signal]);
+  for (const informer of informers) informer.start(signal);
+  const started = (async () => {
+    await Promise.race([
+      Promise.all(informers.map((i) => i.synced())),
+      pause(2 ** 31 - 1, { signal }),
+    ]);
+    if (signal.aborted) return;
+    for (const controller of workers) controller.start();
+    logger.info("controller started", {
+      workers: options.workers ?? 4,
+      namespace: options.namespace ?? "*",
+    });
+  })();
+  return { started, stop, health: () => informers.map((i) => i.health()) };
+}
+
+/**
+ * Starts the informers, waits until their first lists are cached (a reconcile on an empty cache
+ * would re-create every pool member), then starts both controllers.
+ */
+export async function startController(options: StartControllerOptions): Promise<RunningController> {
+  const controller = launchController(options);
+  await controller.started;
+  return controller;
 }

@@ -6,6 +6,9 @@
 #   bash hack/kube.sh down    stop every process `up` started and remove the state (not the build cache)
 #   bash hack/kube.sh env     print the export line if the control plane is up (exit 1 otherwise)
 #   bash hack/kube.sh build   only build (or find in the cache) the binaries; print their folder
+#   bash hack/kube.sh restart-apiserver
+#                             stop kube-apiserver and start it again on the same state (tests of
+#                             clients that must ride out an API server restart)
 #
 # Why build: neither kube-apiserver nor etcd is packaged in Debian or npm, and an in-memory fake
 # would not prove that our CRDs, status/scale subresources and ownerReferences behave as on a real
@@ -18,6 +21,10 @@
 #   KRUISE_AGENTS_KUBE_STATE  state folder            (default <repo>/.cache/kube; certs, kubeconfig, etcd data, logs)
 #   KUBE_CONTROLLERS          kube-controller-manager --controllers value (default: see below)
 #   KUBE_READY_TIMEOUT        seconds to wait for readiness (default 120)
+#   KUBE_MIN_REQUEST_TIMEOUT  kube-apiserver --min-request-timeout: watches the server ends after
+#                             1-2x this many seconds when the client names no timeout (default
+#                             1800, the server's own); tests of watch liveness set it low. A
+#                             control plane started with another value is restarted from scratch.
 #
 # Ports are chosen on the first `up` among free loopback ports (derived from the state folder's
 # path, so two checkouts on one machine do not collide) and kept in the state folder.
@@ -29,6 +36,7 @@ MOD_DIR=$ROOT/hack/kube
 CACHE_ROOT=${KRUISE_AGENTS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kruise-agents}
 STATE=${KRUISE_AGENTS_KUBE_STATE:-$ROOT/.cache/kube}
 READY_TIMEOUT=${KUBE_READY_TIMEOUT:-120}
+MIN_REQUEST_TIMEOUT=${KUBE_MIN_REQUEST_TIMEOUT:-1800}
 # Controllers the tests and the charts rely on: garbage collection of ownerReferences, namespace
 # deletion, the default ServiceAccount and its token/CA objects (without which pods are rejected by
 # admission), and Deployments -> ReplicaSets -> Pods for the charts' workloads. Node, volume and
@@ -209,19 +217,51 @@ wait_for() {
   done
 }
 
-stop_all() {
-  local name pid i
-  for name in kube-controller-manager kube-apiserver etcd; do
-    if alive "$name"; then
-      pid=$(cat "$STATE/pids/$name")
-      kill -TERM "$pid" 2>/dev/null || true
-      for ((i = 0; i < 100; i++)); do
-        alive "$name" || break
-        sleep 0.1
-      done
-      if alive "$name"; then kill -KILL "$pid" 2>/dev/null || true; fi
-    fi
+# start_apiserver runs kube-apiserver on the state folder's ports, certificates and etcd.
+start_apiserver() {
+  local p=$STATE/pki
+  # The endpoint reconciler refuses a loopback advertise address, and nothing here routes to the
+  # "kubernetes" Service anyway (clients use 127.0.0.1), hence --endpoint-reconciler-type=none.
+  start kube-apiserver --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" \
+    --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
+    --cert-dir="$p" --tls-cert-file="$p/apiserver.crt" --tls-private-key-file="$p/apiserver.key" \
+    --client-ca-file="$p/ca.crt" --token-auth-file="$p/tokens.csv" --authorization-mode=RBAC \
+    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file="$p/sa.pub" --service-account-signing-key-file="$p/sa.key" \
+    --api-audiences=https://kubernetes.default.svc.cluster.local \
+    --service-cluster-ip-range=10.0.0.0/24 --allow-privileged=true --profiling=false \
+    --endpoint-reconciler-type=none --min-request-timeout="$MIN_REQUEST_TIMEOUT"
+}
+
+# stop_one NAME stops one component: TERM, then KILL after 10 s.
+stop_one() {
+  local name=$1 pid i
+  alive "$name" || return 0
+  pid=$(cat "$STATE/pids/$name")
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do
+    alive "$name" || return 0
+    sleep 0.1
   done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+stop_all() {
+  local name
+  for name in kube-controller-manager kube-apiserver etcd; do stop_one "$name"; done
+}
+
+restart_apiserver() {
+  exec 9>"$STATE.flock"
+  flock 9
+  [[ -f $STATE/ports ]] || die "no control plane in $STATE"
+  # shellcheck source=/dev/null
+  source "$STATE/ports"
+  MIN_REQUEST_TIMEOUT=$(cat "$STATE/min-request-timeout" 2>/dev/null || echo "$MIN_REQUEST_TIMEOUT")
+  stop_one kube-apiserver
+  start_apiserver
+  wait_for "kube-apiserver /readyz" ready
+  log "kube-apiserver restarted"
 }
 
 up() {
@@ -232,7 +272,8 @@ up() {
   if [[ -f $STATE/ports ]]; then
     # shellcheck source=/dev/null
     source "$STATE/ports"
-    if alive etcd && alive kube-apiserver && alive kube-controller-manager && ready; then
+    if alive etcd && alive kube-apiserver && alive kube-controller-manager && ready &&
+      [[ $(cat "$STATE/min-request-timeout" 2>/dev/null) == "$MIN_REQUEST_TIMEOUT" ]]; then
       print_env
       return 0
     fi
@@ -241,6 +282,7 @@ up() {
   stop_all
   rm -rf "$STATE" && mkdir -p "$STATE"/{logs,pids,etcd}
   pick_ports >"$STATE/ports"
+  printf '%s\n' "$MIN_REQUEST_TIMEOUT" >"$STATE/min-request-timeout"
   # shellcheck source=/dev/null
   source "$STATE/ports"
   pki
@@ -256,17 +298,7 @@ up() {
     --log-level=warn --unsafe-no-fsync
   wait_for "etcd" curl -fsS --max-time 2 "http://127.0.0.1:$ETCD_PORT/health"
   local p=$STATE/pki
-  # The endpoint reconciler refuses a loopback advertise address, and nothing here routes to the
-  # "kubernetes" Service anyway (clients use 127.0.0.1), hence --endpoint-reconciler-type=none.
-  start kube-apiserver --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" \
-    --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
-    --cert-dir="$p" --tls-cert-file="$p/apiserver.crt" --tls-private-key-file="$p/apiserver.key" \
-    --client-ca-file="$p/ca.crt" --token-auth-file="$p/tokens.csv" --authorization-mode=RBAC \
-    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
-    --service-account-key-file="$p/sa.pub" --service-account-signing-key-file="$p/sa.key" \
-    --api-audiences=https://kubernetes.default.svc.cluster.local \
-    --service-cluster-ip-range=10.0.0.0/24 --allow-privileged=true --profiling=false \
-    --endpoint-reconciler-type=none
+  start_apiserver
   wait_for "kube-apiserver /readyz" ready
   start kube-controller-manager --kubeconfig="$STATE/kcm.kubeconfig" --secure-port=0 \
     --leader-elect=false --controllers="$CONTROLLERS" \
@@ -308,5 +340,6 @@ case ${1:-} in
     ready || exit 1
     print_env
     ;;
-  *) die "usage: bash hack/kube.sh up|down|env|build" ;;
+  restart-apiserver) restart_apiserver ;;
+  *) die "usage: bash hack/kube.sh up|down|env|build|restart-apiserver" ;;
 esac

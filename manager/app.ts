@@ -8,6 +8,7 @@
  * @module
  */
 import { Hono } from "hono";
+import { consoleLogger, type Logger } from "@kruise-agents/shared/std";
 import type { ApiKeyStore } from "./auth/api_keys.ts";
 import { apiKeyAuth, type AuthEnv } from "./auth/middleware.ts";
 import { errorResponse, toApiError } from "./errors.ts";
@@ -18,8 +19,8 @@ import { templateRoutes } from "./routes/templates.ts";
 export interface AppDeps extends SandboxRoutesDeps {
   /** API keys. */
   keys: ApiKeyStore;
-  /** Where unexpected (500) errors are reported. @default {console.error} */
-  logError?: (error: unknown) => void;
+  /** Where unexpected (500) errors are reported. @default {consoleLogger} */
+  logger?: Logger | undefined;
 }
 
 /** Builds the API app. */
@@ -36,7 +37,11 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   app.notFound((c) => errorResponse(404, `${c.req.method} ${c.req.path} not found`));
   app.onError((error) => {
     const apiError = toApiError(error);
-    if (apiError.status === 500) (deps.logError ?? console.error)(error);
+    if (apiError.status === 500) {
+      (deps.logger ?? consoleLogger).error("API error", {
+        error: error instanceof Error ? error.stack : String(error),
+      });
+    }
     return errorResponse(apiError.status, apiError.message);
   });
   return app;

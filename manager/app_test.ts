@@ -23,6 +23,7 @@ import {
   startRuntimes,
   testKeys,
 } from "./testing/fixtures.ts";
+import { silentLogger } from "@kruise-agents/shared/std";
 
 interface Env extends AsyncDisposable {
   kube: EmbeddedStore;
@@ -49,7 +50,7 @@ async function setup(
   }
   const follower = followPause(kube, { coldIps: runtimes.ips.slice(next) });
   const { keys, a, b, admin } = await testKeys();
-  const manager = await createManager({ kube, keys, domain: "sandbox.test", warn: () => {} });
+  const manager = await createManager({ kube, keys, domain: "sandbox.test", logger: silentLogger });
   return {
     kube,
     manager,
@@ -372,7 +373,7 @@ Deno.test("a create whose /init fails leaves no claimed sandbox behind", async (
     kube,
     keys,
     domain: "sandbox.test",
-    warn: () => {},
+    logger: silentLogger,
     fetch: () => Promise.reject(new TypeError("connection refused")),
   });
   try {

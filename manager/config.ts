@@ -11,6 +11,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { ENVD_VERSION } from "@kruise-agents/shared/envd/http";
 
 /** The manager's settings. */
 export interface ManagerConfig {
@@ -28,8 +29,14 @@ export interface ManagerConfig {
   kubeconfig?: string;
   /** Largest create/connect/timeout in seconds. @default {3600} */
   maxTimeoutSeconds: number;
-  /** envd version the runtimes implement (reported to the SDKs). @default {"0.6.13"} */
+  /** envd version the runtimes implement (reported to the SDKs). @default {ENVD_VERSION} */
   envdVersion: string;
+  /** Server-side timeout of each watch, seconds (jittered up to twice that). @default {300} */
+  watchTimeoutSeconds: number;
+  /** Port of `/healthz`, `/readyz` and `/metrics`; 0 turns it off. @default {8082} */
+  healthPort: number;
+  /** The embedded store's data directory (single-machine mode) instead of a cluster. */
+  dataDir?: string;
 }
 
 /** Usage text for `--help` and bad flags. */
@@ -41,7 +48,10 @@ export const USAGE = `Usage: sandbox-manager --keys-file FILE [options]
   --keys-file FILE       API keys file, JSON or YAML {keys: [{id, name, team, hash}]}
   --kubeconfig FILE      kubeconfig (default: in-cluster service account)
   --max-timeout SECONDS  largest sandbox timeout (default 3600)
-  --envd-version V       envd version reported to SDKs (default 0.6.13)
+  --envd-version V       envd version reported to SDKs (default ${ENVD_VERSION})
+  --watch-timeout SECS   server-side timeout of each watch, jittered up to 2x (default 300)
+  --health-port N        port of /healthz, /readyz, /metrics on --hostname; 0 = off (default 8082)
+  --data-dir DIR         run on the embedded store in DIR instead of a cluster (needs write access)
 Environment: MANAGER_KEYS_FILE, MANAGER_DOMAIN, KUBECONFIG stand in for the flags.
 Subcommand: sandbox-manager keygen --team NAMESPACE [--name NAME]
   prints a new key and the keys-file entry holding its hash`;
@@ -71,6 +81,9 @@ export function parseConfig(
       kubeconfig: { type: "string" },
       "max-timeout": { type: "string" },
       "envd-version": { type: "string" },
+      "watch-timeout": { type: "string" },
+      "health-port": { type: "string" },
+      "data-dir": { type: "string" },
     },
     strict: true,
   });
@@ -83,8 +96,11 @@ export function parseConfig(
     domain: values.domain ?? env.MANAGER_DOMAIN ?? "localhost",
     keysFile,
     maxTimeoutSeconds: int(values["max-timeout"], "--max-timeout", 3600, 1),
-    envdVersion: values["envd-version"] ?? "0.6.13",
+    envdVersion: values["envd-version"] ?? ENVD_VERSION,
+    watchTimeoutSeconds: int(values["watch-timeout"], "--watch-timeout", 300, 1),
+    healthPort: int(values["health-port"], "--health-port", 8082),
   };
+  if (values["data-dir"]) config.dataDir = values["data-dir"];
   const kubeconfig = values.kubeconfig ?? env.KUBECONFIG;
   if (kubeconfig) config.kubeconfig = kubeconfig;
   if (!/^\d+\.\d+\.\d+/.test(config.envdVersion)) {

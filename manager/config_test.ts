@@ -10,6 +10,8 @@ Deno.test("parseConfig() applies defaults and flags, env as fallback", () => {
     keysFile: "k.yaml",
     maxTimeoutSeconds: 3600,
     envdVersion: "0.6.13",
+    watchTimeoutSeconds: 300,
+    healthPort: 8082,
   });
   const c = parseConfig(["--port", "8080", "--proxy-port", "8080", "--max-timeout", "86400"], {
     MANAGER_KEYS_FILE: "/etc/keys.json",

@@ -24,7 +24,7 @@ import {
   SANDBOX_SETS,
 } from "@kruise-agents/shared/kube";
 import { startController } from "@kruise-agents/controller";
-import { startLocalNode } from "@kruise-agents/controller/local_node";
+import { startLocalNode } from "@kruise-agents/local-node";
 import { ApiKeyStore, generateApiKey, parseKeysFile } from "./auth/api_keys.ts";
 import { createManager } from "./mod.ts";
 import { stringify } from "yaml";

@@ -11,11 +11,17 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { createKubernetesClient, EmbeddedStore, type KubeClient } from "@kruise-agents/shared/kube";
+import {
+  createKubernetesClient,
+  EmbeddedStore,
+  healthHandler,
+  type KubeClient,
+} from "@kruise-agents/shared/kube";
+import { childLogger, consoleLogger } from "@kruise-agents/shared/std";
 import { stringify } from "yaml";
 import { ApiKeyStore, generateApiKey, parseKeysFile } from "./auth/api_keys.ts";
 import { parseConfig, USAGE } from "./config.ts";
-import { createManager } from "./mod.ts";
+import { launchManager } from "./mod.ts";
 
 async function keygen(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -32,52 +38,50 @@ async function keygen(args: string[]): Promise<void> {
   console.log(stringify({ keys: [record] }).trimEnd());
 }
 
-/** Splits off `--data-dir`, the embedded-store mode flag, from the flags `parseConfig` knows. */
-function takeDataDir(args: string[]): { dataDir: string | undefined; rest: string[] } {
-  const rest: string[] = [];
-  let dataDir: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === "--data-dir") dataDir = args[++i];
-    else if (a.startsWith("--data-dir=")) dataDir = a.slice("--data-dir=".length);
-    else rest.push(a);
-  }
-  return { dataDir, rest };
-}
-
 async function serve(args: string[]): Promise<void> {
-  const { dataDir, rest } = takeDataDir(args);
-  const config = parseConfig(rest, Deno.env.toObject());
+  const config = parseConfig(args, Deno.env.toObject());
+  const logger = childLogger(consoleLogger, { component: "manager" });
   const keys = new ApiKeyStore(parseKeysFile(await Deno.readTextFile(config.keysFile)));
   let kube: KubeClient;
   let store: EmbeddedStore | undefined;
-  if (dataDir) {
-    kube = store = await EmbeddedStore.open({ dataDir });
+  if (config.dataDir) {
+    kube = store = await EmbeddedStore.open({ dataDir: config.dataDir });
   } else {
     // A real API server: the kubeconfig given, else $KUBECONFIG, else the in-cluster service
     // account (client-node's own resolution).
-    kube = createKubernetesClient(config.kubeconfig ? { kubeconfigPath: config.kubeconfig } : {});
+    kube = createKubernetesClient({ kubeconfigPath: config.kubeconfig, logger });
   }
-  const manager = await createManager({
+  const stopping = new AbortController();
+  Deno.addSignalListener("SIGTERM", () => stopping.abort());
+  const manager = launchManager({
     kube,
     keys,
     domain: config.domain,
     maxTimeoutSeconds: config.maxTimeoutSeconds,
     envdVersion: config.envdVersion,
+    logger,
+    watchTimeoutSeconds: config.watchTimeoutSeconds,
   });
-  const servers = [
-    Deno.serve({ hostname: config.hostname, port: config.port }, manager.api),
-  ];
-  if (config.proxyPort !== config.port) {
-    servers.push(Deno.serve({ hostname: config.hostname, port: config.proxyPort }, manager.proxy));
-  }
-  const stop = async () => {
-    await Promise.all(servers.map((s) => s.shutdown()));
-    await manager[Symbol.asyncDispose]();
-    await store?.[Symbol.asyncDispose]();
-  };
-  Deno.addSignalListener("SIGTERM", () => void stop());
-  await Promise.all(servers.map((s) => s.finished));
+  // Not ready (/readyz 503) until the caches hold their first lists; the informers retry a busy
+  // or restarting API server meanwhile instead of exiting.
+  const health = config.healthPort === 0 ? undefined : Deno.serve({
+    hostname: config.hostname,
+    port: config.healthPort,
+    signal: stopping.signal,
+    onListen() {},
+  }, healthHandler({ program: "manager", informers: () => manager.health() }));
+  await manager.started;
+  const listen = (port: number, handler: (r: Request) => Promise<Response>) =>
+    Deno.serve(
+      { hostname: config.hostname, port, signal: stopping.signal, onListen() {} },
+      handler,
+    );
+  const servers = [listen(config.port, manager.api)];
+  if (config.proxyPort !== config.port) servers.push(listen(config.proxyPort, manager.proxy));
+  logger.info("manager listening", { port: config.port, proxyPort: config.proxyPort });
+  await Promise.all([...servers, ...(health ? [health] : [])].map((s) => s.finished));
+  await manager[Symbol.asyncDispose]();
+  await store?.[Symbol.asyncDispose]();
 }
 
 if (import.meta.main) {

@@ -24,7 +24,9 @@
  *
  * @module
  */
-import type { KubeClient } from "@kruise-agents/shared/kube";
+import type { InformerHealth, KubeClient } from "@kruise-agents/shared/kube";
+import { ENVD_VERSION } from "@kruise-agents/shared/envd/http";
+import { consoleLogger, type Logger } from "@kruise-agents/shared/std";
 import type { ApiKeyStore } from "./auth/api_keys.ts";
 import { createApp } from "./app.ts";
 import { isDataPlaneRequest } from "./proxy/route.ts";
@@ -74,7 +76,7 @@ export interface ManagerDeps {
   fetch?: typeof fetch;
   /** Largest timeout, seconds. @default {3600} */
   maxTimeoutSeconds?: number;
-  /** envd version reported to SDKs. @default {"0.6.13"} */
+  /** envd version reported to SDKs. @default {ENVD_VERSION} */
   envdVersion?: string;
   /** How long pause waits for the sandbox to freeze, ms. @default {30000} */
   pauseWaitMs?: number;
@@ -82,8 +84,10 @@ export interface ManagerDeps {
   resumeWaitMs?: number;
   /** How long a cold create waits for readiness, ms. @default {120000} */
   coldStartTimeoutMs?: number;
-  /** Where warnings go. @default {console.warn} */
-  warn?: (message: string) => void;
+  /** Where warnings and unexpected errors are logged. @default {consoleLogger} */
+  logger?: Logger | undefined;
+  /** Server-side timeout of each watch, in seconds (see the shared `Informer`). @default {300} */
+  watchTimeoutSeconds?: number | undefined;
 }
 
 /** A running manager: its two fetch handlers. Dispose to stop its watches and streams. */
@@ -94,16 +98,32 @@ export interface Manager extends AsyncDisposable {
   proxy: (request: Request) => Promise<Response>;
 }
 
-/** Builds the manager and fills its caches (resolves once they are synced). */
-export async function createManager(deps: ManagerDeps): Promise<Manager> {
+/** A manager whose caches may still be filling; {@linkcode createManager} waits for them. */
+export interface ManagerHandle extends Manager {
+  /** Resolves once both caches hold their first list; serve the API only after. */
+  readonly started: Promise<void>;
+  /** How each cache's informer is doing (for `/metrics` and readiness). */
+  health(): InformerHealth[];
+}
+
+/**
+ * Builds the manager and starts filling its caches without waiting: a program serves its
+ * readiness from {@linkcode ManagerHandle.health} while the informers ride out a busy API server,
+ * and its API once {@linkcode ManagerHandle.started} resolves.
+ */
+export function launchManager(deps: ManagerDeps): ManagerHandle {
   const now = deps.clock ?? Date.now;
-  const warn = deps.warn ?? console.warn;
-  const index = new SandboxIndex(deps.kube, { warn });
-  await index.start();
+  const logger = deps.logger ?? consoleLogger;
+  const index = new SandboxIndex(deps.kube, {
+    logger,
+    now,
+    watchTimeoutSeconds: deps.watchTimeoutSeconds,
+  });
+  const started = index.start();
   const runtime = new RuntimeClient(deps.fetch ? { fetch: deps.fetch } : {});
   const claimer = new Claimer(deps.kube, index, runtime, {
     now,
-    warn,
+    logger,
     ...(deps.coldStartTimeoutMs ? { coldStartTimeoutMs: deps.coldStartTimeoutMs } : {}),
   });
   const lifecycle = new Lifecycle(deps.kube, index, runtime, {
@@ -118,12 +138,14 @@ export async function createManager(deps: ManagerDeps): Promise<Manager> {
     claimer,
     lifecycle,
     runtime,
-    view: { domain: deps.domain, envdVersion: deps.envdVersion ?? "0.6.13" },
+    view: { domain: deps.domain, envdVersion: deps.envdVersion ?? ENVD_VERSION },
     limits: { maxTimeoutSeconds: deps.maxTimeoutSeconds ?? 3600 },
     now,
-    logError: (error) => warn(`API error: ${error instanceof Error ? error.stack : error}`),
+    logger,
   });
   return {
+    started,
+    health: () => index.health(),
     api: async (request) =>
       isDataPlaneRequest(request) ? await proxy.fetch(request) : await app.fetch(request),
     proxy: (request) => proxy.fetch(request),
@@ -132,4 +154,11 @@ export async function createManager(deps: ManagerDeps): Promise<Manager> {
       await index[Symbol.asyncDispose]();
     },
   };
+}
+
+/** Builds the manager and fills its caches (resolves once they are synced). */
+export async function createManager(deps: ManagerDeps): Promise<ManagerHandle> {
+  const manager = launchManager(deps);
+  await manager.started;
+  return manager;
 }

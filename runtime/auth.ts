@@ -6,21 +6,15 @@
  * @module
  */
 import { Code, ConnectError } from "@connectrpc/connect";
+import { ACCESS_TOKEN_HEADER } from "@kruise-agents/shared/envd";
+import { safeEqual } from "@kruise-agents/shared/std";
 import type { RuntimeState } from "./state.ts";
 import type { User, UserDirectory } from "./users.ts";
-
-/** Compares two strings in time that does not depend on where they differ. */
-export function safeEqual(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a), y = new TextEncoder().encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
-}
 
 /** Whether the request carries the current access token (always true when none is set). */
 export function hasValidToken(req: Request, state: RuntimeState): boolean {
   if (state.accessToken === undefined) return true;
-  const token = req.headers.get("x-access-token");
+  const token = req.headers.get(ACCESS_TOKEN_HEADER);
   return token !== null && safeEqual(token, state.accessToken);
 }
 

@@ -9,30 +9,10 @@
  */
 import type { statfsSync as StatfsSync } from "node:fs";
 import type { cpus as Cpus } from "node:os";
+import type { EnvdMetrics } from "@kruise-agents/shared/envd";
 
-/** envd's metrics body (snake_case, as envd sends it). */
-export interface Metrics {
-  /** Unix seconds. */
-  ts: number;
-  /** Online CPUs. */
-  "cpu_count": number;
-  /** CPU use in percent since the previous sample. */
-  "cpu_used_pct": number;
-  /** Total memory, bytes. */
-  "mem_total": number;
-  /** Used memory (total minus available), bytes. */
-  "mem_used": number;
-  /** Page cache, bytes. */
-  "mem_cache": number;
-  /** Total memory, MiB. */
-  "mem_total_mib": number;
-  /** Used memory, MiB. */
-  "mem_used_mib": number;
-  /** Used disk of `/`, bytes. */
-  "disk_used": number;
-  /** Size of `/`, bytes. */
-  "disk_total": number;
-}
+/** envd's metrics body (the shared contract's {@linkcode EnvdMetrics}). */
+export type Metrics = EnvdMetrics;
 
 interface CpuSample {
   idle: number;

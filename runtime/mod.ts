@@ -5,8 +5,8 @@
  *
  * @module
  */
-export { createRuntime, ENVD_VERSION, type Runtime, type RuntimeOptions } from "./server.ts";
-export { type InitRequest, parseInitRequest, RuntimeState } from "./state.ts";
+export { createRuntime, type Runtime, type RuntimeOptions } from "./server.ts";
+export { RuntimeState } from "./state.ts";
 export { parseConfig, type RuntimeConfig } from "./config.ts";
 export { type User, UserDirectory } from "./users.ts";
 export type { RuntimeDeps } from "./deps.ts";

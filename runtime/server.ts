@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { hasValidToken, safeEqual } from "./auth.ts";
+import { BodyTooLargeError, readJson, safeEqual } from "@kruise-agents/shared/std";
+import { hasValidToken } from "./auth.ts";
 import { connectFetch } from "./connect_routes.ts";
 import type { RuntimeDeps } from "./deps.ts";
 import { EnvdHttpError, errorResponse, UNAUTHORIZED_MESSAGE } from "./errors.ts";
@@ -15,11 +16,9 @@ import { filesystemRoutes } from "./filesystem/service.ts";
 import { MetricsSampler } from "./metrics.ts";
 import { ProcessTable } from "./process/process_table.ts";
 import { processRoutes } from "./process/service.ts";
-import { parseInitRequest, RuntimeState } from "./state.ts";
+import { RuntimeState } from "./state.ts";
+import { parseInitRequest } from "@kruise-agents/shared/envd";
 import { UserDirectory } from "./users.ts";
-
-/** The envd version this runtime advertises; every feature gate up to it is implemented. */
-export const ENVD_VERSION = "0.6.13";
 
 /** Options of {@linkcode createRuntime}. */
 export interface RuntimeOptions {
@@ -89,9 +88,9 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     }
     let body: unknown;
     try {
-      const text = await req.text();
-      body = text.trim() === "" ? {} : JSON.parse(text);
-    } catch {
+      body = await readJson(req);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return errorResponse(413, error.message);
       return errorResponse(400, "invalid init request: body is not valid JSON");
     }
     try {

@@ -15,21 +15,28 @@
  *
  * @module
  */
-import type { PodStatus } from "kubernetes-types/core/v1.d.ts";
-import { isConflict, isGone, isNotFound, type KubeClient, PODS } from "@kruise-agents/shared/kube";
+import { isPodTerminating, parsePod, type Pod, type PodStatus } from "@kruise-agents/shared/api";
+import {
+  Informer,
+  isConflict,
+  isNotFound,
+  type KubeClient,
+  objectKey,
+  PODS,
+} from "@kruise-agents/shared/kube";
+import {
+  consoleLogger,
+  errorMessage,
+  type Logger,
+  pause,
+  rfc3339Seconds,
+} from "@kruise-agents/shared/std";
 import { type Account, sandboxAccount } from "./accounts.ts";
 import { LocalNodeError } from "./errors.ts";
 import { freezeNamespace, thawNamespace } from "./freeze.ts";
 import { addressFree, allocateLoopback } from "./loopback.ts";
-import { ENVD_PORT } from "@kruise-agents/shared/api";
-import {
-  freezeRequested,
-  isOwnPod,
-  isTerminating,
-  podKey,
-  type PodObject,
-  wantsInterpreter,
-} from "./pod_spec.ts";
+import { ENVD_PORT } from "@kruise-agents/shared/envd/http";
+import { freezeRequested, isOwnPod, wantsInterpreter } from "./pod_spec.ts";
 import {
   podStatusFor,
   REASON_LOST,
@@ -65,9 +72,11 @@ export interface LocalNodeOptions {
   monitorIntervalMs?: number;
   /** Stops the node as {@linkcode LocalNode.stop} without options does. */
   signal?: AbortSignal;
-  /** Called with errors the node survives (a failed status write, a failed start). Logged to
-   * stderr when absent. */
-  onError?: (error: unknown) => void;
+  /** Where the node logs errors it survives (a failed status write, a failed start) and its pod
+   * watch's restarts. @default {consoleLogger} */
+  logger?: Logger | undefined;
+  /** Server-side timeout of each pod watch, in seconds (see the shared `Informer`). @default {300} */
+  watchTimeoutSeconds?: number | undefined;
 }
 
 /** Options of {@linkcode LocalNode.stop}. */
@@ -119,9 +128,9 @@ class Node implements LocalNode {
   #hostIP: string;
   #account: Account;
   #monitorMs: number;
-  #onError: (error: unknown) => void;
+  #logger: Logger;
   #abort = new AbortController();
-  #pods = new Map<string, PodObject>();
+  #pods: Informer<Pod>;
   #tracked = new Map<string, Tracked>();
   #queues = new Map<string, Promise<void>>();
   /** Loopback addresses of every recorded sandbox; reserved synchronously so that concurrent
@@ -134,12 +143,18 @@ class Node implements LocalNode {
     this.nodeName = options.nodeName ?? "local";
     this.#kube = options.kube;
     this.#podsDir = `${options.dataDir}/pods`;
+    this.#logger = options.logger ?? consoleLogger;
+    this.#pods = new Informer<Pod>({
+      kube: options.kube,
+      resource: PODS,
+      parse: parsePod,
+      logger: this.#logger,
+      watchTimeoutSeconds: options.watchTimeoutSeconds,
+    });
     this.#runtimeMain = options.runtimeMain ?? DEFAULT_RUNTIME_MAIN;
     this.#hostIP = options.hostIP ?? "127.0.0.1";
     this.#account = account;
     this.#monitorMs = options.monitorIntervalMs ?? 1000;
-    this.#onError = options.onError ??
-      ((e) => console.error(`local node: ${e instanceof Error ? e.message : String(e)}`));
     this.ready = new Promise((resolve) => this.#resolveReady = resolve);
     options.signal?.addEventListener("abort", () => void this.stop(), { once: true });
   }
@@ -162,43 +177,28 @@ class Node implements LocalNode {
     }
   }
 
-  /** Reads the records, then lists and watches pods, relisting after a `Gone` or an error. */
+  /** Fills the pod cache, re-adopts the records, then reconciles every pod on each change. */
   async #watchLoop(): Promise<void> {
     const signal = this.#abort.signal;
-    let adopted = false;
-    while (!signal.aborted) {
-      try {
-        const list = await this.#kube.list<PodObject>(PODS);
-        const seen = new Set<string>();
-        for (const pod of list.items) {
-          const key = podKey(pod);
-          seen.add(key);
-          this.#pods.set(key, pod);
-        }
-        for (const key of [...this.#pods.keys()]) if (!seen.has(key)) this.#pods.delete(key);
-        if (!adopted) {
-          await this.#adoptRecords();
-          adopted = true;
-        }
-        const keys = new Set([...this.#pods.keys(), ...this.#tracked.keys()]);
-        await Promise.all([...keys].map((k) => this.#enqueue(k)));
-        this.#resolveReady();
-        let rv = list.resourceVersion;
-        for await (
-          const event of this.#kube.watch<PodObject>(PODS, { resourceVersion: rv, signal })
-        ) {
-          const key = podKey(event.object);
-          if (event.type === "DELETED") this.#pods.delete(key);
-          else this.#pods.set(key, event.object);
-          rv = event.object.metadata.resourceVersion ?? rv;
-          void this.#enqueue(key);
-        }
-      } catch (error) {
-        if (signal.aborted) return;
-        if (!isGone(error)) this.#onError(error);
-        await sleep(isGone(error) ? 0 : 1000, signal);
-      }
-    }
+    this.#pods.start(signal);
+    await Promise.race([this.#pods.synced(), pause(2 ** 31 - 1, { signal })]);
+    if (signal.aborted) return;
+    // Records first: a reconcile before adoption would start a second sandbox for a pod whose
+    // first one is still running. Changes that arrive meanwhile are in the cache, and every key
+    // is reconciled once the handler is in place.
+    await this.#adoptRecords();
+    const enqueue = (pod: Pod) => void this.#enqueue(objectKey(pod.metadata));
+    this.#pods.addEventHandler({
+      onAdd: enqueue,
+      onUpdate: (_, pod) => enqueue(pod),
+      onDelete: enqueue,
+    });
+    const keys = new Set([
+      ...this.#pods.list().map((p) => objectKey(p.metadata)),
+      ...this.#tracked.keys(),
+    ]);
+    await Promise.all([...keys].map((k) => this.#enqueue(k)));
+    this.#resolveReady();
   }
 
   /** Loads the records on disk: live sandboxes are tracked again, dead ones marked failed. */
@@ -237,7 +237,9 @@ class Node implements LocalNode {
   /** Runs {@linkcode Node.#reconcile} for `key` after any reconcile of it already queued. */
   #enqueue(key: string): Promise<void> {
     const previous = this.#queues.get(key) ?? Promise.resolve();
-    const next = previous.then(() => this.#reconcile(key)).catch((e) => this.#onError(e));
+    const next = previous.then(() => this.#reconcile(key)).catch((e) =>
+      this.#logError("reconcile failed", key, e)
+    );
     this.#queues.set(key, next);
     void next.then(() => {
       if (this.#queues.get(key) === next) this.#queues.delete(key);
@@ -248,7 +250,7 @@ class Node implements LocalNode {
   async #reconcile(key: string): Promise<void> {
     const pod = this.#pods.get(key);
     let tracked = this.#tracked.get(key);
-    const wanted = pod !== undefined && !isTerminating(pod) && isOwnPod(pod, this.nodeName);
+    const wanted = pod !== undefined && !isPodTerminating(pod) && isOwnPod(pod, this.nodeName);
     // Gone, terminating, no longer ours, or replaced by a new pod of the same name.
     if (tracked && (!wanted || pod.metadata.uid !== tracked.record.uid)) {
       this.#tracked.delete(key);
@@ -305,7 +307,7 @@ class Node implements LocalNode {
     });
   }
 
-  async #start(pod: PodObject): Promise<Tracked> {
+  async #start(pod: Pod): Promise<Tracked> {
     const ip = allocateLoopback(this.#ips, (candidate) => addressFree(candidate, ENVD_PORT));
     this.#ips.add(ip);
     const uid = pod.metadata.uid ?? crypto.randomUUID();
@@ -316,7 +318,7 @@ class Node implements LocalNode {
       dir: `${this.#podsDir}/${uid}`,
       ip,
       interpreter: wantsInterpreter(pod),
-      startTime: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+      startTime: rfc3339Seconds(Date.now()),
       frozen: false,
     };
     await saveRecord(record);
@@ -329,7 +331,7 @@ class Node implements LocalNode {
         runtimeMain: this.#runtimeMain,
       });
     } catch (error) {
-      this.#onError(error);
+      this.#logError("sandbox start failed", objectKey(pod.metadata), error);
       record.failure = {
         reason: REASON_START_FAILED,
         message: error instanceof Error ? error.message : String(error),
@@ -353,7 +355,7 @@ class Node implements LocalNode {
           tracked.ready = true;
           break;
         }
-        await sleep(delay, signal);
+        await pause(delay, { signal });
         delay = Math.min(delay * 2, 100);
       }
       tracked.probing = false;
@@ -365,7 +367,7 @@ class Node implements LocalNode {
   async #monitorLoop(): Promise<void> {
     const signal = this.#abort.signal;
     while (!signal.aborted) {
-      await sleep(this.#monitorMs, signal);
+      await pause(this.#monitorMs, { signal });
       for (const [key, t] of this.#tracked) {
         if (signal.aborted) return;
         const p = t.record.processes;
@@ -383,22 +385,22 @@ class Node implements LocalNode {
 
   /** Writes the status for `observation` unless the pod already has it; retries conflicts. */
   async #writeStatus(
-    pod: PodObject,
+    pod: Pod,
     observation: Parameters<typeof podStatusFor>[0],
   ): Promise<void> {
     let current = pod;
     for (let attempt = 0; attempt < 5; attempt++) {
-      const status: PodStatus = podStatusFor(observation, current.status, now());
+      const status: PodStatus = podStatusFor(observation, current.status, Date.now());
       if (sameStatus(status, current.status)) return;
       try {
-        const written = await this.#kube.updateStatus<PodObject>(PODS, { ...current, status });
+        const written = await this.#kube.updateStatus<Pod>(PODS, { ...current, status });
         this.#remember(written);
         return;
       } catch (error) {
         if (isNotFound(error)) return;
         if (!isConflict(error)) throw error;
         try {
-          current = await this.#kube.get<PodObject>(
+          current = await this.#kube.get<Pod>(
             PODS,
             current.metadata.namespace ?? "default",
             current.metadata.name ?? "",
@@ -413,36 +415,17 @@ class Node implements LocalNode {
     }
     throw new LocalNodeError(
       "StatusConflict",
-      `Cannot write the status of pod ${podKey(pod)}: conflicts persist`,
+      `Cannot write the status of pod ${objectKey(pod.metadata)}: conflicts persist`,
     );
   }
 
-  /** Keeps the newest copy of a pod, so the next reconcile does not write from a stale one. */
-  #remember(pod: PodObject): void {
-    const key = podKey(pod);
-    const known = this.#pods.get(key);
-    if (!known || known.metadata.uid !== pod.metadata.uid) return;
-    const incoming = Number(pod.metadata.resourceVersion),
-      held = Number(known.metadata.resourceVersion);
-    if (Number.isNaN(incoming) || Number.isNaN(held) || incoming >= held) {
-      this.#pods.set(key, pod);
-    }
+  #logError(message: string, pod: string, error: unknown): void {
+    this.#logger.error(message, { pod, error: errorMessage(error) });
   }
-}
 
-function now(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, "Z");
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
+  /** Keeps the newest copy of a pod, so the next reconcile does not write from a stale one. */
+  #remember(pod: Pod): void {
+    const known = this.#pods.get(objectKey(pod.metadata));
+    if (known?.metadata.uid === pod.metadata.uid) this.#pods.observe(pod);
+  }
 }

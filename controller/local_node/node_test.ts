@@ -8,17 +8,17 @@ import {
   ANNOTATION_POD_FREEZE,
   CONDITION_POD_FROZEN,
   CREATED_BY_SANDBOX,
-  ENVD_PORT,
   LABEL_CREATED_BY,
 } from "@kruise-agents/shared/api";
+import { ENVD_PORT } from "@kruise-agents/shared/envd/http";
 import { REASON_LOST, REASON_RUNTIME_EXITED, startLocalNode } from "./mod.ts";
-import type { PodObject } from "./pod_spec.ts";
+import type { Pod } from "@kruise-agents/shared/api";
 import { livePids, probeHealth } from "./sandbox_process.ts";
 import { readStat } from "./proc.ts";
 import type { SandboxRecord } from "./sandbox_record.ts";
 import { eventually, run } from "./test_support.ts";
 
-function sandboxPod(name: string): PodObject {
+function sandboxPod(name: string): Pod {
   return {
     apiVersion: "v1",
     kind: "Pod",
@@ -27,25 +27,25 @@ function sandboxPod(name: string): PodObject {
   };
 }
 
-function condition(pod: PodObject, type: string): string | undefined {
+function condition(pod: Pod, type: string): string | undefined {
   return pod.status?.conditions?.find((c) => c.type === type)?.status;
 }
 
 async function waitPod(
   kube: KubeClient,
   name: string,
-  check: (pod: PodObject) => boolean,
-): Promise<PodObject> {
-  let last: PodObject | undefined;
+  check: (pod: Pod) => boolean,
+): Promise<Pod> {
+  let last: Pod | undefined;
   const ok = await eventually(async () => {
-    last = await kube.get<PodObject>(PODS, "default", name);
+    last = await kube.get<Pod>(PODS, "default", name);
     return check(last);
   });
   assert.ok(ok, `pod ${name} never reached the expected state: ${JSON.stringify(last?.status)}`);
   return last!;
 }
 
-function podIP(pod: PodObject): string {
+function podIP(pod: Pod): string {
   const ip = pod.status?.podIP;
   assert.ok(
     ip !== undefined && ip.startsWith("127.77."),
@@ -54,9 +54,9 @@ function podIP(pod: PodObject): string {
   return ip;
 }
 
-const isReady = (p: PodObject) => p.status?.phase === "Running" && condition(p, "Ready") === "True";
+const isReady = (p: Pod) => p.status?.phase === "Running" && condition(p, "Ready") === "True";
 
-async function record(dataDir: string, pod: PodObject): Promise<SandboxRecord> {
+async function record(dataDir: string, pod: Pod): Promise<SandboxRecord> {
   return JSON.parse(await Deno.readTextFile(`${dataDir}/pods/${pod.metadata.uid}/sandbox.json`));
 }
 
@@ -96,9 +96,9 @@ Deno.test("pods become Running and Ready sandboxes; freeze, thaw and delete act 
     const health = await fetch(`http://${ipA}:${ENVD_PORT}/health`);
     await health.body?.cancel();
     assert.equal(health.status, 204);
-    assert.equal((await kube.get<PodObject>(PODS, "default", "plain")).status?.phase, "Pending");
+    assert.equal((await kube.get<Pod>(PODS, "default", "plain")).status?.phase, "Pending");
     assert.equal(
-      (await kube.get<PodObject>(PODS, "default", "elsewhere")).status?.phase,
+      (await kube.get<Pod>(PODS, "default", "elsewhere")).status?.phase,
       "Pending",
     );
 
@@ -170,7 +170,7 @@ Deno.test("a pod that serves 49999 gets a runtime started with the code interpre
     await kube.create(PODS, sandboxPod("base"));
     const ci = await waitPod(kube, "ci", (p) => p.status?.phase === "Running");
     const base = await waitPod(kube, "base", (p) => p.status?.phase === "Running");
-    const args = async (p: PodObject) => {
+    const args = async (p: Pod) => {
       const rec = await record(dataDir, p);
       assert.ok(rec.processes);
       const ns = rec.processes.pidNamespace;

@@ -5,27 +5,14 @@
  *
  * @module
  */
-import type { Container, PodSpec, PodStatus, Probe } from "kubernetes-types/core/v1.d.ts";
-import type { KubeObject } from "@kruise-agents/shared/kube";
+import type { Container, Probe } from "kubernetes-types/core/v1.d.ts";
 import {
   ANNOTATION_POD_FREEZE,
   CREATED_BY_SANDBOX,
-  INTERPRETER_PORT,
   LABEL_CREATED_BY,
+  type Pod,
 } from "@kruise-agents/shared/api";
-
-/** A Pod as it crosses the client seam. */
-export interface PodObject extends KubeObject {
-  /** The pod spec (only containers and nodeName are read). */
-  spec?: PodSpec;
-  /** The pod status the node writes. */
-  status?: PodStatus;
-}
-
-/** `namespace/name`: the key the node tracks a pod by. */
-export function podKey(pod: PodObject): string {
-  return `${pod.metadata.namespace ?? "default"}/${pod.metadata.name ?? ""}`;
-}
+import { INTERPRETER_PORT } from "@kruise-agents/shared/envd/http";
 
 /**
  * Whether this node runs the pod. The rule: a pod bound to this node (`spec.nodeName` equal to
@@ -35,7 +22,7 @@ export function podKey(pod: PodObject): string {
  * Unbound pods of anything else are left alone: the local node runs sandboxes, not arbitrary
  * workloads. A pod bound to another node is never ours.
  */
-export function isOwnPod(pod: PodObject, nodeName: string): boolean {
+export function isOwnPod(pod: Pod, nodeName: string): boolean {
   const bound = pod.spec?.nodeName ?? "";
   if (bound !== "") return bound === nodeName;
   return pod.metadata.labels?.[LABEL_CREATED_BY] === CREATED_BY_SANDBOX;
@@ -59,18 +46,12 @@ function containerMentionsInterpreter(c: Container): boolean {
  * container's env (how its image is told where to listen). A `base` template has none of these,
  * so it gets envd only and does not pay for a Jupyter kernel.
  */
-export function wantsInterpreter(pod: PodObject): boolean {
+export function wantsInterpreter(pod: Pod): boolean {
   const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
   return all.some(containerMentionsInterpreter);
 }
 
-/** Whether the pod is being deleted (finalizers may keep it visible with a deletionTimestamp). */
-export function isTerminating(pod: PodObject): boolean {
-  return typeof pod.metadata.deletionTimestamp === "string" &&
-    pod.metadata.deletionTimestamp !== "";
-}
-
 /** Whether the Sandbox controller asks for the pod's processes to be frozen (paused). */
-export function freezeRequested(pod: PodObject): boolean {
+export function freezeRequested(pod: Pod): boolean {
   return pod.metadata.annotations?.[ANNOTATION_POD_FREEZE] === "true";
 }

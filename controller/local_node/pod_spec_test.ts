@@ -2,18 +2,13 @@ import assert from "node:assert/strict";
 import {
   ANNOTATION_POD_FREEZE,
   CREATED_BY_SANDBOX,
+  isPodTerminating,
   LABEL_CREATED_BY,
+  type Pod,
 } from "@kruise-agents/shared/api";
-import {
-  freezeRequested,
-  isOwnPod,
-  isTerminating,
-  podKey,
-  type PodObject,
-  wantsInterpreter,
-} from "./pod_spec.ts";
+import { freezeRequested, isOwnPod, wantsInterpreter } from "./pod_spec.ts";
 
-function pod(extra: Partial<PodObject> = {}, meta: Partial<PodObject["metadata"]> = {}): PodObject {
+function pod(extra: Partial<Pod> = {}, meta: Partial<Pod["metadata"]> = {}): Pod {
   return {
     apiVersion: "v1",
     kind: "Pod",
@@ -78,7 +73,6 @@ Deno.test("freeze and termination are read from metadata", () => {
     freezeRequested(pod({}, { annotations: { [ANNOTATION_POD_FREEZE]: "false" } })),
     false,
   );
-  assert.equal(isTerminating(pod({}, { deletionTimestamp: "2024-01-01T00:00:00Z" })), true);
-  assert.equal(isTerminating(pod()), false);
-  assert.equal(podKey(pod()), "ns/p");
+  assert.equal(isPodTerminating(pod({}, { deletionTimestamp: "2024-01-01T00:00:00Z" })), true);
+  assert.equal(isPodTerminating(pod()), false);
 });

@@ -6,8 +6,9 @@
  *
  * @module
  */
-import type { PodCondition, PodStatus } from "kubernetes-types/core/v1.d.ts";
-import { CONDITION_POD_FROZEN } from "@kruise-agents/shared/api";
+import type { PodCondition, PodStatus } from "@kruise-agents/shared/api";
+import { CONDITION_POD_FROZEN, setCondition } from "@kruise-agents/shared/api";
+import { deepEqual } from "@kruise-agents/shared/std";
 
 /** What the node knows of one sandbox. */
 export interface SandboxObservation {
@@ -36,46 +37,30 @@ export const REASON_LOST = "SandboxLost";
 /** Reason of the Failed phase when the sandbox could not be started. */
 export const REASON_START_FAILED = "SandboxStartFailed";
 
-function condition(
-  previous: PodCondition[] | undefined,
-  type: string,
-  value: boolean,
-  now: string,
-  reason?: string,
-): PodCondition {
-  const status = value ? "True" : "False";
-  const old = previous?.find((c) => c.type === type);
-  const c: PodCondition = {
-    type,
-    status,
-    lastTransitionTime: old?.status === status && old.lastTransitionTime
-      ? old.lastTransitionTime
-      : now,
-  };
-  if (reason && !value) c.reason = reason;
-  return c;
-}
-
 /** The status to write for `observation`, keeping transition times from `previous`. */
 export function podStatusFor(
   observation: SandboxObservation,
   previous: PodStatus | undefined,
-  now: string,
+  nowMs: number,
 ): PodStatus {
-  const prev = previous?.conditions;
   const ready = observation.phase === "Running" && observation.ready;
-  const notReadyReason = observation.phase === "Failed" ? observation.reason : undefined;
+  const failed = observation.phase === "Failed" ? observation.reason : undefined;
+  const readiness = ready ? "SandboxReady" : failed ?? "SandboxNotReady";
+  let conditions: PodCondition[] = previous?.conditions ?? [];
+  const set = (type: string, value: boolean, reason: string) => {
+    const status = value ? "True" : "False";
+    conditions = setCondition(conditions, { type, status, reason }, nowMs);
+  };
+  set("PodScheduled", true, "Scheduled");
+  set("Initialized", true, "Initialized");
+  set("ContainersReady", ready, readiness);
+  set("Ready", ready, readiness);
+  set(CONDITION_POD_FROZEN, observation.frozen, observation.frozen ? "Frozen" : "Running");
   const status: PodStatus = {
     phase: observation.phase,
     hostIP: observation.hostIP,
     hostIPs: [{ ip: observation.hostIP }],
-    conditions: [
-      condition(prev, "PodScheduled", true, now),
-      condition(prev, "Initialized", true, now),
-      condition(prev, "ContainersReady", ready, now, notReadyReason),
-      condition(prev, "Ready", ready, now, notReadyReason),
-      condition(prev, CONDITION_POD_FROZEN, observation.frozen, now),
-    ],
+    conditions,
   };
   if (observation.podIP) {
     status.podIP = observation.podIP;
@@ -87,20 +72,7 @@ export function podStatusFor(
   return status;
 }
 
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, v]) => [k, canonical(v)]),
-    );
-  }
-  return value;
-}
-
 /** Whether two statuses are the same, whatever the key order. */
 export function sameStatus(a: PodStatus | undefined, b: PodStatus | undefined): boolean {
-  return JSON.stringify(canonical(a ?? {})) === JSON.stringify(canonical(b ?? {}));
+  return deepEqual(a ?? {}, b ?? {});
 }

@@ -39,7 +39,7 @@ import {
   readStat,
 } from "./proc.ts";
 import { dirname, relative } from "node:path";
-import { ENVD_PORT, INTERPRETER_PORT } from "@kruise-agents/shared/api";
+import { ENVD_PORT, INTERPRETER_PORT } from "@kruise-agents/shared/envd/http";
 import { RUNTIME_MAIN, RUNTIME_PERMISSIONS } from "@kruise-agents/runtime/permissions";
 
 /** `runtime/main.ts` of this repository. */

@@ -3,7 +3,7 @@
  * envd's Connect API. Nothing here is faked.
  */
 import assert from "node:assert/strict";
-import { ENVD_PORT } from "@kruise-agents/shared/api";
+import { ENVD_PORT } from "@kruise-agents/shared/envd/http";
 import { sandboxAccount } from "./accounts.ts";
 import {
   DEFAULT_RUNTIME_MAIN,

@@ -43,7 +43,7 @@ export async function saveRecord(record: SandboxRecord): Promise<void> {
   await Deno.rename(tmp, `${record.dir}/${FILE}`);
 }
 
-function isRecord(value: unknown): value is SandboxRecord {
+function isSandboxRecord(value: unknown): value is SandboxRecord {
   if (!value || typeof value !== "object") return false;
   const r = value as Record<string, unknown>;
   return ["namespace", "name", "uid", "dir", "ip", "startTime"].every((k) =>
@@ -91,7 +91,7 @@ export async function loadRecords(
         cause: error,
       });
     }
-    if (!isRecord(parsed)) {
+    if (!isSandboxRecord(parsed)) {
       throw new LocalNodeError("CorruptState", `Cannot read ${dir}/${FILE}: not a sandbox record`);
     }
     records.push({ ...parsed, dir });

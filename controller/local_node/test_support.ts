@@ -7,7 +7,7 @@
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { Process } from "@kruise-agents/shared/envd";
-import { ENVD_PORT } from "@kruise-agents/shared/api";
+import { ENVD_PORT } from "@kruise-agents/shared/envd/http";
 
 /** Runs `bash -c script` in the sandbox through envd; resolves with stdout and exit code. */
 export async function run(

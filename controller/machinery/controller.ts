@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { errorMessage, type Logger, silentLogger } from "./logger.ts";
+import { errorMessage, type Logger, silentLogger } from "@kruise-agents/shared/std";
 import { type ReconcileResult, TerminalError } from "./result.ts";
 import type { WorkQueue } from "./work_queue.ts";
 

@@ -1,5 +1,5 @@
-import { assertEquals } from "./_assert.ts";
-import { ManualClock } from "./clock.ts";
+import assert from "node:assert/strict";
+import { ManualClock } from "@kruise-agents/shared/std";
 import { Controller } from "./controller.ts";
 import { TerminalError } from "./result.ts";
 import { WorkQueue } from "./work_queue.ts";
@@ -27,17 +27,17 @@ Deno.test("Controller retries a failing key with backoff, then forgets it on suc
   controller.start();
   queue.add("k");
   await settle();
-  assertEquals(calls, [0]);
+  assert.deepEqual(calls, [0]);
   clock.advance(100);
   await settle();
-  assertEquals(calls, [0, 100]);
+  assert.deepEqual(calls, [0, 100]);
   clock.advance(199);
   await settle();
-  assertEquals(calls.length, 2, "the second retry waits twice as long");
+  assert.deepEqual(calls.length, 2, "the second retry waits twice as long");
   clock.advance(1);
   await settle();
-  assertEquals(calls, [0, 100, 300]);
-  assertEquals(queue.failures("k"), 0, "success forgets the backoff");
+  assert.deepEqual(calls, [0, 100, 300]);
+  assert.deepEqual(queue.failures("k"), 0, "success forgets the backoff");
   await controller.stop();
 });
 
@@ -58,8 +58,8 @@ Deno.test("Controller drops a key whose reconcile throws TerminalError", async (
   await settle();
   clock.advance(60_000);
   await settle();
-  assertEquals(calls, 1);
-  assertEquals(clock.pendingTimers, 0);
+  assert.deepEqual(calls, 1);
+  assert.deepEqual(clock.pendingTimers, 0);
   await controller.stop();
 });
 
@@ -79,13 +79,13 @@ Deno.test("Controller requeues after requeueAfter and resets the backoff", async
   controller.start();
   queue.add("k");
   await settle();
-  assertEquals(queue.failures("k"), 0);
+  assert.deepEqual(queue.failures("k"), 0);
   clock.advance(4999);
   await settle();
-  assertEquals(calls, [0]);
+  assert.deepEqual(calls, [0]);
   clock.advance(1);
   await settle();
-  assertEquals(calls, [0, 5000]);
+  assert.deepEqual(calls, [0, 5000]);
   await controller.stop();
 });
 
@@ -115,8 +115,8 @@ Deno.test("Controller never reconciles one key concurrently, even with many work
   await settle();
   release();
   await settle();
-  assertEquals(maxInFlight, 1);
-  assertEquals(calls, 2, "ten adds during processing collapse into one more reconcile");
+  assert.deepEqual(maxInFlight, 1);
+  assert.deepEqual(calls, 2, "ten adds during processing collapse into one more reconcile");
   await controller.stop();
 });
 
@@ -135,5 +135,5 @@ Deno.test("Controller.stop() waits for the reconcile in flight", async () => {
   queue.add("k");
   await settle();
   await controller.stop();
-  assertEquals(finished, true);
+  assert.deepEqual(finished, true);
 });

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { type Clock, systemClock } from "./clock.ts";
+import { type Clock, systemClock } from "@kruise-agents/shared/std";
 
 /** Options of {@linkcode Expectations}. */
 export interface ExpectationsOptions {

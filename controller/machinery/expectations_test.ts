@@ -1,19 +1,19 @@
-import { assertEquals } from "./_assert.ts";
-import { ManualClock } from "./clock.ts";
+import assert from "node:assert/strict";
+import { ManualClock } from "@kruise-agents/shared/std";
 import { Expectations } from "./expectations.ts";
 
 Deno.test("Expectations counts creations until each is observed", () => {
   const e = new Expectations({ clock: new ManualClock(0) });
-  assertEquals(e.satisfied("ns/a"), true);
+  assert.deepEqual(e.satisfied("ns/a"), true);
   e.expectCreations("ns/a", 3);
-  assertEquals(e.pending("ns/a").creates, 3);
+  assert.deepEqual(e.pending("ns/a").creates, 3);
   e.creationObserved("ns/a");
   e.creationObserved("ns/a");
-  assertEquals(e.satisfied("ns/a"), false);
+  assert.deepEqual(e.satisfied("ns/a"), false);
   e.creationObserved("ns/a");
-  assertEquals(e.satisfied("ns/a"), true);
+  assert.deepEqual(e.satisfied("ns/a"), true);
   e.creationObserved("ns/a");
-  assertEquals(e.pending("ns/a").creates, 0, "an extra observation does not go negative");
+  assert.deepEqual(e.pending("ns/a").creates, 0, "an extra observation does not go negative");
 });
 
 Deno.test("Expectations tracks deletions by uid, so an unrelated delete does not satisfy them", () => {
@@ -21,10 +21,10 @@ Deno.test("Expectations tracks deletions by uid, so an unrelated delete does not
   e.expectDeletion("ns/a", "uid-1");
   e.expectDeletion("ns/a", "uid-2");
   e.deletionObserved("ns/a", "uid-3");
-  assertEquals([...e.pending("ns/a").deletes].sort(), ["uid-1", "uid-2"]);
+  assert.deepEqual([...e.pending("ns/a").deletes].sort(), ["uid-1", "uid-2"]);
   e.deletionObserved("ns/a", "uid-1");
   e.deletionObserved("ns/a", "uid-2");
-  assertEquals(e.satisfied("ns/a"), true);
+  assert.deepEqual(e.satisfied("ns/a"), true);
 });
 
 Deno.test("Expectations expire after the timeout, counted from the last raise", () => {
@@ -33,12 +33,12 @@ Deno.test("Expectations expire after the timeout, counted from the last raise", 
   e.expectCreations("k", 1);
   clock.advance(600);
   e.expectDeletion("k", "u");
-  assertEquals(e.pending("k").expiresInMs, 1000);
+  assert.deepEqual(e.pending("k").expiresInMs, 1000);
   clock.advance(999);
-  assertEquals(e.satisfied("k"), false);
+  assert.deepEqual(e.satisfied("k"), false);
   clock.advance(1);
-  assertEquals(e.satisfied("k"), true);
-  assertEquals(e.pending("k").creates, 0);
+  assert.deepEqual(e.satisfied("k"), true);
+  assert.deepEqual(e.pending("k").creates, 0);
 });
 
 Deno.test("Expectations keeps keys apart and delete() drops one key", () => {
@@ -46,6 +46,6 @@ Deno.test("Expectations keeps keys apart and delete() drops one key", () => {
   e.expectCreations("a", 1);
   e.expectCreations("b", 2);
   e.delete("a");
-  assertEquals(e.satisfied("a"), true);
-  assertEquals(e.pending("b").creates, 2);
+  assert.deepEqual(e.satisfied("a"), true);
+  assert.deepEqual(e.pending("b").creates, 2);
 });

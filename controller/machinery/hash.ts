@@ -7,17 +7,9 @@
  *
  * @module
  */
+import { canonicalJson } from "@kruise-agents/shared/std";
 
 const SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
-
-/** JSON with object keys sorted recursively; `undefined` members are dropped as JSON does. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v ?? null)).join(",")}]`;
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(",")}}`;
-}
 
 /** FNV-1a, 32 bit, over the UTF-8 bytes of `text`. */
 export function fnv1a32(text: string): number {

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { type CancelTimer, type Clock, systemClock } from "./clock.ts";
+import { type CancelTimer, type Clock, systemClock } from "@kruise-agents/shared/std";
 
 /** Options of {@linkcode WorkQueue}. */
 export interface WorkQueueOptions {

@@ -17,7 +17,7 @@ import {
 import { hashObject } from "../machinery/hash.ts";
 import { controllerReference } from "../machinery/owner.ts";
 import { TerminalError } from "../machinery/result.ts";
-import type { Pod } from "./pod.ts";
+import type { Pod } from "@kruise-agents/shared/api";
 
 /** `pod-template-hash` of a Sandbox: the hash of `spec.template` (its `status.updateRevision`). */
 export function podTemplateHash(sandbox: Sandbox): string {
@@ -60,6 +60,6 @@ export function desiredPod(sandbox: Sandbox): Pod {
       annotations,
       ownerReferences: [controllerReference(sandbox)],
     },
-    spec: structuredClone(template.spec) as Record<string, unknown>,
+    spec: structuredClone(template.spec),
   };
 }

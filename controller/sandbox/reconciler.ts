@@ -29,15 +29,15 @@ import {
   PODS,
   SANDBOXES,
 } from "@kruise-agents/shared/kube";
-import type { Clock } from "../machinery/clock.ts";
-import { deepEqual } from "../machinery/deep_equal.ts";
-import type { Informer } from "../machinery/informer.ts";
-import { errorMessage, type Logger } from "../machinery/logger.ts";
+import type { Clock } from "@kruise-agents/shared/std";
+import { deepEqual } from "@kruise-agents/shared/std";
+import type { Informer } from "@kruise-agents/shared/kube";
+import { errorMessage, type Logger } from "@kruise-agents/shared/std";
 import { controllerOf } from "../machinery/owner.ts";
 import { earliest, type ReconcileResult, TerminalError } from "../machinery/result.ts";
 import { desiredPod } from "./desired_pod.ts";
-import { parsePod, type Pod } from "./pod.ts";
-import { computeSandboxStatus, isTerminalPhase } from "./status.ts";
+import { isTerminalPhase, parsePod, type Pod } from "@kruise-agents/shared/api";
+import { computeSandboxStatus } from "./status.ts";
 
 /** What {@linkcode SandboxReconciler} needs. */
 export interface SandboxReconcilerDeps {

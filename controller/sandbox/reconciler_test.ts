@@ -16,12 +16,12 @@ import {
   SANDBOXES,
 } from "@kruise-agents/shared/kube";
 import { eventually, FakeKubelet, standaloneSandbox } from "../_test_kit.ts";
-import { assert, assertEquals } from "../machinery/_assert.ts";
-import { ManualClock } from "../machinery/clock.ts";
-import { rfc3339Seconds } from "../machinery/conditions.ts";
+import assert from "node:assert/strict";
+import { ManualClock } from "@kruise-agents/shared/std";
+import { rfc3339Seconds } from "@kruise-agents/shared/std";
 import { startController } from "../mod.ts";
 import { podTemplateHash } from "./desired_pod.ts";
-import { parsePod } from "./pod.ts";
+import { parsePod } from "@kruise-agents/shared/api";
 
 const NS = "team-a";
 
@@ -58,19 +58,19 @@ Deno.test("Sandbox reconciler creates its Pod and mirrors it into the status", a
     return s?.status?.phase === "Running" && s;
   });
   const pod = parsePod(await w.store.get(PODS, NS, "s1"));
-  assertEquals(pod.metadata.ownerReferences?.[0]?.uid, created.metadata.uid);
-  assertEquals(pod.metadata.ownerReferences?.[0]?.controller, true);
-  assertEquals(pod.metadata.labels?.[LABEL_CREATED_BY], CREATED_BY_SANDBOX);
-  assertEquals(pod.metadata.labels?.[LABEL_SANDBOX_NAME], "s1");
-  assertEquals(pod.metadata.labels?.[LABEL_POD_TEMPLATE_HASH], podTemplateHash(created));
-  assertEquals((pod.spec.containers as { image: string }[])[0]?.image, "runtime:1");
+  assert.deepEqual(pod.metadata.ownerReferences?.[0]?.uid, created.metadata.uid);
+  assert.deepEqual(pod.metadata.ownerReferences?.[0]?.controller, true);
+  assert.deepEqual(pod.metadata.labels?.[LABEL_CREATED_BY], CREATED_BY_SANDBOX);
+  assert.deepEqual(pod.metadata.labels?.[LABEL_SANDBOX_NAME], "s1");
+  assert.deepEqual(pod.metadata.labels?.[LABEL_POD_TEMPLATE_HASH], podTemplateHash(created));
+  assert.deepEqual((pod.spec!.containers as { image: string }[])[0]?.image, "runtime:1");
   const status = running.status!;
-  assertEquals(status.sandboxIp, pod.status?.podIP);
-  assertEquals(status.podInfo?.podUID, pod.metadata.uid);
-  assertEquals(status.podInfo?.podIP, pod.status?.podIP);
-  assertEquals(status.updateRevision, podTemplateHash(created));
+  assert.deepEqual(status.sandboxIp, pod.status?.podIP);
+  assert.deepEqual(status.podInfo?.podUID, pod.metadata.uid);
+  assert.deepEqual(status.podInfo?.podIP, pod.status?.podIP);
+  assert.deepEqual(status.updateRevision, podTemplateHash(created));
   const ready = status.conditions?.find((c) => c.type === SandboxConditionType.Ready);
-  assertEquals([ready?.status, ready?.reason], ["True", "PodReady"]);
+  assert.deepEqual([ready?.status, ready?.reason], ["True", "PodReady"]);
 });
 
 Deno.test("Sandbox reconciler marks a Running Sandbox whose Pod disappears as Failed", async () => {
@@ -82,10 +82,10 @@ Deno.test("Sandbox reconciler marks a Running Sandbox whose Pod disappears as Fa
     const s = await read(w.store, "s1");
     return s?.status?.phase === "Failed" && s;
   });
-  assertEquals(failed.status?.message, "Pod Not Found");
+  assert.deepEqual(failed.status?.message, "Pod Not Found");
   // Not silently recreated: a new Pod would be a different sandbox.
   await new Promise((r) => setTimeout(r, 50));
-  assertEquals((await w.store.list(PODS, { namespace: NS })).items.length, 0);
+  assert.deepEqual((await w.store.list(PODS, { namespace: NS })).items.length, 0);
 });
 
 Deno.test("Sandbox reconciler freezes on pause (Paused) and thaws on resume (Resuming, then Running)", async () => {
@@ -100,9 +100,9 @@ Deno.test("Sandbox reconciler freezes on pause (Paused) and thaws on resume (Res
   const pausedCond = paused.status?.conditions?.find((c) =>
     c.type === SandboxConditionType.SandboxPaused
   );
-  assertEquals(pausedCond?.status, "True");
+  assert.deepEqual(pausedCond?.status, "True");
   let pod = parsePod(await w.store.get(PODS, NS, "s1"));
-  assertEquals(pod.metadata.annotations?.[ANNOTATION_POD_FREEZE], "true");
+  assert.deepEqual(pod.metadata.annotations?.[ANNOTATION_POD_FREEZE], "true");
 
   w.kubelet.holdThaw = true;
   await w.store.patch(SANDBOXES, NS, "s1", { spec: { paused: false } });
@@ -111,7 +111,11 @@ Deno.test("Sandbox reconciler freezes on pause (Paused) and thaws on resume (Res
     async () => (await read(w.store, "s1"))?.status?.phase === "Resuming",
   );
   pod = parsePod(await w.store.get(PODS, NS, "s1"));
-  assertEquals(pod.metadata.annotations?.[ANNOTATION_POD_FREEZE], undefined, "annotation removed");
+  assert.deepEqual(
+    pod.metadata.annotations?.[ANNOTATION_POD_FREEZE],
+    undefined,
+    "annotation removed",
+  );
   w.kubelet.holdThaw = false;
   w.kubelet.resync();
   const resumed = await eventually("Running again", async () => {
@@ -119,8 +123,8 @@ Deno.test("Sandbox reconciler freezes on pause (Paused) and thaws on resume (Res
     return s?.status?.phase === "Running" && s;
   });
   const types = resumed.status?.conditions?.map((c) => `${c.type}=${c.status}`);
-  assert(!types?.some((t) => t.startsWith("SandboxPaused")), `SandboxPaused dropped: ${types}`);
-  assert(types?.includes("SandboxResumed=True"), `SandboxResumed: ${types}`);
+  assert.ok(!types?.some((t) => t.startsWith("SandboxPaused")), `SandboxPaused dropped: ${types}`);
+  assert.ok(types?.includes("SandboxResumed=True"), `SandboxResumed: ${types}`);
 });
 
 Deno.test("Sandbox reconciler pauses at pauseTime and deletes at shutdownTime, waking itself up", async () => {
@@ -137,15 +141,15 @@ Deno.test("Sandbox reconciler pauses at pauseTime and deletes at shutdownTime, w
       stepMs: 5,
     },
   );
-  assert(clock.now() < Date.parse(pauseTime), "the test must not have pumped past the deadline");
-  assertEquals((await read(w.store, "s1"))?.spec.paused, undefined);
+  assert.ok(clock.now() < Date.parse(pauseTime), "the test must not have pumped past the deadline");
+  assert.deepEqual((await read(w.store, "s1"))?.spec.paused, undefined);
   clock.advance(60_000);
   const paused = await eventually("Paused", async () => {
     const s = await read(w.store, "s1");
     return s?.status?.phase === "Paused" && s;
   }, { clock, stepMs: 5 });
-  assertEquals(paused.spec.paused, true);
-  assert(clock.now() < Date.parse(shutdownTime));
+  assert.deepEqual(paused.spec.paused, true);
+  assert.ok(clock.now() < Date.parse(shutdownTime));
   clock.advance(60_000);
   await eventually("deleted", async () => (await read(w.store, "s1")) === undefined, {
     clock,
@@ -177,7 +181,7 @@ Deno.test("Sandbox reconciler reports a Pod it cannot create and keeps the Sandb
     const ready = s?.status?.conditions?.find((c) => c.type === SandboxConditionType.Ready);
     return ready?.reason === "PodCreateFailed" && s;
   });
-  assertEquals(reported.status?.phase, "Pending");
-  assert(reported.status?.message?.includes("templateRef"), reported.status?.message);
-  assertEquals((await w.store.list(PODS, { namespace: NS })).items.length, 0);
+  assert.deepEqual(reported.status?.phase, "Pending");
+  assert.match(reported.status?.message ?? "", /templateRef/);
+  assert.deepEqual((await w.store.list(PODS, { namespace: NS })).items.length, 0);
 });

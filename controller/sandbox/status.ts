@@ -19,16 +19,20 @@
  * @module
  */
 import {
+  type Condition,
   CONDITION_POD_FROZEN,
+  isTerminalPhase,
   LABEL_POD_TEMPLATE_HASH,
+  type Pod,
+  podConditionStatus,
+  removeCondition,
   type Sandbox,
   SandboxConditionReason,
   SandboxConditionType,
   type SandboxPhase,
   type SandboxStatus,
+  setCondition,
 } from "@kruise-agents/shared/api";
-import { removeCondition, setCondition } from "../machinery/conditions.ts";
-import { type Pod, podCondition } from "./pod.ts";
 
 /** Input of {@linkcode computeSandboxStatus}. */
 export interface SandboxObservation {
@@ -37,66 +41,96 @@ export interface SandboxObservation {
   /** Its Pod (only one controlled by this Sandbox), if any. */
   pod: Pod | undefined;
   /** Why creating the Pod failed in this pass, if it did. */
-  podCreateError?: string;
+  podCreateError?: string | undefined;
   /** Now, in ms. */
   nowMs: number;
 }
 
-const TERMINAL: ReadonlySet<SandboxPhase> = new Set(["Succeeded", "Failed"]);
 const STARTED: ReadonlySet<SandboxPhase> = new Set(["Running", "Paused", "Resuming"]);
 
-/** Whether `phase` is terminal (the controller no longer drives the Sandbox). */
-export function isTerminalPhase(phase: SandboxPhase | undefined): boolean {
-  return phase !== undefined && TERMINAL.has(phase);
+/** The status being computed: a copy of the stored one, changed step by step. */
+class Draft {
+  readonly status: SandboxStatus;
+  conditions: Condition[];
+  readonly nowMs: number;
+
+  constructor(previous: SandboxStatus, nowMs: number) {
+    this.status = structuredClone(previous);
+    this.conditions = this.status.conditions ?? [];
+    this.nowMs = nowMs;
+  }
+
+  phase(phase: SandboxPhase, message?: string): void {
+    this.status.phase = phase;
+    if (message === undefined) delete this.status.message;
+    else this.status.message = message;
+  }
+
+  set(
+    type: SandboxConditionType,
+    status: Condition["status"],
+    reason: SandboxConditionReason,
+    message?: string,
+  ): void {
+    this.conditions = setCondition(this.conditions, { type, status, reason, message }, this.nowMs);
+  }
+
+  remove(type: SandboxConditionType): void {
+    this.conditions = removeCondition(this.conditions, type);
+  }
+
+  done(): SandboxStatus {
+    if (this.conditions.length > 0) this.status.conditions = this.conditions;
+    else delete this.status.conditions;
+    return this.status;
+  }
 }
 
 /** The status the Sandbox should have. */
 export function computeSandboxStatus(input: SandboxObservation): SandboxStatus {
-  const { sandbox, pod, nowMs } = input;
-  const previous = sandbox.status ?? {};
-  const status: SandboxStatus = structuredClone(previous);
+  const { sandbox, pod } = input;
+  const draft = new Draft(sandbox.status ?? {}, input.nowMs);
   if (sandbox.metadata.generation !== undefined) {
-    status.observedGeneration = sandbox.metadata.generation;
+    draft.status.observedGeneration = sandbox.metadata.generation;
   }
-  const phase0: SandboxPhase = previous.phase ?? "Pending";
-  if (isTerminalPhase(phase0)) return status;
-  const set = (phase: SandboxPhase, message?: string) => {
-    status.phase = phase;
-    if (message === undefined) delete status.message;
-    else status.message = message;
-  };
-  let conditions = status.conditions ?? [];
-  const finish = () => {
-    if (conditions.length > 0) status.conditions = conditions;
-    else delete status.conditions;
-    return status;
-  };
-
+  const phase0: SandboxPhase = draft.status.phase ?? "Pending";
+  if (isTerminalPhase(phase0)) return draft.status;
   if (pod === undefined) {
-    if (STARTED.has(phase0)) {
-      set("Failed", "Pod Not Found");
-      conditions = setCondition(conditions, {
-        type: SandboxConditionType.Ready,
-        status: "False",
-        reason: SandboxConditionReason.PodReady,
-        message: "Pod Not Found",
-      }, nowMs);
-      return finish();
-    }
-    set("Pending", input.podCreateError);
-    if (input.podCreateError !== undefined) {
-      conditions = setCondition(conditions, {
-        type: SandboxConditionType.Ready,
-        status: "False",
-        reason: SandboxConditionReason.PodCreateFailed,
-        message: input.podCreateError,
-      }, nowMs);
-    }
-    return finish();
+    withoutPod(draft, phase0, input.podCreateError);
+    return draft.done();
   }
+  mirrorPod(draft, pod);
+  const podPhase = pod.status?.phase;
+  if (podPhase === "Succeeded") draft.phase("Succeeded");
+  else if (podPhase === "Failed") draft.phase("Failed", "Pod Failed");
+  else if (phase0 === "Pending" && podPhase !== "Running") draft.phase("Pending");
+  else {
+    const frozen = podConditionStatus(pod, CONDITION_POD_FROZEN) === "True";
+    if (sandbox.spec.paused === true) pausing(draft, frozen);
+    else resuming(draft, frozen);
+  }
+  return draft.done();
+}
 
+/** No Pod: Failed once it had started ("Pod Not Found"), else Pending (with a create error). */
+function withoutPod(draft: Draft, phase0: SandboxPhase, podCreateError: string | undefined): void {
+  const { Ready } = SandboxConditionType;
+  if (STARTED.has(phase0)) {
+    draft.phase("Failed", "Pod Not Found");
+    draft.set(Ready, "False", SandboxConditionReason.PodReady, "Pod Not Found");
+    return;
+  }
+  draft.phase("Pending", podCreateError);
+  if (podCreateError !== undefined) {
+    draft.set(Ready, "False", SandboxConditionReason.PodCreateFailed, podCreateError);
+  }
+}
+
+/** Copies what readers need of the Pod (address, node, revision, Ready) into the status. */
+function mirrorPod(draft: Draft, pod: Pod): void {
+  const status = draft.status;
   const podIP = pod.status?.podIP;
-  const nodeName = typeof pod.spec.nodeName === "string" ? pod.spec.nodeName : undefined;
+  const nodeName = typeof pod.spec?.nodeName === "string" ? pod.spec.nodeName : undefined;
   status.podInfo = {};
   if (pod.metadata.annotations !== undefined) status.podInfo.annotations = pod.metadata.annotations;
   if (pod.metadata.labels !== undefined) status.podInfo.labels = pod.metadata.labels;
@@ -109,70 +143,43 @@ export function computeSandboxStatus(input: SandboxObservation): SandboxStatus {
   else delete status.nodeName;
   const revision = pod.metadata.labels?.[LABEL_POD_TEMPLATE_HASH];
   if (revision !== undefined) status.updateRevision = revision;
+  const ready = podConditionStatus(pod, "Ready") === "True";
+  draft.set(SandboxConditionType.Ready, ready ? "True" : "False", SandboxConditionReason.PodReady);
+}
 
-  const ready = podCondition(pod, "Ready") === "True";
-  conditions = setCondition(conditions, {
-    type: SandboxConditionType.Ready,
-    status: ready ? "True" : "False",
-    reason: SandboxConditionReason.PodReady,
-  }, nowMs);
-
-  const podPhase = pod.status?.phase;
-  if (podPhase === "Succeeded") {
-    set("Succeeded");
-    return finish();
-  }
-  if (podPhase === "Failed") {
-    set("Failed", "Pod Failed");
-    return finish();
-  }
-  if (phase0 === "Pending" && podPhase !== "Running") {
-    set("Pending");
-    return finish();
-  }
-
-  const frozen = podCondition(pod, CONDITION_POD_FROZEN) === "True";
-  if (sandbox.spec.paused === true) {
-    if (frozen) {
-      set("Paused");
-      conditions = setCondition(conditions, {
-        type: SandboxConditionType.SandboxPaused,
-        status: "True",
-        reason: SandboxConditionReason.Succeeded,
-        message: "processes frozen in place",
-      }, nowMs);
-      conditions = removeCondition(conditions, SandboxConditionType.SandboxResumed);
-    } else {
-      set("Running");
-      conditions = setCondition(conditions, {
-        type: SandboxConditionType.SandboxPaused,
-        status: "False",
-        reason: SandboxConditionReason.Pending,
-        message: "waiting for the pod to freeze",
-      }, nowMs);
-    }
-    return finish();
-  }
+/** `spec.paused`: Paused once the Pod reports frozen, Running with SandboxPaused Pending until. */
+function pausing(draft: Draft, frozen: boolean): void {
+  const { SandboxPaused, SandboxResumed } = SandboxConditionType;
   if (frozen) {
-    set("Resuming");
-    conditions = setCondition(conditions, {
-      type: SandboxConditionType.SandboxResumed,
-      status: "False",
-      reason: SandboxConditionReason.ResumePod,
-      message: "waiting for the pod to thaw",
-    }, nowMs);
-    return finish();
+    draft.phase("Paused");
+    draft.set(SandboxPaused, "True", SandboxConditionReason.Succeeded, "processes frozen in place");
+    draft.remove(SandboxResumed);
+    return;
   }
-  set("Running");
-  const wasPaused = conditions.some((c) => c.type === SandboxConditionType.SandboxPaused) ||
-    conditions.some((c) => c.type === SandboxConditionType.SandboxResumed && c.status === "False");
+  draft.phase("Running");
+  const reason = SandboxConditionReason.Pending;
+  draft.set(SandboxPaused, "False", reason, "waiting for the pod to freeze");
+}
+
+/** Not paused: Resuming while the Pod is still frozen, then Running (SandboxResumed True). */
+function resuming(draft: Draft, frozen: boolean): void {
+  const { SandboxPaused, SandboxResumed } = SandboxConditionType;
+  if (frozen) {
+    draft.phase("Resuming");
+    draft.set(
+      SandboxResumed,
+      "False",
+      SandboxConditionReason.ResumePod,
+      "waiting for the pod to thaw",
+    );
+    return;
+  }
+  draft.phase("Running");
+  const wasPaused = draft.conditions.some((c) =>
+    c.type === SandboxPaused || (c.type === SandboxResumed && c.status === "False")
+  );
   if (wasPaused) {
-    conditions = removeCondition(conditions, SandboxConditionType.SandboxPaused);
-    conditions = setCondition(conditions, {
-      type: SandboxConditionType.SandboxResumed,
-      status: "True",
-      reason: SandboxConditionReason.ResumePod,
-    }, nowMs);
+    draft.remove(SandboxPaused);
+    draft.set(SandboxResumed, "True", SandboxConditionReason.ResumePod);
   }
-  return finish();
 }

@@ -4,8 +4,8 @@ import {
   type SandboxPhase,
   type SandboxStatus,
 } from "@kruise-agents/shared/api";
-import { assertEquals } from "../machinery/_assert.ts";
-import type { Pod } from "./pod.ts";
+import assert from "node:assert/strict";
+import type { Pod } from "@kruise-agents/shared/api";
 import { computeSandboxStatus } from "./status.ts";
 
 const NOW = Date.UTC(2030, 0, 1, 0, 0, 0);
@@ -35,7 +35,7 @@ function pod(phase: string, ready: boolean, frozen?: boolean): Pod {
     apiVersion: "v1",
     kind: "Pod",
     metadata: { name: "s", namespace: "ns", uid: "pod-uid", labels: { "pod-template-hash": "h" } },
-    spec: { nodeName: "local" },
+    spec: { nodeName: "local", containers: [] },
     status: { phase, podIP: "127.0.0.7", conditions },
   };
 }
@@ -174,13 +174,13 @@ for (const c of cases) {
       podCreateError: c.podCreateError,
       nowMs: NOW,
     });
-    assertEquals(status.phase, c.phase, "phase");
-    assertEquals(
+    assert.deepEqual(status.phase, c.phase, "phase");
+    assert.deepEqual(
       (status.conditions ?? []).map((x) => `${x.type}=${x.status}/${x.reason}`),
       c.conditions,
       "conditions",
     );
-    assertEquals(status.message, c.message, "message");
+    assert.deepEqual(status.message, c.message, "message");
   });
 }
 
@@ -190,16 +190,16 @@ Deno.test("computeSandboxStatus() mirrors the Pod into podInfo, sandboxIp and up
     pod: pod("Running", true),
     nowMs: NOW,
   });
-  assertEquals(status.podInfo, {
+  assert.deepEqual(status.podInfo, {
     labels: { "pod-template-hash": "h" },
     nodeName: "local",
     podIP: "127.0.0.7",
     podUID: "pod-uid",
   });
-  assertEquals(status.sandboxIp, "127.0.0.7");
-  assertEquals(status.nodeName, "local");
-  assertEquals(status.updateRevision, "h");
-  assertEquals(status.observedGeneration, 2);
+  assert.deepEqual(status.sandboxIp, "127.0.0.7");
+  assert.deepEqual(status.nodeName, "local");
+  assert.deepEqual(status.updateRevision, "h");
+  assert.deepEqual(status.observedGeneration, 2);
 });
 
 Deno.test("computeSandboxStatus() keeps a condition's transition time while its status holds", () => {
@@ -208,17 +208,17 @@ Deno.test("computeSandboxStatus() keeps a condition's transition time while its 
     pod: pod("Running", true),
     nowMs: NOW,
   });
-  assertEquals(first.conditions?.[0]?.lastTransitionTime, TNOW);
+  assert.deepEqual(first.conditions?.[0]?.lastTransitionTime, TNOW);
   const again = computeSandboxStatus({
     sandbox: { ...sandbox("Running"), status: first },
     pod: pod("Running", true),
     nowMs: NOW + 3_600_000,
   });
-  assertEquals(again, first, "an unchanged world yields an identical status (so no write)");
+  assert.deepEqual(again, first, "an unchanged world yields an identical status (so no write)");
   const flipped = computeSandboxStatus({
     sandbox: { ...sandbox("Running"), status: first },
     pod: pod("Running", false),
     nowMs: NOW + 3_600_500,
   });
-  assertEquals(flipped.conditions?.[0]?.lastTransitionTime, "2030-01-01T01:00:00Z");
+  assert.deepEqual(flipped.conditions?.[0]?.lastTransitionTime, "2030-01-01T01:00:00Z");
 });

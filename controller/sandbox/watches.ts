@@ -5,11 +5,11 @@
  * @module
  */
 import { type Sandbox, SANDBOX_KIND } from "@kruise-agents/shared/api";
-import type { Informer } from "../machinery/informer.ts";
-import { keyOf, objectKey } from "../machinery/object_key.ts";
+import type { Informer } from "@kruise-agents/shared/kube";
+import { keyOf, objectKey } from "@kruise-agents/shared/kube";
 import { controllerOf } from "../machinery/owner.ts";
 import type { WorkQueue } from "../machinery/work_queue.ts";
-import type { Pod } from "./pod.ts";
+import type { Pod } from "@kruise-agents/shared/api";
 
 /** The key of the Sandbox controlling `pod`, if one does. */
 export function owningSandboxKey(pod: Pod): string | undefined {

@@ -16,9 +16,9 @@ import {
 } from "@kruise-agents/shared/api";
 import { type KubeClient, SANDBOX_SETS, SANDBOXES } from "@kruise-agents/shared/kube";
 import { createKubernetesClient } from "@kruise-agents/shared/kube";
-import { kubectl, kubeEnvWithCrds } from "../../shared/testing/kube_env.ts";
+import { kubectl, kubeEnvWithCrds } from "@kruise-agents/shared/testing";
 import { eventually, FakeKubelet, sandboxSet } from "../_test_kit.ts";
-import { assert, assertEquals } from "../machinery/_assert.ts";
+import assert from "node:assert/strict";
 import { startController } from "../mod.ts";
 
 async function members(kube: KubeClient, ns: string) {
@@ -37,7 +37,7 @@ Deno.test({
     const env = await kubeEnvWithCrds();
     const ns = `controller-test-${crypto.randomUUID().slice(0, 8)}`;
     const created = await kubectl(env, ["create", "namespace", ns]);
-    assert(created.success, created.stderr);
+    assert.ok(created.success, created.stderr);
 
     const kube = createKubernetesClient({ kubeconfigPath: env.kubeconfig });
     const kubelet = new FakeKubelet(kube);
@@ -56,7 +56,9 @@ Deno.test({
         const all = await members(kube, ns);
         return all.length === 2 && all.every(ready) && all;
       }, { attempts: 600, intervalMs: 100 });
-      for (const s of pool) assertEquals(s.metadata.ownerReferences?.[0]?.uid, set.metadata.uid);
+      for (const s of pool) {
+        assert.deepEqual(s.metadata.ownerReferences?.[0]?.uid, set.metadata.uid);
+      }
 
       // The manager's claim: one optimistic update.
       const victim = structuredClone(pool[0]!);
@@ -76,7 +78,7 @@ Deno.test({
         const s = parseSandboxSet(await kube.get(SANDBOX_SETS, ns, "ci")).status;
         return s?.availableReplicas === 2 && s?.replicas === 2 && s;
       }, { attempts: 600, intervalMs: 100 });
-      assertEquals(status.selector, `${LABEL_SANDBOX_POOL}=ci,${LABEL_SANDBOX_CLAIMED}=false`);
+      assert.deepEqual(status.selector, `${LABEL_SANDBOX_POOL}=ci,${LABEL_SANDBOX_CLAIMED}=false`);
     } finally {
       await controller.stop();
       await kubelet.stop();

@@ -7,17 +7,18 @@
  * @module
  */
 import {
-  ANNOTATION_OWNER,
+  isClaimable,
+  isPastShutdown,
+  isScaleDownLocked,
+  isTerminalPhase,
   LABEL_SANDBOX_CLAIMED,
   LABEL_TEMPLATE_HASH,
-  OWNER_MANAGER_SCALE_DOWN,
   type Sandbox,
-  SandboxConditionType,
 } from "@kruise-agents/shared/api";
 
 /**
- * - `creating`: unused, not yet Ready (counts toward `spec.replicas`);
- * - `available`: unused and Ready, claimable;
+ * - `creating`: unused, not yet claimable (counts toward `spec.replicas`);
+ * - `available`: claimable (see `isClaimable` in `shared/api`, the manager's rule too);
  * - `dead`: to be deleted (finished, failed, past its shutdown time, or locked for a scale-down
  *   whose delete never happened — openkruise/agents#410);
  * - `terminating`: already being deleted; neither counted nor deleted again;
@@ -28,19 +29,12 @@ export type MemberState = "creating" | "available" | "dead" | "terminating" | "c
 
 /** The derived state of pool member `sandbox` at `nowMs`. */
 export function memberState(sandbox: Sandbox, nowMs: number): MemberState {
-  const { metadata, spec, status } = sandbox;
-  if (metadata.deletionTimestamp !== undefined) return "terminating";
-  if (metadata.labels?.[LABEL_SANDBOX_CLAIMED] === "true") return "claimed";
-  if (metadata.annotations?.[ANNOTATION_OWNER] === OWNER_MANAGER_SCALE_DOWN) return "dead";
-  if (spec.shutdownTime !== undefined) {
-    const at = Date.parse(spec.shutdownTime);
-    if (!Number.isNaN(at) && at <= nowMs) return "dead";
-  }
-  const phase = status?.phase;
-  if (phase === "Succeeded" || phase === "Failed" || phase === "Terminating") return "dead";
-  if (phase === undefined || phase === "Pending") return "creating";
-  const ready = status?.conditions?.find((c) => c.type === SandboxConditionType.Ready);
-  return ready?.status === "True" ? "available" : "creating";
+  const phase = sandbox.status?.phase;
+  if (sandbox.metadata.deletionTimestamp !== undefined) return "terminating";
+  if (sandbox.metadata.labels?.[LABEL_SANDBOX_CLAIMED] === "true") return "claimed";
+  if (isScaleDownLocked(sandbox) || isPastShutdown(sandbox, nowMs)) return "dead";
+  if (isTerminalPhase(phase) || phase === "Terminating") return "dead";
+  return isClaimable(sandbox, nowMs) ? "available" : "creating";
 }
 
 /** What the scale planner needs to know about one member. */

@@ -35,12 +35,12 @@ import {
   SANDBOX_SETS,
   SANDBOXES,
 } from "@kruise-agents/shared/kube";
-import type { Clock } from "../machinery/clock.ts";
-import { deepEqual } from "../machinery/deep_equal.ts";
+import type { Clock } from "@kruise-agents/shared/std";
+import { deepEqual } from "@kruise-agents/shared/std";
 import type { Expectations } from "../machinery/expectations.ts";
-import type { Informer } from "../machinery/informer.ts";
-import { errorMessage, type Logger } from "../machinery/logger.ts";
-import { splitKey } from "../machinery/object_key.ts";
+import type { Informer } from "@kruise-agents/shared/kube";
+import { errorMessage, type Logger } from "@kruise-agents/shared/std";
+import { splitKey } from "@kruise-agents/shared/kube";
 import { controllerOf, INDEX_CONTROLLER_UID } from "../machinery/owner.ts";
 import { type ReconcileResult, TerminalError } from "../machinery/result.ts";
 import { type PoolMember, toPoolMember } from "./member_state.ts";

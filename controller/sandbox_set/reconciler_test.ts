@@ -20,7 +20,7 @@ import {
   SANDBOXES,
 } from "@kruise-agents/shared/kube";
 import { eventually, FakeKubelet, LaggingClient, sandboxSet } from "../_test_kit.ts";
-import { assert, assertEquals } from "../machinery/_assert.ts";
+import assert from "node:assert/strict";
 import { startController } from "../mod.ts";
 import { poolSelector } from "./set_status.ts";
 
@@ -104,25 +104,25 @@ Deno.test("SandboxSet reconciler fills the pool to replicas with labelled, owned
     return all.length === 3 && all.every(isAvailable) && all;
   });
   for (const s of members) {
-    assert(s.metadata.name?.startsWith("ci-"), `generateName: ${s.metadata.name}`);
-    assertEquals(s.metadata.labels?.[LABEL_SANDBOX_TEMPLATE], "ci");
-    assertEquals(s.metadata.labels?.app, "ci", "template labels are copied");
-    assertEquals(s.metadata.ownerReferences?.[0]?.uid, set.metadata.uid);
-    assertEquals(s.spec.template?.spec.containers[0]?.image, "runtime:1");
-    assertEquals(s.status?.phase, "Running");
+    assert.ok(s.metadata.name?.startsWith("ci-"), `generateName: ${s.metadata.name}`);
+    assert.deepEqual(s.metadata.labels?.[LABEL_SANDBOX_TEMPLATE], "ci");
+    assert.deepEqual(s.metadata.labels?.app, "ci", "template labels are copied");
+    assert.deepEqual(s.metadata.ownerReferences?.[0]?.uid, set.metadata.uid);
+    assert.deepEqual(s.spec.template?.spec.containers[0]?.image, "runtime:1");
+    assert.deepEqual(s.status?.phase, "Running");
     const pod = await w.store.get(PODS, NS, s.metadata.name!);
-    assertEquals(pod.metadata.ownerReferences?.[0]?.uid, s.metadata.uid);
+    assert.deepEqual(pod.metadata.ownerReferences?.[0]?.uid, s.metadata.uid);
   }
   const status = await eventually("status", async () => {
     const s = parseSandboxSet(await w.store.get(SANDBOX_SETS, NS, "ci")).status;
     return s?.availableReplicas === 3 && s;
   });
-  assertEquals(status.replicas, 3);
-  assertEquals(status.updatedReplicas, 3);
-  assertEquals(status.updatedAvailableReplicas, 3);
-  assertEquals(status.selector, poolSelector("ci"));
-  assertEquals(status.observedGeneration, set.metadata.generation);
-  assertEquals(status.updateRevision, members[0]?.metadata.labels?.[LABEL_TEMPLATE_HASH]);
+  assert.deepEqual(status.replicas, 3);
+  assert.deepEqual(status.updatedReplicas, 3);
+  assert.deepEqual(status.updatedAvailableReplicas, 3);
+  assert.deepEqual(status.selector, poolSelector("ci"));
+  assert.deepEqual(status.observedGeneration, set.metadata.generation);
+  assert.deepEqual(status.updateRevision, members[0]?.metadata.labels?.[LABEL_TEMPLATE_HASH]);
 });
 
 Deno.test("SandboxSet reconciler replenishes after a claim and never touches the claimed Sandbox", async () => {
@@ -138,8 +138,8 @@ Deno.test("SandboxSet reconciler replenishes after a claim and never touches the
     return all.length === 3 && all.filter(isAvailable).length === 2;
   });
   const after = parseSandbox(await w.store.get(SANDBOXES, NS, claimed.metadata.name!));
-  assertEquals(after.metadata.annotations?.[ANNOTATION_OWNER], "user-1");
-  assertEquals(after.metadata.ownerReferences ?? [], []);
+  assert.deepEqual(after.metadata.annotations?.[ANNOTATION_OWNER], "user-1");
+  assert.deepEqual(after.metadata.ownerReferences ?? [], []);
 });
 
 Deno.test("SandboxSet reconciler scales down unclaimed surplus only", async () => {
@@ -159,12 +159,15 @@ Deno.test("SandboxSet reconciler scales down unclaimed surplus only", async () =
     const all = await sandboxesOf(w.store, "ci");
     return all.filter(isUnclaimedMember).length === 1 && all.length === 2 && all;
   });
-  assert(left.some((s) => s.metadata.name === claimed.metadata.name), "the claimed one survives");
+  assert.ok(
+    left.some((s) => s.metadata.name === claimed.metadata.name),
+    "the claimed one survives",
+  );
   const status = await eventually("status follows", async () => {
     const s = parseSandboxSet(await w.store.get(SANDBOX_SETS, NS, "ci")).status;
     return s?.replicas === 1 && s;
   });
-  assertEquals(status.availableReplicas, 1);
+  assert.deepEqual(status.availableReplicas, 1);
 });
 
 Deno.test("SandboxSet reconciler deletes dead members and replaces them", async () => {
@@ -200,12 +203,12 @@ Deno.test("SandboxSet reconciler rolls unclaimed members to a new template, leav
       unclaimed.every((s) => s.spec.template?.spec.containers[0]?.image === "runtime:2");
   });
   const stillThere = parseSandbox(await w.store.get(SANDBOXES, NS, claimed.metadata.name!));
-  assertEquals(stillThere.spec.template?.spec.containers[0]?.image, "runtime:1");
+  assert.deepEqual(stillThere.spec.template?.spec.containers[0]?.image, "runtime:1");
   const status = await eventually("status", async () => {
     const s = parseSandboxSet(await w.store.get(SANDBOX_SETS, NS, "ci")).status;
     return s?.updatedAvailableReplicas === 3 && s;
   });
-  assertEquals(status.updatedReplicas, 3);
+  assert.deepEqual(status.updatedReplicas, 3);
 });
 
 Deno.test("SandboxSet reconciler: a burst of 50 claims leaves exactly replicas unclaimed, each Sandbox created once", async () => {
@@ -235,7 +238,11 @@ Deno.test("SandboxSet reconciler: a burst of 50 claims leaves exactly replicas u
   const claims = await Promise.all(
     Array.from({ length: 50 }, (_, i) => claimOne(w.store, "burst", `user-${i}`)),
   );
-  assertEquals(new Set(claims.map((c) => c.metadata.uid)).size, 50, "no Sandbox handed out twice");
+  assert.deepEqual(
+    new Set(claims.map((c) => c.metadata.uid)).size,
+    50,
+    "no Sandbox handed out twice",
+  );
   await eventually("refilled", async () => {
     const all = await sandboxesOf(w.store, "burst");
     return all.filter(isAvailable).length === replicas && all.length === replicas + 50;
@@ -244,13 +251,13 @@ Deno.test("SandboxSet reconciler: a burst of 50 claims leaves exactly replicas u
     const s = parseSandboxSet(await w.store.get(SANDBOX_SETS, NS, "burst")).status;
     return s?.replicas === replicas && s?.availableReplicas === replicas && s;
   });
-  assertEquals(status.replicas, replicas);
+  assert.deepEqual(status.replicas, replicas);
   abort.abort();
   await recording;
   const added = events.filter((e) => e.type === "ADDED").map((e) => e.name);
-  assertEquals(added.length, 50, "one create per claim, none more");
-  assertEquals(new Set(added).size, 50);
-  assertEquals(
+  assert.deepEqual(added.length, 50, "one create per claim, none more");
+  assert.deepEqual(new Set(added).size, 50);
+  assert.deepEqual(
     events.filter((e) => e.type === "DELETED"),
     [],
     "nothing over-created and scaled away",
@@ -284,14 +291,14 @@ Deno.test("SandboxSet reconciler never double-creates while its cache lags behin
             updated.metadata.generation,
       );
     }
-    assertEquals((await sandboxesOf(store, "lag")).length, 4);
-    assertEquals(lagging.sandboxCreates, 4);
+    assert.deepEqual((await sandboxesOf(store, "lag")).length, 4);
+    assert.deepEqual(lagging.sandboxCreates, 4);
     lagging.catchUp();
     await eventually(
       "4 available after catch-up",
       async () => (await sandboxesOf(store, "lag")).filter(isAvailable).length === 4,
     );
-    assertEquals(lagging.sandboxCreates, 4, "catching up creates nothing more");
+    assert.deepEqual(lagging.sandboxCreates, 4, "catching up creates nothing more");
   } finally {
     await controller.stop();
     await kubelet.stop();

@@ -1,4 +1,4 @@
-import { assertEquals, assertThrows } from "../machinery/_assert.ts";
+import assert from "node:assert/strict";
 import type { MemberState, PoolMember } from "./member_state.ts";
 import { planScale, scaledValue, type ScaleInput } from "./scale.ts";
 
@@ -146,18 +146,18 @@ for (const c of cases) {
       pendingDeletes: new Set(),
       ...c.input,
     });
-    assertEquals(plan.create, c.create, "create");
-    assertEquals(plan.cleanup.map((x) => x.name), c.cleanup ?? [], "cleanup");
-    assertEquals(plan.scaleDown.map((x) => x.name), c.scaleDown ?? [], "scaleDown");
-    assertEquals(plan.rollout.map((x) => x.name), c.rollout ?? [], "rollout");
+    assert.deepEqual(plan.create, c.create, "create");
+    assert.deepEqual(plan.cleanup.map((x) => x.name), c.cleanup ?? [], "cleanup");
+    assert.deepEqual(plan.scaleDown.map((x) => x.name), c.scaleDown ?? [], "scaleDown");
+    assert.deepEqual(plan.rollout.map((x) => x.name), c.rollout ?? [], "rollout");
   });
 }
 
 Deno.test("scaledValue() resolves ints and percentages and rejects garbage", () => {
-  assertEquals(scaledValue(3, 10), 3);
-  assertEquals(scaledValue("20%", 10), 2);
-  assertEquals(scaledValue("20%", 3), 1);
-  assertEquals(scaledValue("0%", 3), 0);
-  assertThrows(() => scaledValue("abc", 3), RangeError);
-  assertThrows(() => scaledValue(-1, 3), RangeError);
+  assert.deepEqual(scaledValue(3, 10), 3);
+  assert.deepEqual(scaledValue("20%", 10), 2);
+  assert.deepEqual(scaledValue("20%", 3), 1);
+  assert.deepEqual(scaledValue("0%", 3), 0);
+  assert.throws(() => scaledValue("abc", 3), RangeError);
+  assert.throws(() => scaledValue(-1, 3), RangeError);
 });

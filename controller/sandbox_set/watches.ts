@@ -6,8 +6,8 @@
  */
 import { type Sandbox, SANDBOX_SET_KIND, type SandboxSet } from "@kruise-agents/shared/api";
 import type { Expectations } from "../machinery/expectations.ts";
-import type { Informer } from "../machinery/informer.ts";
-import { keyOf, objectKey } from "../machinery/object_key.ts";
+import type { Informer } from "@kruise-agents/shared/kube";
+import { keyOf, objectKey } from "@kruise-agents/shared/kube";
 import { controllerOf } from "../machinery/owner.ts";
 import type { WorkQueue } from "../machinery/work_queue.ts";
 

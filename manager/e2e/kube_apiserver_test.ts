@@ -13,8 +13,8 @@ import {
 } from "@kruise-agents/shared/kube";
 import { LABEL_SANDBOX_CLAIMED, LABEL_SANDBOX_POOL } from "@kruise-agents/shared/api";
 import { startController } from "@kruise-agents/controller";
-import { startLocalNode } from "@kruise-agents/controller/local_node";
-import { kubeEnvWithCrds } from "../../shared/testing/kube_env.ts";
+import { startLocalNode } from "@kruise-agents/local-node";
+import { kubeEnvWithCrds } from "@kruise-agents/shared/testing";
 import { ApiKeyStore, generateApiKey } from "../auth/api_keys.ts";
 import { createManager } from "../mod.ts";
 import { eventually } from "./dev_harness.ts";

@@ -9,13 +9,19 @@ import { Sandbox } from "e2b";
 import { EmbeddedStore } from "@kruise-agents/shared/kube";
 import { createManager } from "../mod.ts";
 import { seedPool, startRuntimes, testKeys } from "../testing/fixtures.ts";
+import { silentLogger } from "@kruise-agents/shared/std";
 
 Deno.test("the JS SDK creates, runs a command through the proxy, lists, and kills", async () => {
   const kube = await EmbeddedStore.open();
   await using runtimes = await startRuntimes(2);
   await seedPool(kube, { namespace: "team-a", name: "base", ips: runtimes.ips });
   const { keys, a, b } = await testKeys();
-  await using manager = await createManager({ kube, keys, domain: "sandbox.test", warn: () => {} });
+  await using manager = await createManager({
+    kube,
+    keys,
+    domain: "sandbox.test",
+    logger: silentLogger,
+  });
   await using api = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, manager.api);
   await using proxy = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, manager.proxy);
   const opts = {

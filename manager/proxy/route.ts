@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { ENVD_PORT } from "@kruise-agents/shared/api";
+import { ENVD_PORT } from "@kruise-agents/shared/envd/http";
 
 /** A parsed data-plane target. */
 export interface ProxyRoute {

@@ -22,11 +22,9 @@
  *
  * @module
  */
-import {
-  ANNOTATION_RUNTIME_ACCESS_TOKEN,
-  ENVD_PORT,
-  type Sandbox,
-} from "@kruise-agents/shared/api";
+import { ANNOTATION_RUNTIME_ACCESS_TOKEN, type Sandbox } from "@kruise-agents/shared/api";
+import { ENVD_PORT, sandboxUrl } from "@kruise-agents/shared/envd/http";
+import { safeEqual } from "@kruise-agents/shared/std";
 import type { SandboxIndex } from "../sandboxes/sandbox_index.ts";
 import { isServing } from "../sandboxes/state.ts";
 import { sandboxIdOf } from "../sandboxes/views.ts";
@@ -63,14 +61,6 @@ export function stripHopByHop(headers: Headers): Headers {
   return out;
 }
 
-/** Constant-time string equality (for tokens). */
-export function safeEqual(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a), y = new TextEncoder().encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
-}
-
 /** E2B's 502 body for a sandbox that cannot be reached. */
 export function sandboxNotFoundResponse(sandboxId: string): Response {
   return json(502, { sandboxId, message: "The sandbox was not found", code: 502 });
@@ -85,8 +75,7 @@ function json(status: number, body: unknown): Response {
 
 /** Base URL of `port` on the sandbox's address. */
 function targetBase(sandbox: Sandbox, port: number, scheme: "http" | "ws"): string {
-  const ip = sandbox.status?.sandboxIp ?? "";
-  return `${scheme}://${ip.includes(":") ? `[${ip}]` : ip}:${port}`;
+  return sandboxUrl(sandbox.status?.sandboxIp ?? "", port, scheme);
 }
 
 /** Whether the request needs and lacks the sandbox's envd access token. */
@@ -118,12 +107,10 @@ export class SandboxProxy implements Disposable {
     this.#index = index;
     this.#options = options;
     this.#fetch = options.fetch ?? globalThis.fetch;
-    this.#unsubscribe = index.sandboxes.subscribe((event) => {
-      const id = sandboxIdOf(event.object);
+    this.#unsubscribe = index.onSandboxChange((sandbox, deleted) => {
+      const id = sandboxIdOf(sandbox);
       if (!id || !this.#inFlight.has(id)) return;
-      if (event.type === "DELETED" || !isServing(event.object, this.#options.now())) {
-        this.abort(id);
-      }
+      if (deleted || !isServing(sandbox, this.#options.now())) this.abort(id);
     });
   }
 

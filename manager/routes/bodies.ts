@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { BodyTooLargeError, readJson as readJsonBody } from "@kruise-agents/shared/std";
 import { ApiError } from "../errors.ts";
 
 /** Limits of timeouts. */
@@ -18,14 +19,17 @@ function bad(message: string): never {
   throw new ApiError(400, message);
 }
 
-/** Reads a JSON body; an empty body is `undefined`, malformed JSON a 400. */
+/**
+ * Reads a JSON body of at most 1 MiB (the shared reader's default); an empty body is `undefined`,
+ * malformed JSON a 400 and a longer body a 413.
+ */
 export async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
-  if (text.trim() === "") return undefined;
   try {
-    return JSON.parse(text);
+    return await readJsonBody(request);
   } catch (error) {
-    bad(`Invalid JSON body: ${(error as Error).message}`);
+    if (error instanceof BodyTooLargeError) throw new ApiError(413, error.message);
+    if (error instanceof SyntaxError) bad(`Invalid JSON body: ${error.message}`);
+    throw error;
   }
 }
 

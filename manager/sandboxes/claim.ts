@@ -37,8 +37,9 @@ import { newAccessToken, newSandboxId } from "./ids.ts";
 import { planMetadata } from "./metadata.ts";
 import type { RuntimeClient } from "./runtime_client.ts";
 import { SandboxIndex } from "./sandbox_index.ts";
-import { isReady } from "./state.ts";
+import { isSandboxReady } from "@kruise-agents/shared/api";
 import { chooseTemplate, parseTemplateId } from "./template_choice.ts";
+import { errorMessage, type Logger, silentLogger } from "@kruise-agents/shared/std";
 
 /** A create request, validated. */
 export interface CreateRequest {
@@ -60,8 +61,8 @@ export interface ClaimerOptions {
   coldStartTimeoutMs?: number;
   /** Claims tried (conflicts, failed inits) before giving up. @default {20} */
   maxAttempts?: number;
-  /** Where cleanup failures are reported. @default {console.warn} */
-  warn?: (message: string) => void;
+  /** Where cleanup failures are reported. @default {silentLogger} */
+  logger?: Logger | undefined;
 }
 
 /** Claims sandboxes for creates. */
@@ -168,7 +169,7 @@ export class Claimer {
         claimedSandbox(pick, spec) as unknown as KubeObject,
       );
       const sandbox = parseSandbox(written);
-      this.#index.sandboxes.observe(sandbox);
+      this.#index.observe(sandbox);
       return sandbox;
     } catch (error) {
       if (isConflict(error)) {
@@ -176,7 +177,7 @@ export class Claimer {
         return "conflict";
       }
       if (isNotFound(error)) {
-        this.#index.sandboxes.forget(pick);
+        this.#index.forget(pick);
         return "conflict";
       }
       throw error;
@@ -193,9 +194,9 @@ export class Claimer {
         sandbox.metadata.namespace ?? "",
         sandbox.metadata.name ?? "",
       );
-      this.#index.sandboxes.observe(parseSandbox(fresh));
+      this.#index.observe(parseSandbox(fresh));
     } catch (error) {
-      if (isNotFound(error)) this.#index.sandboxes.forget(sandbox);
+      if (isNotFound(error)) this.#index.forget(sandbox);
       else throw error;
     }
   }
@@ -204,19 +205,19 @@ export class Claimer {
     const written = parseSandbox(
       await this.#kube.create<KubeObject>(SANDBOXES, sandbox as unknown as KubeObject),
     );
-    this.#index.sandboxes.observe(written);
+    this.#index.observe(written);
     return written;
   }
 
   /** Waits for readiness (cold sandboxes) and late-binds the runtime settings. */
   async #finish(sandbox: Sandbox, init: boolean, signal: AbortSignal): Promise<Sandbox> {
     let ready = sandbox;
-    if (!isReady(sandbox)) {
+    if (!isSandboxReady(sandbox)) {
       const timeout = AbortSignal.timeout(this.#options.coldStartTimeoutMs ?? 120_000);
       try {
-        ready = await this.#index.sandboxes.waitFor(
-          SandboxIndex.key(sandbox),
-          isReady,
+        ready = await this.#index.waitFor(
+          sandbox,
+          isSandboxReady,
           AbortSignal.any([signal, timeout]),
         );
       } catch (error) {
@@ -241,11 +242,15 @@ export class Claimer {
       );
     } catch (error) {
       if (!isNotFound(error)) {
-        (this.#options.warn ?? console.warn)(
-          `Cannot release sandbox ${SandboxIndex.key(sandbox)} after a failed create: ${error}`,
+        (this.#options.logger ?? silentLogger).warn(
+          "cannot release a sandbox after a failed create",
+          {
+            sandbox: SandboxIndex.key(sandbox),
+            error: errorMessage(error),
+          },
         );
       }
     }
-    this.#index.sandboxes.forget(sandbox);
+    this.#index.forget(sandbox);
   }
 }

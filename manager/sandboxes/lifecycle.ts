@@ -31,7 +31,8 @@ import { ApiError, sandboxNotFound } from "../errors.ts";
 import { storedInitRequest } from "./claim_mutation.ts";
 import type { RuntimeClient } from "./runtime_client.ts";
 import { SandboxIndex } from "./sandbox_index.ts";
-import { e2bState, isReady } from "./state.ts";
+import { isSandboxReady } from "@kruise-agents/shared/api";
+import { e2bState } from "./state.ts";
 import { endAtMs, sandboxIdOf } from "./views.ts";
 
 /** Options of {@linkcode Lifecycle}. */
@@ -97,7 +98,7 @@ export class Lifecycle {
       if (isNotFound(error) || isConflict(error)) throw sandboxNotFound(id);
       throw error;
     } finally {
-      this.#index.sandboxes.forget(sandbox);
+      this.#index.forget(sandbox);
     }
   }
 
@@ -135,8 +136,8 @@ export class Lifecycle {
     }
     const waitMs = this.#options.pauseWaitMs ?? 30_000;
     try {
-      await this.#index.sandboxes.waitFor(
-        SandboxIndex.key(sandbox),
+      await this.#index.waitFor(
+        sandbox,
         (s) => s.status?.phase === "Paused",
         AbortSignal.timeout(waitMs),
       );
@@ -189,9 +190,9 @@ export class Lifecycle {
     const waitMs = this.#options.resumeWaitMs ?? 60_000;
     let ready: Sandbox;
     try {
-      ready = await this.#index.sandboxes.waitFor(
-        SandboxIndex.key(sandbox),
-        (s) => !s.spec.paused && isReady(s),
+      ready = await this.#index.waitFor(
+        sandbox,
+        (s) => !s.spec.paused && isSandboxReady(s),
         AbortSignal.timeout(waitMs),
       );
     } catch (error) {
@@ -223,7 +224,7 @@ export class Lifecycle {
           sandbox.metadata.name ?? "",
         ),
       );
-      this.#index.sandboxes.observe(fresh);
+      this.#index.observe(fresh);
       if (sandboxIdOf(fresh) !== id || e2bState(fresh, this.#options.now()) === "gone") {
         throw sandboxNotFound(id);
       }
@@ -244,7 +245,7 @@ export class Lifecycle {
           patch,
         ),
       );
-      this.#index.sandboxes.observe(written);
+      this.#index.observe(written);
       return written;
     } catch (error) {
       if (isNotFound(error)) throw sandboxNotFound(sandboxIdOf(sandbox));

@@ -5,7 +5,14 @@
  *
  * @module
  */
-import { ENVD_PORT } from "@kruise-agents/shared/api";
+import {
+  ACCESS_TOKEN_HEADER,
+  ENVD_PORT,
+  type EnvdMetrics,
+  type InitRequest,
+  parseEnvdMetrics,
+  sandboxUrl,
+} from "@kruise-agents/shared/envd/http";
 import { delay } from "@kruise-agents/shared/std";
 import type { InitRuntimeRequest } from "./claim_mutation.ts";
 
@@ -19,29 +26,9 @@ export interface RuntimeClientOptions {
   attemptTimeoutMs?: number;
 }
 
-/** envd's `/metrics` body (snake_case as envd sends it). */
-export interface EnvdMetrics {
-  /** Unix seconds. */
-  ts?: number;
-  /** Online CPUs. */
-  "cpu_count"?: number;
-  /** CPU use, percent. */
-  "cpu_used_pct"?: number;
-  /** Bytes. */
-  "mem_total"?: number;
-  /** Bytes. */
-  "mem_used"?: number;
-  /** Bytes. */
-  "mem_cache"?: number;
-  /** Bytes. */
-  "disk_used"?: number;
-  /** Bytes. */
-  "disk_total"?: number;
-}
-
 /** Base URL of the runtime's envd API at `ip`. */
 export function envdUrl(ip: string): string {
-  return `http://${ip.includes(":") ? `[${ip}]` : ip}:${ENVD_PORT}`;
+  return sandboxUrl(ip, ENVD_PORT);
 }
 
 /** Talks to runtimes. */
@@ -64,12 +51,13 @@ export class RuntimeClient {
    * network failures and 5xx briefly: a just-Ready sandbox may still be binding its port.
    */
   async init(ip: string, request: InitRuntimeRequest, signal?: AbortSignal): Promise<void> {
-    const body = JSON.stringify({
+    const init: InitRequest = {
       envVars: request.envVars,
       accessToken: request.accessToken,
       defaultUser: "user",
       timestamp: new Date().toISOString(),
-    });
+    };
+    const body = JSON.stringify(init);
     let lastError: unknown;
     for (let attempt = 0; attempt < this.#attempts; attempt++) {
       if (attempt > 0) await delay(100 * 2 ** (attempt - 1), signal ? { signal } : {});
@@ -77,7 +65,10 @@ export class RuntimeClient {
       try {
         const res = await this.#fetch(`${envdUrl(ip)}/init`, {
           method: "POST",
-          headers: { "content-type": "application/json", "x-access-token": request.accessToken },
+          headers: {
+            "content-type": "application/json",
+            [ACCESS_TOKEN_HEADER]: request.accessToken,
+          },
           body,
           signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
         });
@@ -99,13 +90,13 @@ export class RuntimeClient {
   async metrics(ip: string, accessToken: string, signal?: AbortSignal): Promise<EnvdMetrics> {
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     const res = await this.#fetch(`${envdUrl(ip)}/metrics`, {
-      headers: { "x-access-token": accessToken },
+      headers: { [ACCESS_TOKEN_HEADER]: accessToken },
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
     if (!res.ok) {
       const text = await res.text();
       throw new Error(`Cannot read sandbox metrics: runtime answered ${res.status}: ${text}`);
     }
-    return await res.json() as EnvdMetrics;
+    return parseEnvdMetrics(await res.json());
   }
 }

@@ -3,12 +3,14 @@
  * and by pool) and SandboxSets (indexed by name), plus the visibility rule of teams. Every
  * lookup by sandbox ID goes through here; a cache miss falls back to one labelled list, so a
  * sandbox claimed by another replica a moment ago is found before this replica's watch delivers
- * it.
+ * it. The caches stay private: callers get lookups, read-your-writes ({@linkcode
+ * SandboxIndex.observe}, {@linkcode SandboxIndex.forget}), waits and change notifications.
  *
  * @module
  */
 import {
-  LABEL_SANDBOX_CLAIMED,
+  controllingPool,
+  isClaimable,
   LABEL_SANDBOX_ID,
   LABEL_SANDBOX_POOL,
   parseSandbox,
@@ -17,16 +19,19 @@ import {
   type SandboxSet,
 } from "@kruise-agents/shared/api";
 import {
+  Informer,
+  type InformerHealth,
+  keyOf,
   type KubeClient,
   type KubeObject,
+  objectKey,
   SANDBOX_SETS,
   SANDBOXES,
 } from "@kruise-agents/shared/kube";
+import type { Logger } from "@kruise-agents/shared/std";
 import type { Caller } from "../auth/api_keys.ts";
-import { Informer, objectKey } from "../cache/informer.ts";
 import { isSandboxId } from "./ids.ts";
-import { e2bState, isReady } from "./state.ts";
-import { ANNOTATION_LOCK } from "@kruise-agents/shared/api";
+import { e2bState } from "./state.ts";
 
 const BY_ID = "sandboxId";
 const BY_POOL = "pool";
@@ -37,19 +42,35 @@ export function canSee(caller: Caller, namespace: string | undefined): boolean {
   return caller.admin || caller.team === (namespace ?? "");
 }
 
-/** The informers and lookups the API and the proxy share. */
+/** Options of {@linkcode SandboxIndex}. */
+export interface SandboxIndexOptions {
+  /** Where watch restarts and unparseable objects are reported. */
+  logger?: Logger | undefined;
+  /** Server-side timeout of each watch, in seconds (see `Informer`). @default {300} */
+  watchTimeoutSeconds?: number | undefined;
+  /** Time source (tests). */
+  now?: (() => number) | undefined;
+}
+
+/** The caches and lookups the API and the proxy share. */
 export class SandboxIndex implements AsyncDisposable {
-  /** Sandboxes. */
-  readonly sandboxes: Informer<Sandbox>;
-  /** SandboxSets (templates). */
-  readonly sets: Informer<SandboxSet>;
+  readonly #sandboxes: Informer<Sandbox>;
+  readonly #sets: Informer<SandboxSet>;
   readonly #kube: KubeClient;
+  readonly #now: () => number;
 
   /** Creates the caches; {@linkcode SandboxIndex.start} fills them. */
-  constructor(kube: KubeClient, options: { warn?: (message: string) => void } = {}) {
+  constructor(kube: KubeClient, options: SandboxIndexOptions = {}) {
     this.#kube = kube;
-    const warn = options.warn ? { warn: options.warn } : {};
-    this.sandboxes = new Informer(kube, SANDBOXES, {
+    this.#now = options.now ?? Date.now;
+    const common = {
+      kube,
+      logger: options.logger,
+      watchTimeoutSeconds: options.watchTimeoutSeconds,
+    };
+    this.#sandboxes = new Informer({
+      ...common,
+      resource: SANDBOXES,
       parse: parseSandbox,
       indexes: {
         [BY_ID]: (s) => {
@@ -58,21 +79,33 @@ export class SandboxIndex implements AsyncDisposable {
         },
         [BY_POOL]: (s) => {
           const pool = s.metadata.labels?.[LABEL_SANDBOX_POOL];
-          return pool ? [`${s.metadata.namespace ?? ""}/${pool}`] : [];
+          return pool ? [keyOf(s.metadata.namespace ?? "", pool)] : [];
         },
       },
-      ...warn,
     });
-    this.sets = new Informer(kube, SANDBOX_SETS, {
+    this.#sets = new Informer({
+      ...common,
+      resource: SANDBOX_SETS,
       parse: parseSandboxSet,
       indexes: { [BY_NAME]: (s) => [s.metadata.name ?? ""] },
-      ...warn,
     });
   }
 
-  /** Lists and starts watching both kinds. */
-  async start(): Promise<void> {
-    await Promise.all([this.sandboxes.start(), this.sets.start()]);
+  /** Starts listing and watching both kinds; resolves once both caches are filled. */
+  async start(signal?: AbortSignal): Promise<void> {
+    this.#sandboxes.start(signal);
+    this.#sets.start(signal);
+    await Promise.all([this.#sandboxes.synced(), this.#sets.synced()]);
+  }
+
+  /** Whether both caches hold their first list. */
+  get synced(): boolean {
+    return this.#sandboxes.hasSynced && this.#sets.hasSynced;
+  }
+
+  /** How each cache is doing (for `/metrics` and readiness). */
+  health(): InformerHealth[] {
+    return [this.#sandboxes.health(), this.#sets.health()];
   }
 
   /**
@@ -82,7 +115,7 @@ export class SandboxIndex implements AsyncDisposable {
    */
   async find(id: string, caller?: Caller): Promise<Sandbox | undefined> {
     if (!isSandboxId(id)) return undefined;
-    let found = this.sandboxes.byIndex(BY_ID, id);
+    let found = this.#sandboxes.byIndex(BY_ID, id);
     if (found.length === 0) {
       const list = await this.#kube.list<KubeObject>(SANDBOXES, {
         labelSelector: `${LABEL_SANDBOX_ID}=${id}`,
@@ -91,7 +124,7 @@ export class SandboxIndex implements AsyncDisposable {
       for (const item of list.items) {
         try {
           const s = parseSandbox(item);
-          this.sandboxes.observe(s);
+          this.#sandboxes.observe(s);
           found.push(s);
         } catch { /* unparseable: invisible */ }
       }
@@ -101,55 +134,76 @@ export class SandboxIndex implements AsyncDisposable {
 
   /** Like {@linkcode SandboxIndex.find} but from the cache only (the proxy's hot path). */
   cached(id: string): Sandbox | undefined {
-    return this.sandboxes.byIndex(BY_ID, id)[0];
+    return this.#sandboxes.byIndex(BY_ID, id)[0];
   }
 
   /** Claimed, live sandboxes visible to `caller`. */
   visible(caller: Caller, now: number): Sandbox[] {
-    return this.sandboxes.list().filter((s) =>
+    return this.#sandboxes.list().filter((s) =>
       canSee(caller, s.metadata.namespace) && e2bState(s, now) !== "gone"
     );
   }
 
   /** SandboxSets named `name` in namespaces visible to `caller`. */
   setsNamed(name: string, caller: Caller): SandboxSet[] {
-    return this.sets.byIndex(BY_NAME, name).filter((s) => canSee(caller, s.metadata.namespace))
-      .filter((s) => !s.metadata.deletionTimestamp);
-  }
-
-  /** SandboxSets visible to `caller`. */
-  visibleSets(caller: Caller): SandboxSet[] {
-    return this.sets.list().filter((s) =>
+    return this.#sets.byIndex(BY_NAME, name).filter((s) =>
       canSee(caller, s.metadata.namespace) && !s.metadata.deletionTimestamp
     );
   }
 
-  /**
-   * Available stock of pool `namespace/name`: unclaimed, unlocked, not being deleted, Ready and
-   * addressed Sandboxes that the pool's SandboxSet still controls.
-   */
-  available(namespace: string, name: string): Sandbox[] {
-    return this.sandboxes.byIndex(BY_POOL, `${namespace}/${name}`).filter((s) =>
-      s.metadata.labels?.[LABEL_SANDBOX_CLAIMED] !== "true" &&
-      !s.metadata.annotations?.[ANNOTATION_LOCK] &&
-      !s.metadata.deletionTimestamp &&
-      (s.metadata.ownerReferences ?? []).some((o) =>
-        o.controller && o.kind === "SandboxSet" && o.name === name
-      ) &&
-      isReady(s)
+  /** SandboxSets visible to `caller`. */
+  visibleSets(caller: Caller): SandboxSet[] {
+    return this.#sets.list().filter((s) =>
+      canSee(caller, s.metadata.namespace) && !s.metadata.deletionTimestamp
     );
   }
 
-  /** Cache key of an object. */
+  /** Claimable stock of pool `namespace/name`: members the pool still controls. */
+  available(namespace: string, name: string): Sandbox[] {
+    const now = this.#now();
+    return this.#sandboxes.byIndex(BY_POOL, keyOf(namespace, name)).filter((s) =>
+      controllingPool(s) === name && isClaimable(s, now)
+    );
+  }
+
+  /** Puts the result of this manager's own write into the cache (read-your-writes). */
+  observe(sandbox: Sandbox): void {
+    this.#sandboxes.observe(sandbox);
+  }
+
+  /** Removes a sandbox this manager deleted or released, so no late event brings it back. */
+  forget(sandbox: Sandbox): void {
+    this.#sandboxes.forget(sandbox);
+  }
+
+  /** Resolves with `sandbox` once `predicate` holds for it; rejects if it is deleted. */
+  waitFor(
+    sandbox: Sandbox,
+    predicate: (sandbox: Sandbox) => boolean,
+    signal: AbortSignal,
+  ): Promise<Sandbox> {
+    return this.#sandboxes.waitFor(SandboxIndex.key(sandbox), predicate, signal);
+  }
+
+  /**
+   * Calls `listener` with every sandbox that changes (`deleted` true when it is gone); returns
+   * the function that stops it.
+   */
+  onSandboxChange(listener: (sandbox: Sandbox, deleted: boolean) => void): () => void {
+    return this.#sandboxes.addEventHandler({
+      onAdd: (s) => listener(s, false),
+      onUpdate: (_, s) => listener(s, false),
+      onDelete: (s) => listener(s, true),
+    });
+  }
+
+  /** Cache key of a sandbox. */
   static key(sandbox: Sandbox): string {
     return objectKey(sandbox.metadata);
   }
 
   /** Stops both informers. */
   async [Symbol.asyncDispose](): Promise<void> {
-    await Promise.all([
-      this.sandboxes[Symbol.asyncDispose](),
-      this.sets[Symbol.asyncDispose](),
-    ]);
+    await Promise.all([this.#sandboxes.stop(), this.#sets.stop()]);
   }
 }

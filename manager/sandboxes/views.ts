@@ -17,7 +17,7 @@ import {
   type SandboxSet,
 } from "@kruise-agents/shared/api";
 import { readMetadata } from "./metadata.ts";
-import type { EnvdMetrics } from "./runtime_client.ts";
+import type { EnvdMetrics } from "@kruise-agents/shared/envd/http";
 import { e2bState, startedAtMs } from "./state.ts";
 
 /** E2B's constant, deprecated `clientID`. */

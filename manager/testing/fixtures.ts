@@ -21,7 +21,7 @@ import {
   SANDBOXES,
   type WatchEvent,
 } from "@kruise-agents/shared/kube";
-import { createRuntime, type Runtime } from "../../runtime/mod.ts";
+import { createRuntime, type Runtime } from "@kruise-agents/runtime";
 import { ApiKeyStore, generateApiKey } from "../auth/api_keys.ts";
 
 /** Ready status with `ip`. */

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { safeEqual } from "../auth.ts";
+import { safeEqual } from "@kruise-agents/shared/std";
 import { EnvdHttpError } from "../errors.ts";
 import type { RuntimeState } from "../state.ts";
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { isRecord } from "@kruise-agents/shared/std";
 
 /** A message header; only the fields the runtime reads or writes. */
 export interface JupyterHeader {
@@ -33,10 +34,6 @@ export interface JupyterMessage {
   metadata: Record<string, unknown>;
   /** Type-specific body. */
   content: Record<string, unknown>;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**

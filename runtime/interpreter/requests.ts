@@ -5,6 +5,7 @@
  * @module
  */
 import { RequestValidationError, type ValidationIssue } from "./errors.ts";
+import { isRecord } from "@kruise-agents/shared/std";
 
 /** Body of `POST /execute`. */
 export interface ExecuteRequest {
@@ -24,10 +25,6 @@ export interface CreateContextRequest {
   language: string | null;
   /** Its working directory (default the interpreter's). */
   cwd: string | null;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function optionalString(

@@ -6,6 +6,7 @@
  * @module
  */
 import { Hono } from "hono";
+import { BodyTooLargeError, readJson as readJsonBody } from "@kruise-agents/shared/std";
 import type { ContextManager } from "./context_manager.ts";
 import { InterpreterHttpError, RequestValidationError } from "./errors.ts";
 import { ndjsonStream } from "./ndjson_stream.ts";
@@ -32,12 +33,17 @@ export interface RoutesOptions {
   keepaliveMs?: number;
 }
 
+/** Largest `/execute` or `/contexts` body: code cells can be big, but not unbounded. */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
 async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
-  if (text.trim() === "") return undefined;
   try {
-    return JSON.parse(text);
-  } catch {
+    return await readJsonBody(request, { maxBytes: MAX_BODY_BYTES });
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      throw new InterpreterHttpError(413, error.message, { cause: error });
+    }
+    if (!(error instanceof SyntaxError)) throw error;
     throw new RequestValidationError([
       { loc: ["body"], msg: "JSON decode error", type: "json_invalid" },
     ]);

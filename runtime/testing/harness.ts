@@ -6,7 +6,7 @@
  * @module
  */
 import { fakeControlPlane } from "./fake_control_plane.ts";
-import { ENVD_VERSION } from "../server.ts";
+import { ENVD_VERSION } from "@kruise-agents/shared/envd";
 import { RUNTIME_MAIN, RUNTIME_PERMISSIONS } from "../permissions.ts";
 
 export { RUNTIME_PERMISSIONS };

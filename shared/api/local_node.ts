@@ -1,7 +1,6 @@
 /**
  * Keys of this project's own (beyond the reference) for pods run by the local node, the kubelet
- * stand-in of single-machine mode, and for reaching a sandbox's runtime. The reference pauses by
- * deleting the Pod; the local node instead freezes the sandbox's processes in place, so memory,
+ * stand-in of single-machine mode. The reference pauses by deleting the Pod; the local node instead freezes the sandbox's processes in place, so memory,
  * PIDs and open files survive and resume takes milliseconds.
  *
  * @module
@@ -15,9 +14,3 @@ export const ANNOTATION_POD_FREEZE = "agents.kruise.io/freeze";
 
 /** Pod condition type the local node reports: `True` once every process of the pod is stopped. */
 export const CONDITION_POD_FROZEN = "agents.kruise.io/Frozen";
-
-/** Port of the runtime's envd API inside a sandbox. */
-export const ENVD_PORT = 49983;
-
-/** Port of the runtime's code interpreter inside a sandbox. */
-export const INTERPRETER_PORT = 49999;

@@ -28,3 +28,6 @@ export * from "./template.ts";
 export * from "./sandbox.ts";
 export * from "./sandbox_set.ts";
 export * from "./local_node.ts";
+export * from "./conditions.ts";
+export * from "./pod.ts";
+export * from "./sandbox_state.ts";

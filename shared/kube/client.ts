@@ -71,9 +71,9 @@ export const NAMESPACES: Resource = {
 /** Options of list and watch. */
 export interface ListOptions {
   /** Only this namespace; all namespaces when absent. */
-  namespace?: string;
+  namespace?: string | undefined;
   /** Equality-based selector, e.g. `a=b,c!=d` (and `key`, `!key`). */
-  labelSelector?: string;
+  labelSelector?: string | undefined;
 }
 
 /** A list result: the items and the resourceVersion to start a watch from. */
@@ -88,15 +88,31 @@ export interface ObjectList<T> {
 export interface WatchOptions extends ListOptions {
   /** Deliver changes after this resourceVersion (from a list). A too-old one ends the watch
    * with a `Gone` (410) {@linkcode KubeApiError}; the caller lists again. */
-  resourceVersion?: string;
+  resourceVersion?: string | undefined;
+  /**
+   * The server ends the watch (cleanly) after this many seconds, as the API server's
+   * `timeoutSeconds`; the caller resumes from the last resourceVersion it saw. A client-side
+   * deadline a little longer guards against a connection that silently stops delivering.
+   * Absent: the server's own choice (the API server picks 1–2 × `--min-request-timeout`; the
+   * embedded store never ends it).
+   */
+  timeoutSeconds?: number | undefined;
+  /**
+   * Ask for `BOOKMARK` events, which carry only a newer resourceVersion, so that a watch on a
+   * quiet collection still moves forward and can resume without a `Gone`.
+   */
+  allowBookmarks?: boolean | undefined;
   /** Ends the watch. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** One change seen by a watch. */
 export interface WatchEvent<T> {
-  /** What happened. */
-  type: "ADDED" | "MODIFIED" | "DELETED";
+  /**
+   * What happened. `BOOKMARK` (only with `allowBookmarks`) is no change: its object carries
+   * nothing but `metadata.resourceVersion`, the version the watch has reached.
+   */
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK";
   /** The object after the change (for DELETED: its last state). */
   object: T;
 }
@@ -104,9 +120,15 @@ export interface WatchEvent<T> {
 /** Options of {@linkcode KubeClient.delete}. */
 export interface DeleteOptions {
   /** Delete only if the object still has this uid / resourceVersion (else 409 Conflict). */
-  preconditions?: { uid?: string; resourceVersion?: string };
+  preconditions?: { uid?: string; resourceVersion?: string } | undefined;
   /** `Background` (default; the garbage collector removes dependents) or `Foreground`. */
-  propagationPolicy?: "Background" | "Foreground" | "Orphan";
+  propagationPolicy?: "Background" | "Foreground" | "Orphan" | undefined;
+  /**
+   * Seconds a kubelet gives the pod's processes to stop (0: at once). A Pod bound to a node
+   * stays `Terminating` until its kubelet confirms; the embedded store deletes at once whatever
+   * this says, as for a pod no kubelet runs.
+   */
+  gracePeriodSeconds?: number | undefined;
 }
 
 /**
@@ -159,6 +181,8 @@ export type KubeErrorReason =
   | "Forbidden"
   | "Unauthorized"
   | "Timeout"
+  | "TooManyRequests"
+  | "ServiceUnavailable"
   | "InternalError"
   | "Unknown";
 
@@ -196,4 +220,20 @@ export function isAlreadyExists(error: unknown): boolean {
 /** Whether `error` is a 410 Gone (watch resourceVersion too old). */
 export function isGone(error: unknown): boolean {
   return error instanceof KubeApiError && error.reason === "Gone";
+}
+
+/**
+ * Whether `error` says the API server could not take the request just now and the same request
+ * may succeed later: 429 (too many requests), 503, a 500 "storage is (re)initializing" (etcd
+ * or the CRD's storage coming up), a 504 timeout, or a connection that could not be made or
+ * broke (the API server restarting). Conflicts, validation and not-found errors are not
+ * transient: retrying them changes nothing.
+ */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof KubeApiError) {
+    if (error.status === 429 || error.status === 503 || error.status === 504) return true;
+    return error.status === 500 && /initializ|etcdserver|timeout/i.test(error.message);
+  }
+  return error instanceof TypeError && /connect|connection|network|socket|refused|reset|closed/i
+    .test(`${error.message} ${String((error as { cause?: unknown }).cause ?? "")}`);
 }

@@ -6,7 +6,14 @@
  * client), but with URLs built from our {@linkcode Resource} descriptors and with responses kept as
  * plain JSON: client-node's own object methods run discovery per API group and turn core kinds into
  * model classes (with `Date` timestamps), which would make the two backends return different shapes.
- * Watches use client-node's `Watch`, turned from callbacks into an `AsyncIterable`.
+ * Watches are the one exception: they run on Deno's `fetch` with the same credentials
+ * (`_watch_stream.ts` says why), one request per {@linkcode KubeClient.watch}, ended by the
+ * server's `timeoutSeconds` or the caller's signal; the shared `Informer` resumes them.
+ *
+ * Requests ride out a busy or restarting API server: a transient failure (429, 503, 504, a 500
+ * "storage is (re)initializing", a refused connection) is retried with a capped, jittered
+ * backoff, a bounded number of times, each retry logged. A create is retried only when the
+ * server cannot have processed it.
  *
  * Every API failure becomes a {@linkcode KubeApiError} in one place,
  * {@linkcode kubeApiErrorFromStatus}, from the server's `Status` (`reason`, `code`, `message`).
@@ -19,13 +26,12 @@ import {
   KubernetesObjectApi,
   type RequestContext,
   type ResponseContext,
-  Watch,
 } from "@kubernetes/client-node";
 import {
   type DeleteOptions,
+  isTransient,
   KubeApiError,
   type KubeClient,
-  type KubeErrorReason,
   type KubeObject,
   type ListOptions,
   type ObjectList,
@@ -33,81 +39,32 @@ import {
   type WatchEvent,
   type WatchOptions,
 } from "./client.ts";
+import { kubeApiErrorFromStatus } from "./_status.ts";
+import { fetchWatchTransport, readWatchEvents, type WatchTransport } from "./_watch_stream.ts";
+import { isRecord } from "../std/json.ts";
+import { delay } from "../std/async.ts";
+import { errorMessage, type Logger, silentLogger } from "../std/logger.ts";
+
+export { kubeApiErrorFromStatus };
 
 /** Options of {@linkcode createKubernetesClient}. */
 export interface KubernetesClientOptions {
   /** A kubeconfig file. When absent, client-node's default lookup: `KUBECONFIG`,
    * `~/.kube/config`, then the in-cluster service account.
    * @default {undefined} */
-  kubeconfigPath?: string;
+  kubeconfigPath?: string | undefined;
+  /** Where retries of transient failures are logged. @default {silentLogger} */
+  logger?: Logger | undefined;
+  /** Tries of a request that fails transiently, the first included. @default {8} */
+  attempts?: number | undefined;
+  /** First retry delay, in ms; it doubles up to 4 s, with jitter. @default {250} */
+  retryDelayMs?: number | undefined;
 }
 
-const REASONS: ReadonlySet<string> = new Set<KubeErrorReason>([
-  "NotFound",
-  "AlreadyExists",
-  "Conflict",
-  "Invalid",
-  "BadRequest",
-  "Gone",
-  "Forbidden",
-  "Unauthorized",
-  "Timeout",
-  "InternalError",
-]);
-
-function reasonOfCode(code: number): KubeErrorReason {
-  switch (code) {
-    case 400:
-      return "BadRequest";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "NotFound";
-    case 409:
-      return "Conflict";
-    case 410:
-      return "Gone";
-    case 422:
-      return "Invalid";
-    case 500:
-      return "InternalError";
-    case 504:
-      return "Timeout";
-    default:
-      return "Unknown";
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/**
- * Maps a failed response (HTTP status and body, a `Status` object or its JSON text) or a watch
- * `ERROR` event's `Status` to a {@linkcode KubeApiError}. The one place where API failures are
- * translated: `reason` is taken from the `Status` when it is one we name, else derived from the
- * code (410 `Expired` becomes `Gone`: both mean "list again").
- */
-export function kubeApiErrorFromStatus(code: number, body: unknown): KubeApiError {
-  let status: unknown = body;
-  if (typeof body === "string") {
-    try {
-      status = JSON.parse(body);
-    } catch {
-      status = { message: body };
-    }
-  }
-  const s = isRecord(status) ? status : {};
-  const httpCode = typeof s.code === "number" && s.code > 0 ? s.code : code;
-  const reason = typeof s.reason === "string" && REASONS.has(s.reason)
-    ? s.reason as KubeErrorReason
-    : reasonOfCode(httpCode);
-  const message = typeof s.message === "string" && s.message !== ""
-    ? s.message
-    : `the server answered ${httpCode}`;
-  return new KubeApiError(httpCode, reason, message);
+/** Whether a failed create cannot have been processed, so sending it again is safe. */
+function createWasRefused(error: unknown): boolean {
+  if (error instanceof KubeApiError) return error.status !== 504;
+  return /refused/i.test(`${errorMessage(error)} ${String((error as Error).cause ?? "")}`);
 }
 
 /** URL path of a collection, an object, or an object's subresource. */
@@ -180,18 +137,51 @@ class JsonApi extends KubernetesObjectApi {
 }
 
 class KubernetesClient implements KubeClient {
-  readonly #config: KubeConfig;
   readonly #api: JsonApi;
+  readonly #transport: WatchTransport;
+  readonly #logger: Logger;
+  readonly #attempts: number;
+  readonly #retryDelayMs: number;
 
-  constructor(config: KubeConfig) {
-    this.#config = config;
+  constructor(config: KubeConfig, options: KubernetesClientOptions) {
     this.#api = config.makeApiClient(JsonApi);
+    this.#transport = fetchWatchTransport(config);
+    this.#logger = options.logger ?? silentLogger;
+    this.#attempts = options.attempts ?? 8;
+    this.#retryDelayMs = options.retryDelayMs ?? 250;
+  }
+
+  /** One API call, retried while it fails transiently (see the module doc). */
+  async #request(
+    method: HttpMethod,
+    path: string,
+    options?: Parameters<JsonApi["request"]>[2],
+  ): Promise<unknown> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await this.#api.request(method, path, options);
+      } catch (error) {
+        const retry = attempt < this.#attempts && isTransient(error) &&
+          (method !== HttpMethod.POST || createWasRefused(error));
+        if (!retry) throw error;
+        const ceiling = Math.min(4000, this.#retryDelayMs * 2 ** (attempt - 1));
+        const retryInMs = Math.round(ceiling / 2 + (ceiling / 2) * Math.random());
+        this.#logger.warn("Kubernetes API request failed; retrying", {
+          method,
+          path,
+          error: errorMessage(error),
+          attempt,
+          retryInMs,
+        });
+        await delay(retryInMs);
+      }
+    }
   }
 
   async get<T extends KubeObject>(resource: Resource, namespace: string, name: string): Promise<T> {
     const ns = requireNamespace(resource, namespace, "get");
     const path = resourcePath(resource, ns, requireName(resource, name, "get"));
-    return withType<T>(resource, await this.#api.request(HttpMethod.GET, path));
+    return withType<T>(resource, await this.#request(HttpMethod.GET, path));
   }
 
   async list<T extends KubeObject>(
@@ -199,7 +189,7 @@ class KubernetesClient implements KubeClient {
     options: ListOptions = {},
   ): Promise<ObjectList<T>> {
     const path = resourcePath(resource, options.namespace);
-    const list = await this.#api.request(HttpMethod.GET, path, {
+    const list = await this.#request(HttpMethod.GET, path, {
       query: { labelSelector: options.labelSelector || undefined },
     });
     if (!isRecord(list) || !Array.isArray(list.items) || !isRecord(list.metadata)) {
@@ -214,7 +204,7 @@ class KubernetesClient implements KubeClient {
   async create<T extends KubeObject>(resource: Resource, object: T): Promise<T> {
     const ns = requireNamespace(resource, object.metadata?.namespace, "create");
     const body = { ...object, apiVersion: resource.apiVersion, kind: resource.kind };
-    const created = await this.#api.request(HttpMethod.POST, resourcePath(resource, ns), { body });
+    const created = await this.#request(HttpMethod.POST, resourcePath(resource, ns), { body });
     return withType<T>(resource, created);
   }
 
@@ -230,7 +220,7 @@ class KubernetesClient implements KubeClient {
     const ns = requireNamespace(resource, object.metadata?.namespace, "update");
     const name = requireName(resource, object.metadata?.name, "update");
     const body = { ...object, apiVersion: resource.apiVersion, kind: resource.kind };
-    return this.#api.request(HttpMethod.PUT, resourcePath(resource, ns, name, subresource), {
+    return this.#request(HttpMethod.PUT, resourcePath(resource, ns, name, subresource), {
       body,
     });
   }
@@ -243,7 +233,7 @@ class KubernetesClient implements KubeClient {
   ): Promise<T> {
     const ns = requireNamespace(resource, namespace, "patch");
     const path = resourcePath(resource, ns, requireName(resource, name, "patch"));
-    const patched = await this.#api.request(HttpMethod.PATCH, path, {
+    const patched = await this.#request(HttpMethod.PATCH, path, {
       body: patch,
       contentType: "application/merge-patch+json",
     });
@@ -258,12 +248,15 @@ class KubernetesClient implements KubeClient {
   ): Promise<void> {
     const ns = requireNamespace(resource, namespace, "delete");
     const path = resourcePath(resource, ns, requireName(resource, name, "delete"));
-    await this.#api.request(HttpMethod.DELETE, path, {
+    await this.#request(HttpMethod.DELETE, path, {
       body: {
         apiVersion: "v1",
         kind: "DeleteOptions",
         propagationPolicy: options.propagationPolicy ?? "Background",
         ...(options.preconditions === undefined ? {} : { preconditions: options.preconditions }),
+        ...(options.gracePeriodSeconds === undefined
+          ? {}
+          : { gracePeriodSeconds: options.gracePeriodSeconds }),
       },
     });
   }
@@ -272,17 +265,38 @@ class KubernetesClient implements KubeClient {
     resource: Resource,
     options: WatchOptions = {},
   ): AsyncIterable<WatchEvent<T>> {
+    return this.#watch<T>(resource, options);
+  }
+
+  async *#watch<T extends KubeObject>(
+    resource: Resource,
+    options: WatchOptions,
+  ): AsyncGenerator<WatchEvent<T>> {
     // "From now" is a list's resourceVersion: a watch without one would start with a synthetic
     // ADDED for every existing object, which is not what the seam promises.
-    const start = options.resourceVersion === undefined
-      ? this.#currentVersion(resource, options.namespace)
-      : Promise.resolve(options.resourceVersion);
-    return this.#stream<T>(resource, options, start);
+    const resourceVersion = options.resourceVersion ??
+      await this.#currentVersion(resource, options.namespace);
+    const query = new URLSearchParams({ watch: "true", resourceVersion });
+    if (options.allowBookmarks) query.set("allowWatchBookmarks", "true");
+    if (options.timeoutSeconds !== undefined) {
+      query.set("timeoutSeconds", String(options.timeoutSeconds));
+    }
+    if (options.labelSelector) query.set("labelSelector", options.labelSelector);
+    const path = `${resourcePath(resource, options.namespace)}?${query}`;
+    try {
+      const response = await this.#transport.open(path, options.signal);
+      if (!response.ok) throw kubeApiErrorFromStatus(response.status, await response.text());
+      yield* readWatchEvents<T>(response, resource);
+    } catch (error) {
+      // The caller's signal ends the watch, as the seam promises: quietly, not as a failure.
+      if (options.signal?.aborted) return;
+      throw error;
+    }
   }
 
   /** The collection's resourceVersion now (a list of at most one item). */
   async #currentVersion(resource: Resource, namespace: string | undefined): Promise<string> {
-    const list = await this.#api.request(HttpMethod.GET, resourcePath(resource, namespace), {
+    const list = await this.#request(HttpMethod.GET, resourcePath(resource, namespace), {
       query: { limit: "1" },
     });
     const version = isRecord(list) && isRecord(list.metadata) ? list.metadata.resourceVersion : "";
@@ -290,149 +304,6 @@ class KubernetesClient implements KubeClient {
       throw new TypeError(`Cannot watch ${resource.plural}: the list has no resourceVersion`);
     }
     return version;
-  }
-
-  async *#stream<T extends KubeObject>(
-    resource: Resource,
-    options: WatchOptions,
-    start: Promise<string>,
-  ): AsyncGenerator<WatchEvent<T>> {
-    let resourceVersion = await start;
-    const signal = options.signal;
-    const path = resourcePath(resource, options.namespace);
-    while (!signal?.aborted) {
-      const connection = new WatchConnection<T>(resource);
-      const controller = await new Watch(this.#config).watch(
-        path,
-        {
-          resourceVersion,
-          labelSelector: options.labelSelector || undefined,
-          allowWatchBookmarks: true,
-        },
-        (type, object) => connection.receive(type, object),
-        (error) => connection.finish(error),
-      );
-      const onAbort = () => {
-        controller.abort();
-        // client-node does not always report the end of an aborted watch; end it ourselves.
-        connection.finish(undefined);
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      const opened = Date.now();
-      let received = 0;
-      try {
-        for await (const item of connection.events()) {
-          if (item.kind === "bookmark") {
-            resourceVersion = item.resourceVersion;
-            continue;
-          }
-          resourceVersion = item.event.object.metadata.resourceVersion ?? resourceVersion;
-          received++;
-          yield item.event;
-        }
-      } finally {
-        signal?.removeEventListener("abort", onAbort);
-        controller.abort();
-      }
-      if (signal?.aborted) return;
-      const failure = connection.failure;
-      if (failure !== undefined && !isTimeout(failure)) throw toKubeError(failure);
-      // The server (or client-node's 30 s inactivity timer) ended the watch: resume from the
-      // last resourceVersion seen. A connection that closes at once is retried after a pause, so
-      // a misbehaving server cannot make this spin.
-      if (received === 0 && Date.now() - opened < 1000) await sleep(1000, signal);
-    }
-  }
-}
-
-function isTimeout(error: unknown): boolean {
-  return error instanceof DOMException && error.name === "TimeoutError";
-}
-
-function toKubeError(error: unknown): unknown {
-  if (error instanceof KubeApiError) return error;
-  if (isRecord(error) && typeof error.statusCode === "number") {
-    return kubeApiErrorFromStatus(error.statusCode, String(error.message ?? ""));
-  }
-  return error;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
-type Received<T> =
-  | { kind: "event"; event: WatchEvent<T> }
-  | { kind: "bookmark"; resourceVersion: string };
-
-/** One watch request: client-node's callbacks, buffered, read as an async iterable. */
-class WatchConnection<T extends KubeObject> {
-  readonly #resource: Resource;
-  #queue: Received<T>[] = [];
-  #wake: (() => void) | undefined;
-  #done = false;
-  /** Why the connection ended (undefined: closed normally). */
-  failure: unknown;
-
-  constructor(resource: Resource) {
-    this.#resource = resource;
-  }
-
-  receive(type: string, object: unknown): void {
-    if (this.#done) return;
-    if (type === "ADDED" || type === "MODIFIED" || type === "DELETED") {
-      this.#queue.push({
-        kind: "event",
-        event: { type, object: withType<T>(this.#resource, object) },
-      });
-    } else if (type === "BOOKMARK" && isRecord(object) && isRecord(object.metadata)) {
-      this.#queue.push({
-        kind: "bookmark",
-        resourceVersion: String(object.metadata.resourceVersion),
-      });
-    } else if (type === "ERROR") {
-      // A Status, e.g. 410 Gone for a resourceVersion etcd has compacted away.
-      const code = isRecord(object) && typeof object.code === "number" ? object.code : 500;
-      this.finish(kubeApiErrorFromStatus(code, object));
-    } else {
-      this.finish(
-        new TypeError(`Cannot read the watch: unknown event type ${JSON.stringify(type)}`),
-      );
-    }
-    this.#notify();
-  }
-
-  finish(error: unknown): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.failure = error ?? undefined;
-    this.#notify();
-  }
-
-  async *events(): AsyncGenerator<Received<T>> {
-    while (true) {
-      const next = this.#queue.shift();
-      if (next !== undefined) {
-        yield next;
-        continue;
-      }
-      if (this.#done) return;
-      await new Promise<void>((resolve) => this.#wake = resolve);
-    }
-  }
-
-  #notify(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
   }
 }
 
@@ -452,5 +323,5 @@ export function createKubernetesClient(options: KubernetesClientOptions = {}): K
   const config = new KubeConfig();
   if (options.kubeconfigPath === undefined) config.loadFromDefault();
   else config.loadFromFile(options.kubeconfigPath);
-  return new KubernetesClient(config);
+  return new KubernetesClient(config, options);
 }

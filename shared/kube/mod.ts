@@ -9,6 +9,8 @@
  * @module
  */
 export * from "./client.ts";
+export * from "./object_key.ts";
+export * from "./informer.ts";
 export { EmbeddedStore, type EmbeddedStoreOptions } from "./embedded_store.ts";
 export {
   createKubernetesClient,
@@ -18,3 +20,4 @@ export {
 // Objects cross the seam with apimachinery metadata; re-exported so the seam's documentation is
 // complete without importing `shared/api`.
 export type { ObjectMeta, OwnerReference } from "../api/meta.ts";
+export * from "./health_endpoint.ts";

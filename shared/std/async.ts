@@ -1,6 +1,24 @@
 /**
- * Resolves after `ms` milliseconds, or rejects with the signal's reason when `signal` aborts
- * first. A stand-in for `@std/async/delay`, which is on JSR and unreachable here.
+ * Waiting: {@linkcode delay} is the one sleep of the code base. It runs on an injected
+ * {@linkcode Clock} when given one, so code under test waits on a `ManualClock`, and it rejects
+ * with the signal's reason when aborted, so a loop that sleeps between retries ends at once when
+ * its owner stops. A stand-in for `@std/async/delay`, which is on JSR and unreachable here.
+ *
+ * @module
+ */
+import { type Clock, systemClock } from "./clock.ts";
+
+/** Options of {@linkcode delay}. */
+export interface DelayOptions {
+  /** Rejects the wait with its reason when aborted. */
+  signal?: AbortSignal | undefined;
+  /** Whose time passes. @default {systemClock} */
+  clock?: Clock | undefined;
+}
+
+/**
+ * Resolves after `ms` milliseconds (of `options.clock` time), or rejects with the signal's reason
+ * when `options.signal` aborts first.
  *
  * @example
  * ```ts
@@ -8,18 +26,74 @@
  * await delay(10);
  * ```
  */
-export function delay(ms: number, options: { signal?: AbortSignal } = {}): Promise<void> {
+export function delay(ms: number, options: DelayOptions = {}): Promise<void> {
   const { signal } = options;
+  const clock = options.clock ?? systemClock;
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
     const onAbort = () => {
-      clearTimeout(timer);
+      cancel();
       reject(signal?.reason);
     };
-    const timer = setTimeout(() => {
+    const cancel = clock.setTimer(() => {
       signal?.removeEventListener("abort", onAbort);
       resolve();
     }, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/**
+ * Like {@linkcode delay}, but an abort ends the wait quietly (resolves) instead of rejecting: for
+ * loops that check their signal right after sleeping.
+ *
+ * @example
+ * ```ts
+ * import { pause } from "@kruise-agents/shared/std";
+ * await pause(10, { signal: AbortSignal.abort() }); // returns at once
+ * ```
+ */
+export async function pause(ms: number, options: DelayOptions = {}): Promise<void> {
+  try {
+    await delay(ms, options);
+  } catch (error) {
+    if (!options.signal?.aborted) throw error;
+  }
+}
+
+/** Options of {@linkcode poll}. */
+export interface PollOptions extends DelayOptions {
+  /** Give up after this long, in ms. @default {10000} */
+  timeoutMs?: number;
+  /** Wait between probes, in ms. @default {20} */
+  intervalMs?: number;
+}
+
+/**
+ * Calls `probe` until it returns something other than `undefined`, and returns that; throws a
+ * `TimeoutError` `DOMException` naming `what` after `options.timeoutMs`. For waiting on things
+ * outside the program (a process to appear, a port to answer) that no event announces.
+ *
+ * @example
+ * ```ts
+ * import { poll } from "@kruise-agents/shared/std";
+ * let n = 0;
+ * const three = await poll("n to reach 3", () => ++n >= 3 ? n : undefined);
+ * ```
+ */
+export async function poll<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  options: PollOptions = {},
+): Promise<T> {
+  const clock = options.clock ?? systemClock;
+  const deadline = clock.now() + (options.timeoutMs ?? 10_000);
+  while (true) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (clock.now() > deadline) {
+      throw new DOMException(`Timed out waiting for ${what}`, "TimeoutError");
+    }
+    await delay(options.intervalMs ?? 20, options);
+  }
 }

@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts ignore
- * import { kubectl, kubeEnv } from "@kruise-agents/shared/testing/kube_env.ts";
+ * import { kubectl, kubeEnv } from "@kruise-agents/shared/testing";
  * const env = await kubeEnv();
  * const out = await kubectl(env, ["get", "namespaces", "-o", "name"]);
  * ```
@@ -30,6 +30,8 @@ export interface KubeEnv {
   caCert: string;
   /** Folder holding kubectl, helm, kubeconform, etcd, kube-apiserver, kube-controller-manager. */
   binDir: string;
+  /** How it was started. */
+  options: KubeEnvOptions;
 }
 
 /** Outcome of a {@linkcode kubectl} run. */
@@ -45,35 +47,66 @@ export interface CommandResult {
 }
 
 const KUBE_SH = new URL("../../hack/kube.sh", import.meta.url).pathname;
+const REPO = new URL("../../", import.meta.url).pathname;
 
-let started: Promise<KubeEnv> | undefined;
-
-/**
- * Starts the control plane (once per process) and resolves to how to reach it. A failed start is
- * not cached, so a later test retries instead of failing on a stale rejection.
- */
-export function kubeEnv(): Promise<KubeEnv> {
-  started ??= start().catch((error) => {
-    started = undefined;
-    throw error;
-  });
-  return started;
+/** Options of {@linkcode kubeEnv}: a control plane of its own, with its own settings. */
+export interface KubeEnvOptions {
+  /**
+   * A separate control plane (state in `.cache/kube-NAME`), for tests that restart or slow down
+   * the API server and so must not share it with other tests. @default {the shared one}
+   */
+  name?: string;
+  /** kube-apiserver `--min-request-timeout`, seconds (watch liveness tests set it low). */
+  minRequestTimeout?: number;
 }
 
-async function start(): Promise<KubeEnv> {
+const started = new Map<string, Promise<KubeEnv>>();
+
+/**
+ * Starts the control plane (once per process and name) and resolves to how to reach it. A failed
+ * start is not cached, so a later test retries instead of failing on a stale rejection.
+ */
+export function kubeEnv(options: KubeEnvOptions = {}): Promise<KubeEnv> {
+  const name = options.name ?? "";
+  let env = started.get(name);
+  if (env === undefined) {
+    env = start(options).catch((error) => {
+      started.delete(name);
+      throw error;
+    });
+    started.set(name, env);
+  }
+  return env;
+}
+
+function kubeShEnv(options: KubeEnvOptions): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (options.name !== undefined) {
+    env.KRUISE_AGENTS_KUBE_STATE = `${REPO}.cache/kube-${options.name}`;
+  }
+  if (options.minRequestTimeout !== undefined) {
+    env.KUBE_MIN_REQUEST_TIMEOUT = String(options.minRequestTimeout);
+  }
+  return env;
+}
+
+async function kubeSh(command: string, options: KubeEnvOptions): Promise<string> {
   // stderr is inherited: a first run builds for many minutes, and its progress should be visible.
   const out = await new Deno.Command("bash", {
-    args: [KUBE_SH, "up"],
+    args: [KUBE_SH, command],
+    env: kubeShEnv(options),
     stdin: "null",
     stdout: "piped",
     stderr: "inherit",
   }).output();
-  const stdout = new TextDecoder().decode(out.stdout);
   if (!out.success) {
-    throw new Error(
-      `Cannot start the control plane: "bash hack/kube.sh up" exited with ${out.code}`,
-    );
+    throw new Error(`"bash hack/kube.sh ${command}" exited with ${out.code}`);
   }
+  return new TextDecoder().decode(out.stdout);
+}
+
+async function start(options: KubeEnvOptions): Promise<KubeEnv> {
+  const stdout = await kubeSh("up", options);
   const kubeconfig = /^export KUBECONFIG=(.+)$/m.exec(stdout)?.[1];
   if (kubeconfig === undefined) {
     throw new Error(`Cannot start the control plane: no KUBECONFIG in the output: ${stdout}`);
@@ -88,7 +121,23 @@ async function start(): Promise<KubeEnv> {
     token: (await Deno.readTextFile(`${state}/token`)).trim(),
     caCert: await Deno.readTextFile(`${state}/pki/ca.crt`),
     binDir: await Deno.realPath(`${state}/bin`),
+    options,
   };
+}
+
+/** Stops kube-apiserver of `env` and starts it again; resolves once it is ready. */
+export async function restartApiServer(env: KubeEnv): Promise<void> {
+  await kubeSh("restart-apiserver", env.options);
+}
+
+/**
+ * Stops a separate control plane (one started with `name`) and removes its state; the shared
+ * one is left for CI's `kube-down`.
+ */
+export async function kubeDown(env: KubeEnv): Promise<void> {
+  if (env.options.name === undefined) return;
+  started.delete(env.options.name);
+  await kubeSh("down", env.options);
 }
 
 /**

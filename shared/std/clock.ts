@@ -1,8 +1,8 @@
 /**
- * Time as the controller sees it. Every deadline, backoff and delayed requeue goes through a
- * {@linkcode Clock}, so tests drive time with {@linkcode ManualClock} instead of sleeping, and
- * the reconcilers' "is `spec.shutdownTime` past?" checks use the same notion of now as the timers
- * that wake them.
+ * Time as every program sees it. Deadlines, backoffs, delayed requeues and watch deadlines go
+ * through a {@linkcode Clock}, so tests drive time with {@linkcode ManualClock} instead of
+ * sleeping, and a reconciler's "is `spec.shutdownTime` past?" uses the same notion of now as the
+ * timers that wake it.
  *
  * @module
  */
@@ -29,25 +29,6 @@ export const systemClock: Clock = {
   },
 };
 
-/**
- * Resolves after `ms` milliseconds of `clock` time, or rejects with the signal's reason when
- * `signal` aborts first.
- */
-export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      cancel();
-      reject(signal?.reason);
-    };
-    const cancel = clock.setTimer(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 interface PendingTimer {
   at: number;
   seq: number;
@@ -61,7 +42,7 @@ interface PendingTimer {
  *
  * @example
  * ```ts
- * import { ManualClock } from "./clock.ts";
+ * import { ManualClock } from "@kruise-agents/shared/std";
  * const clock = new ManualClock(0);
  * let fired = false;
  * clock.setTimer(() => fired = true, 1000);

@@ -1,12 +1,23 @@
 /**
- * Queue and cache keys: `namespace/name`, or `name` for cluster-scoped objects, as client-go's
- * `MetaNamespaceKeyFunc`. Keys carry no event, only identity (reconcilers are level-triggered).
+ * Object keys: `namespace/name`, or `name` for cluster-scoped objects, as client-go's
+ * `MetaNamespaceKeyFunc`. The one key of every cache, index, store and work queue in the
+ * project. Keys carry no event, only identity (reconcilers are level-triggered).
  *
  * @module
  */
 
-/** The key of an object's metadata; throws `TypeError` when the object has no name. */
-export function objectKey(metadata: { namespace?: string; name?: string }): string {
+/**
+ * The key of an object's metadata; throws `TypeError` when the object has no name.
+ *
+ * @example
+ * ```ts
+ * import { objectKey } from "@kruise-agents/shared/kube";
+ * objectKey({ namespace: "default", name: "base" }); // "default/base"
+ * ```
+ */
+export function objectKey(
+  metadata: { namespace?: string | undefined; name?: string | undefined },
+): string {
   if (metadata.name === undefined || metadata.name === "") {
     throw new TypeError("Cannot key an object without metadata.name");
   }

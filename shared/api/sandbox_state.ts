@@ -1,0 +1,84 @@
+/**
+ * The derived state of a Sandbox, decided in one place for every program (reference §2.1
+ * "Derived state"): a pure function of phase, conditions, deadlines, labels and annotations,
+ * never stored, so the manager's replicas and the controller always agree on what a Sandbox is.
+ *
+ * - ready: the phase is Running, the address is known and `Ready` is True;
+ * - terminal: the phase is Succeeded or Failed (the controller no longer drives it);
+ * - gone: being deleted, past its shutdown time, or terminal (E2B answers 404 for it);
+ * - claimed: taken by a create (label `sandbox-claimed=true` and a sandbox ID);
+ * - claimable: an unclaimed, unlocked, ready pool member that nothing is about to delete;
+ * - paused: a pause is asked for or in effect (E2B lists pausing sandboxes as paused).
+ *
+ * @module
+ */
+import {
+  ANNOTATION_LOCK,
+  ANNOTATION_OWNER,
+  LABEL_SANDBOX_CLAIMED,
+  LABEL_SANDBOX_ID,
+  OWNER_MANAGER_SCALE_DOWN,
+} from "./labels.ts";
+import { conditionIsTrue } from "./conditions.ts";
+import { type Sandbox, SandboxConditionType, type SandboxPhase } from "./sandbox.ts";
+
+/** Whether `phase` is terminal: Succeeded or Failed. */
+export function isTerminalPhase(phase: SandboxPhase | undefined): boolean {
+  return phase === "Succeeded" || phase === "Failed";
+}
+
+/** Whether the phase is Running, the sandbox's address is known and `Ready` is True. */
+export function isSandboxReady(sandbox: Sandbox): boolean {
+  const status = sandbox.status;
+  return status?.phase === "Running" && Boolean(status.sandboxIp) &&
+    conditionIsTrue(status.conditions, SandboxConditionType.Ready);
+}
+
+/** Whether `spec.shutdownTime` is at or before `nowMs`. */
+export function isPastShutdown(sandbox: Sandbox, nowMs: number): boolean {
+  const at = Date.parse(sandbox.spec.shutdownTime ?? "");
+  return !Number.isNaN(at) && at <= nowMs;
+}
+
+/**
+ * Whether the sandbox is gone for its users at `nowMs`: deletion started, the shutdown time
+ * passed, or the phase is terminal or Terminating.
+ */
+export function isSandboxGone(sandbox: Sandbox, nowMs: number): boolean {
+  const phase = sandbox.status?.phase;
+  return sandbox.metadata.deletionTimestamp !== undefined || isPastShutdown(sandbox, nowMs) ||
+    isTerminalPhase(phase) || phase === "Terminating";
+}
+
+/** Whether a create claimed the sandbox (label `sandbox-claimed=true` and a sandbox ID). */
+export function isClaimed(sandbox: Sandbox): boolean {
+  const labels = sandbox.metadata.labels ?? {};
+  return labels[LABEL_SANDBOX_CLAIMED] === "true" && Boolean(labels[LABEL_SANDBOX_ID]);
+}
+
+/** Whether the pool locked the sandbox for a scale-down whose delete has not happened yet. */
+export function isScaleDownLocked(sandbox: Sandbox): boolean {
+  return sandbox.metadata.annotations?.[ANNOTATION_OWNER] === OWNER_MANAGER_SCALE_DOWN;
+}
+
+/**
+ * Whether a create may claim the sandbox at `nowMs`: not labelled claimed, not locked (by a claim
+ * in flight or a scale-down), not gone, and ready.
+ */
+export function isClaimable(sandbox: Sandbox, nowMs: number): boolean {
+  return sandbox.metadata.labels?.[LABEL_SANDBOX_CLAIMED] !== "true" &&
+    !sandbox.metadata.annotations?.[ANNOTATION_LOCK] && !isScaleDownLocked(sandbox) &&
+    !isSandboxGone(sandbox, nowMs) && isSandboxReady(sandbox);
+}
+
+/** Whether a pause is asked for or in effect (the transitions included). */
+export function isPaused(sandbox: Sandbox): boolean {
+  const phase = sandbox.status?.phase;
+  return sandbox.spec.paused === true || phase === "Paused" || phase === "Resuming";
+}
+
+/** The name of the SandboxSet that controls the sandbox (its pool), if one does. */
+export function controllingPool(sandbox: Sandbox): string | undefined {
+  return sandbox.metadata.ownerReferences?.find((o) => o.controller && o.kind === "SandboxSet")
+    ?.name;
+}

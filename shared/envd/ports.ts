@@ -1,0 +1,35 @@
+/**
+ * Where envd lives inside a sandbox and how to address it: the two ports of the runtime, the
+ * envd version it implements (the SDKs gate features on it), the access-token header, and the
+ * one function that turns a sandbox's address into a base URL (IPv6 addresses need brackets).
+ *
+ * @module
+ */
+
+/** Port of the runtime's envd API inside a sandbox. */
+export const ENVD_PORT = 49983;
+
+/** Port of the runtime's code interpreter inside a sandbox. */
+export const INTERPRETER_PORT = 49999;
+
+/**
+ * The envd version the runtime implements and the manager reports (`envdVersion`); every SDK
+ * feature gated on a version up to it is implemented.
+ */
+export const ENVD_VERSION = "0.6.13";
+
+/** Header carrying a sandbox's access token, on 49983 and 49999 alike. */
+export const ACCESS_TOKEN_HEADER = "x-access-token";
+
+/**
+ * Base URL of `port` at `host` (an IPv4 or IPv6 address, or a name).
+ *
+ * @example
+ * ```ts
+ * import { ENVD_PORT, sandboxUrl } from "@kruise-agents/shared/envd";
+ * sandboxUrl("fd00::2", ENVD_PORT); // "http://[fd00::2]:49983"
+ * ```
+ */
+export function sandboxUrl(host: string, port: number, scheme: "http" | "ws" = "http"): string {
+  return `${scheme}://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}

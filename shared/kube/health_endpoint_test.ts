@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import { healthHandler, type InformerHealth } from "./mod.ts";
+
+const synced: InformerHealth = {
+  resource: "sandboxes",
+  synced: true,
+  connectedMs: 12_345,
+  sinceLastEventMs: 2_000,
+  restarts: 3,
+  relists: 1,
+  objects: 7,
+};
+
+Deno.test("healthHandler() is ready only once every informer synced, and exposes watch ages", async () => {
+  let healths: InformerHealth[] = [
+    synced,
+    { ...synced, resource: "pods", synced: false, connectedMs: null, sinceLastEventMs: null },
+  ];
+  const handler = healthHandler({ program: "controller", informers: () => healths });
+  const get = (path: string) => handler(new Request(`http://h${path}`));
+  assert.equal(get("/healthz").status, 200);
+  const notReady = get("/readyz");
+  assert.equal(notReady.status, 503);
+  assert.match(await notReady.text(), /not synced: pods/);
+  const metrics = await get("/metrics").text();
+  assert.match(
+    metrics,
+    /^kruise_agents_watch_connected_seconds\{program="controller",resource="sandboxes"\} 12.345$/m,
+  );
+  assert.match(metrics, /^kruise_agents_watch_since_last_event_seconds\{.*resource="pods"\} -1$/m);
+  assert.match(metrics, /^kruise_agents_watch_restarts_total\{.*resource="sandboxes"\} 3$/m);
+  assert.match(metrics, /^# TYPE kruise_agents_watch_restarts_total counter$/m);
+  healths = [synced];
+  assert.equal(get("/readyz").status, 200);
+  assert.equal(get("/nope").status, 404);
+});
