@@ -8,6 +8,7 @@ const BENCHES = [
   "runtime/runtime_bench.ts",
   "runtime/interpreter/interpreter_bench.ts",
   "manager/manager_bench.ts",
+  "manager/kube_bench.ts",
 ];
 
 if (import.meta.main) {

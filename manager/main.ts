@@ -78,7 +78,11 @@ async function serve(args: string[]): Promise<void> {
     );
   const servers = [listen(config.port, manager.api)];
   if (config.proxyPort !== config.port) servers.push(listen(config.proxyPort, manager.proxy));
-  logger.info("manager listening", { port: config.port, proxyPort: config.proxyPort });
+  logger.info("manager listening", {
+    port: servers[0]!.addr.port,
+    proxyPort: servers.at(-1)!.addr.port,
+    healthPort: health?.addr.port ?? 0,
+  });
   await Promise.all([...servers, ...(health ? [health] : [])].map((s) => s.finished));
   await manager[Symbol.asyncDispose]();
   await store?.[Symbol.asyncDispose]();

@@ -18,6 +18,7 @@
 import { isPodTerminating, parsePod, type Pod, type PodStatus } from "@kruise-agents/shared/api";
 import {
   Informer,
+  type InformerHealth,
   isConflict,
   isNotFound,
   type KubeClient,
@@ -93,6 +94,8 @@ export interface LocalNode {
   /** Resolves once the node has listed pods, adopted or reported its recorded sandboxes, and
    * is watching. */
   readonly ready: Promise<void>;
+  /** How its pod informer is doing (for `/metrics` and readiness). */
+  health(): InformerHealth[];
   /** Stops watching and monitoring; with `killSandboxes`, also kills every sandbox. */
   stop(options?: StopOptions): Promise<void>;
 }
@@ -157,6 +160,10 @@ class Node implements LocalNode {
     this.#monitorMs = options.monitorIntervalMs ?? 1000;
     this.ready = new Promise((resolve) => this.#resolveReady = resolve);
     options.signal?.addEventListener("abort", () => void this.stop(), { once: true });
+  }
+
+  health(): InformerHealth[] {
+    return [this.#pods.health()];
   }
 
   run(): void {
