@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-time (idempotent) set-up of a fresh machine for running and testing the project:
 # Deno from npm, Debian packages, Python packages (the published E2B SDKs, Jupyter), the
-# sandbox's default account `user`, Jupyter kernelspecs, and the npm dependencies in deno.lock.
+# sandbox's default account `user`, Jupyter kernelspecs, the npm dependencies in deno.lock, and
+# the sandbox images (hack/images/build.sh).
 # Everything comes from package registries (npm, PyPI, Debian); nothing is downloaded otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,4 +45,8 @@ if [[ -f hack/setup_kernels.sh ]]; then
 fi
 
 deno install --frozen >/dev/null 2>&1 || deno install
+
+# The sandbox images (base, code-interpreter) that sandboxes run from; cached, so this takes
+# seconds unless their inputs changed (about 5 minutes from nothing).
+bash hack/images/build.sh build >/dev/null
 echo "setup: done"

@@ -24,14 +24,15 @@ import {
   SANDBOX_SETS,
 } from "@kruise-agents/shared/kube";
 import { startController } from "@kruise-agents/controller";
-import { startLocalNode } from "@kruise-agents/local-node";
+import { buildImages, startLocalNode } from "@kruise-agents/local-node";
 import { ApiKeyStore, generateApiKey, parseKeysFile } from "./auth/api_keys.ts";
 import { createManager } from "./mod.ts";
 import { stringify } from "yaml";
 
 /** Flags of `deno task dev`. */
 export interface DevConfig {
-  /** Where the store, the keys and the sandboxes live. @default {".cache/dev"} */
+  /** Where the store, the keys and the sandboxes live, outside the checkout (which every
+   * sandbox image could carry) and readable by root only. @default {defaultDataDir()} */
   dataDir: string;
   /** Listen address. @default {"127.0.0.1"} */
   host: string;
@@ -45,14 +46,34 @@ export interface DevConfig {
   templates: string;
   /** Team (namespace) of the generated API key. @default {"default"} */
   team: string;
-  /** Kill every sandbox when dev stops (default: keep them for the next start). */
+  /** Kill every sandbox (and remove the pod network) when dev stops (default: keep them for
+   * the next start). */
   killSandboxesOnExit: boolean;
+  /** Prefix of what the local node creates (bridge `<prefix>0`, netns, chains). @default {"ka"} */
+  nodePrefix: string;
+  /** The pods' subnet. @default {"10.213.0.0/16"} */
+  podSubnet: string;
+  /** The sandbox images' OCI layout; absent: build them (cached) and use that. */
+  imageLayout?: string;
+}
+
+/**
+ * `/var/lib/kruise-agents/dev` for root, else `${XDG_DATA_HOME:-~/.local/share}/kruise-agents/dev`:
+ * outside the checkout, so no sandbox image or mount carries the store (with every sandbox's
+ * state) along.
+ */
+export function defaultDataDir(
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): string {
+  if (Deno.uid() === 0) return "/var/lib/kruise-agents/dev";
+  return `${env.XDG_DATA_HOME ?? `${env.HOME ?? "."}/.local/share`}/kruise-agents/dev`;
 }
 
 /** Usage of `deno task dev`. */
 export const DEV_USAGE =
   `Usage: deno task dev [--data-dir DIR] [--host ADDR] [--port N] [--proxy-port N]
-                     [--domain D] [--templates DIR] [--team NS] [--kill-sandboxes-on-exit]`;
+                     [--domain D] [--templates DIR] [--team NS] [--kill-sandboxes-on-exit]
+                     [--node-prefix P] [--pod-subnet CIDR] [--image-layout DIR]`;
 
 /** Parses the flags of `deno task dev`; throws `TypeError`/`RangeError` on bad ones. */
 export function parseDevConfig(args: string[]): DevConfig {
@@ -68,6 +89,9 @@ export function parseDevConfig(args: string[]): DevConfig {
       templates: { type: "string" },
       team: { type: "string" },
       "kill-sandboxes-on-exit": { type: "boolean" },
+      "node-prefix": { type: "string" },
+      "pod-subnet": { type: "string" },
+      "image-layout": { type: "string" },
     },
   });
   const port = (v: string | undefined, name: string, d: number) => {
@@ -78,8 +102,8 @@ export function parseDevConfig(args: string[]): DevConfig {
     }
     return n;
   };
-  return {
-    dataDir: values["data-dir"] ?? ".cache/dev",
+  const config: DevConfig = {
+    dataDir: values["data-dir"] ?? defaultDataDir(),
     host: values.host ?? "127.0.0.1",
     port: port(values.port, "port", 3000),
     proxyPort: port(values["proxy-port"], "proxy-port", 3001),
@@ -87,7 +111,11 @@ export function parseDevConfig(args: string[]): DevConfig {
     templates: values.templates ?? "charts/kruise-agents/examples",
     team: values.team ?? "default",
     killSandboxesOnExit: values["kill-sandboxes-on-exit"] ?? false,
+    nodePrefix: values["node-prefix"] ?? "ka",
+    podSubnet: values["pod-subnet"] ?? "10.213.0.0/16",
   };
+  if (values["image-layout"]) config.imageLayout = values["image-layout"];
+  return config;
 }
 
 /**
@@ -158,12 +186,21 @@ if (import.meta.main) {
     Deno.exit(2);
   }
   await Deno.mkdir(config.dataDir, { recursive: true });
+  // Others may traverse (the containers' unprivileged root reaches its pod directory through
+  // it), not list; the store and the keys inside are root's alone.
+  await Deno.chmod(config.dataDir, 0o711);
   const dataDir = await Deno.realPath(config.dataDir);
+  const imageLayout = config.imageLayout ?? await buildImages();
   const kube = await EmbeddedStore.open({ dataDir: `${dataDir}/store` });
   const { key, store } = await devApiKey(dataDir, config.team);
   const applied = await applyTemplates(kube, config.templates);
   const controller = await startController({ kube });
-  const node = await startLocalNode({ kube, dataDir: `${dataDir}/node` });
+  const node = await startLocalNode({
+    kube,
+    dataDir: `${dataDir}/node`,
+    imageLayout,
+    containers: { prefix: config.nodePrefix, subnet: config.podSubnet },
+  });
   const manager = await createManager({ kube, keys: store, domain: config.domain });
   const stop = new AbortController();
   const api = Deno.serve({
@@ -188,7 +225,10 @@ if (import.meta.main) {
     await Promise.allSettled([api.finished, proxy.finished]);
     await manager[Symbol.asyncDispose]();
     await controller.stop();
-    await node.stop({ killSandboxes: config.killSandboxesOnExit });
+    await node.stop({
+      killSandboxes: config.killSandboxesOnExit,
+      teardown: config.killSandboxesOnExit,
+    });
     await kube[Symbol.asyncDispose]();
     Deno.exit(0);
   };

@@ -38,7 +38,7 @@ async function poolReady(dataDir: string, n: number): Promise<boolean> {
         const record = JSON.parse(
           await Deno.readTextFile(`${dataDir}/node/pods/${pod.name}/sandbox.json`),
         );
-        const res = await fetch(`http://${record.ip}:49983/health`, {
+        const res = await fetch(`http://${record.container?.ip}:49983/health`, {
           signal: AbortSignal.timeout(500),
         });
         await res.body?.cancel();
@@ -56,11 +56,11 @@ async function runtimeOf(dataDir: string, token: string): Promise<string | undef
       const record = JSON.parse(
         await Deno.readTextFile(`${dataDir}/node/pods/${pod.name}/sandbox.json`),
       );
-      const res = await fetch(`http://${record.ip}:49983/envs`, {
+      const res = await fetch(`http://${record.container?.ip}:49983/envs`, {
         headers: { "x-access-token": token },
       });
       await res.body?.cancel();
-      if (res.status === 200) return `http://${record.ip}:49983`;
+      if (res.status === 200) return `http://${record.container?.ip}:49983`;
     } catch { /* gone */ }
   }
   return undefined;
@@ -78,7 +78,7 @@ spec:
   replicas: ${POOL}
   template:
     spec:
-      containers: [{ name: sandbox, image: e2bdev/base:latest, ports: [{ containerPort: 49983 }] }]
+      containers: [{ name: sandbox, image: kruise-agents/sandbox-base:0.1.0, ports: [{ containerPort: 49983 }] }]
 `,
   );
   await prepareDataDir(dataDir);

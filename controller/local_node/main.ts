@@ -19,10 +19,15 @@
 import { parseArgs } from "node:util";
 import { createKubernetesClient, healthHandler } from "@kruise-agents/shared/kube";
 import { childLogger, consoleLogger } from "@kruise-agents/shared/std";
+import { defaultImageLayout } from "./image_layout.ts";
 import { startLocalNode } from "./node.ts";
 
 const USAGE = `Usage: local-node --data-dir DIR [--kubeconfig FILE] [--node-name NAME]
-                  [--watch-timeout SECONDS] [--health-port N] [--kill-sandboxes-on-exit]`;
+                  [--image-layout DIR] [--node-prefix P] [--pod-subnet CIDR]
+                  [--watch-timeout SECONDS] [--health-port N] [--kill-sandboxes-on-exit]
+
+  --image-layout DIR   OCI layout of the sandbox images (default: what hack/images/build.sh
+                       builds, ${defaultImageLayout()})`;
 
 async function main(args: string[]): Promise<number> {
   let values;
@@ -34,6 +39,9 @@ async function main(args: string[]): Promise<number> {
         "data-dir": { type: "string" },
         kubeconfig: { type: "string" },
         "node-name": { type: "string" },
+        "image-layout": { type: "string" },
+        "node-prefix": { type: "string" },
+        "pod-subnet": { type: "string" },
         "watch-timeout": { type: "string" },
         "health-port": { type: "string" },
         "kill-sandboxes-on-exit": { type: "boolean" },
@@ -53,6 +61,8 @@ async function main(args: string[]): Promise<number> {
   const node = await startLocalNode({
     kube,
     dataDir: values["data-dir"],
+    imageLayout: values["image-layout"] ?? defaultImageLayout(),
+    containers: { prefix: values["node-prefix"], subnet: values["pod-subnet"] },
     nodeName: values["node-name"],
     logger,
     watchTimeoutSeconds: values["watch-timeout"] ? Number(values["watch-timeout"]) : undefined,
@@ -69,7 +79,8 @@ async function main(args: string[]): Promise<number> {
     if (abort.signal.aborted) resolve();
     abort.signal.addEventListener("abort", () => resolve(), { once: true });
   });
-  await node.stop({ killSandboxes: values["kill-sandboxes-on-exit"] ?? false });
+  const kill = values["kill-sandboxes-on-exit"] ?? false;
+  await node.stop({ killSandboxes: kill, teardown: kill });
   await health?.finished;
   return 0;
 }

@@ -1,15 +1,18 @@
 /**
- * The local node: the kubelet stand-in of single-machine mode. It watches Pods through the
- * client seam, runs each of its pods as a sandbox ({@linkcode launchSandbox}), writes pod status
- * (Running, podIP, Ready, Frozen; Failed when the sandbox dies), freezes and thaws on the
- * Sandbox controller's annotation, and kills the sandbox when the pod goes. It works against
- * either backend of the seam.
+ * The local node: the kubelet of single-machine mode. It watches Pods through the client seam
+ * (the shared `Informer`), runs each of its pods as an OCI container under runc (see
+ * `container/`: user, PID, mount, IPC, UTS, cgroup and network namespaces, an overlay of a locally
+ * built image, the pod's limits, CNI networking behind isolation rules), writes pod status
+ * (Pending with a reason, Running with the pod IP, Ready once its probes pass, Frozen; Failed when
+ * the container dies), freezes and thaws it with the cgroup freezer on the Sandbox controller's
+ * annotation, applies the egress annotation as firewall rules, and stops the container when the
+ * pod goes. It works against either backend of the seam.
  *
  * Work per pod is serialised (one reconcile at a time per pod, always reading the newest pod
  * seen) and idempotent, so watch events, the liveness monitor and readiness can all just ask for
  * a reconcile.
  *
- * Restarts: sandboxes run detached and are recorded in the data directory; a new node on the
+ * Restarts: containers run detached and are recorded in the data directory; a new node on the
  * same directory re-adopts those still alive, reports the dead ones Failed (so the controller
  * replaces them), and cleans up after pods deleted while it was down.
  *
@@ -25,56 +28,41 @@ import {
   objectKey,
   PODS,
 } from "@kruise-agents/shared/kube";
-import {
-  consoleLogger,
-  errorMessage,
-  type Logger,
-  pause,
-  rfc3339Seconds,
-} from "@kruise-agents/shared/std";
-import { type Account, sandboxAccount } from "./accounts.ts";
+import { consoleLogger, errorMessage, type Logger, pause } from "@kruise-agents/shared/std";
 import { LocalNodeError } from "./errors.ts";
-import { freezeNamespace, thawNamespace } from "./freeze.ts";
-import { addressFree, allocateLoopback } from "./loopback.ts";
-import { ENVD_PORT } from "@kruise-agents/shared/envd/http";
-import { freezeRequested, isOwnPod, wantsInterpreter } from "./pod_spec.ts";
 import {
-  podStatusFor,
-  REASON_LOST,
-  REASON_RUNTIME_EXITED,
-  REASON_START_FAILED,
-  sameStatus,
-} from "./pod_status.ts";
-import {
-  DEFAULT_RUNTIME_MAIN,
-  killSandbox,
-  launchSandbox,
-  removeSandboxDir,
-  sandboxAlive,
-  sandboxHealthy,
-} from "./sandbox_process.ts";
-import { loadRecords, type SandboxRecord, saveRecord } from "./sandbox_record.ts";
+  checkTraversable,
+  type ContainerNode,
+  type ContainerNodeConfig,
+  prepareNode,
+} from "./container/mod.ts";
+import { isOwnPod } from "./pod_spec.ts";
+import { podStatusFor, REASON_LOST, sameStatus, type SandboxObservation } from "./pod_status.ts";
+import { loadRecords } from "./sandbox_record.ts";
+import { type ReadinessCheck, readinessChecks } from "./readiness.ts";
+import { PodRunner, type Tracked } from "./pod_runner.ts";
 
 /** Options of {@linkcode startLocalNode}. */
 export interface LocalNodeOptions {
   /** The Kubernetes API (embedded store or a real API server). */
   kube: KubeClient;
-  /** The node's data directory: one directory per sandbox under `pods/` (its record, its
-   * `/home/user` and `/tmp`, the runtime's log). Keep it across restarts to keep sandboxes. */
+  /** The node's data directory: one directory per pod under `pods/` (its record, its overlay
+   * root, its volumes, the container's log). Keep it across restarts to keep sandboxes. */
   dataDir: string;
+  /** The OCI image layout pod images resolve in (`bash hack/images/build.sh path`). */
+  imageLayout: string;
+  /** The container runner's settings beyond the layout (name prefix, subnet, state dirs, limits).
+   * @default {the runner's defaults} */
+  containers?: Omit<ContainerNodeConfig, "imageLayout"> | undefined;
   /** The node name pods are bound to. @default {"local"} */
-  nodeName?: string;
-  /** The runtime's `main.ts`; not under `/tmp`, which each sandbox replaces with its own.
-   * @default {the repository's runtime/main.ts} */
-  runtimeMain?: string;
+  nodeName?: string | undefined;
   /** The node's address, reported as `hostIP`. @default {"127.0.0.1"} */
-  hostIP?: string;
+  hostIP?: string | undefined;
   /** Interval of the liveness check of every sandbox, in ms. @default {1000} */
-  monitorIntervalMs?: number;
+  monitorIntervalMs?: number | undefined;
   /** Stops the node as {@linkcode LocalNode.stop} without options does. */
-  signal?: AbortSignal;
-  /** Where the node logs errors it survives (a failed status write, a failed start) and its pod
-   * watch's restarts. @default {consoleLogger} */
+  signal?: AbortSignal | undefined;
+  /** Where the node logs errors it survives and its pod watch's restarts. @default {consoleLogger} */
   logger?: Logger | undefined;
   /** Server-side timeout of each pod watch, in seconds (see the shared `Informer`). @default {300} */
   watchTimeoutSeconds?: number | undefined;
@@ -82,40 +70,42 @@ export interface LocalNodeOptions {
 
 /** Options of {@linkcode LocalNode.stop}. */
 export interface StopOptions {
-  /** Also kill every sandbox and remove its directory. Off by default: a stopped node leaves its
+  /** Also stop every sandbox and remove its directory. Off by default: a stopped node leaves its
    * sandboxes running, for the next node on the same data directory to re-adopt. */
-  killSandboxes?: boolean;
+  killSandboxes?: boolean | undefined;
+  /** With `killSandboxes`, also remove the node-wide network set-up (bridge, firewall chains). */
+  teardown?: boolean | undefined;
 }
 
 /** A running local node. */
 export interface LocalNode {
   /** The node name. */
   readonly nodeName: string;
+  /** The container runner (for tests and benchmarks: memory, leftovers). */
+  readonly containers: ContainerNode;
   /** Resolves once the node has listed pods, adopted or reported its recorded sandboxes, and
    * is watching. */
   readonly ready: Promise<void>;
   /** How its pod informer is doing (for `/metrics` and readiness). */
   health(): InformerHealth[];
-  /** Stops watching and monitoring; with `killSandboxes`, also kills every sandbox. */
+  /** Stops watching and monitoring; with `killSandboxes`, also stops every sandbox. */
   stop(options?: StopOptions): Promise<void>;
 }
 
-interface Tracked {
-  record: SandboxRecord;
-  /** `/health` answered on every listener since the (re)start or adoption. */
-  ready: boolean;
-  /** A readiness wait is running. */
-  probing: boolean;
-}
-
 /**
- * Starts the local node. It lists pods, re-adopts or reports the sandboxes recorded in
- * `dataDir`, then follows the pod watch until stopped.
+ * Starts the local node: checks the host and sets up the pod network, lists pods, re-adopts or
+ * reports the sandboxes recorded in `dataDir`, then follows the pod watch until stopped.
  *
- * @throws {LocalNodeError} `IsolationUnavailable` when there is no `user` account.
+ * @throws {ContainerError} when the host cannot run containers (cgroups, tools, firewall).
  */
 export async function startLocalNode(options: LocalNodeOptions): Promise<LocalNode> {
-  const node = new Node(options, await sandboxAccount());
+  const containers = await prepareNode({ ...options.containers, imageLayout: options.imageLayout });
+  await Deno.mkdir(`${options.dataDir}/pods`, { recursive: true });
+  // The containers' root is an unprivileged host uid that must traverse to its pod directory:
+  // say so at start, not at each pod's start.
+  for (const dir of [options.dataDir, `${options.dataDir}/pods`]) await Deno.chmod(dir, 0o711);
+  await checkTraversable(`${options.dataDir}/pods`);
+  const node = new Node(options, containers);
   node.run();
   await node.ready;
   return node;
@@ -123,27 +113,25 @@ export async function startLocalNode(options: LocalNodeOptions): Promise<LocalNo
 
 class Node implements LocalNode {
   readonly nodeName: string;
+  readonly containers: ContainerNode;
   readonly ready: Promise<void>;
   #resolveReady!: () => void;
   #kube: KubeClient;
   #podsDir: string;
-  #runtimeMain: string;
   #hostIP: string;
-  #account: Account;
   #monitorMs: number;
   #logger: Logger;
+  #runner: PodRunner;
   #abort = new AbortController();
   #pods: Informer<Pod>;
   #tracked = new Map<string, Tracked>();
   #queues = new Map<string, Promise<void>>();
-  /** Loopback addresses of every recorded sandbox; reserved synchronously so that concurrent
-   * starts never pick the same one. */
-  #ips = new Set<string>();
   #loops: Promise<void>[] = [];
   #stopped = false;
 
-  constructor(options: LocalNodeOptions, account: Account) {
+  constructor(options: LocalNodeOptions, containers: ContainerNode) {
     this.nodeName = options.nodeName ?? "local";
+    this.containers = containers;
     this.#kube = options.kube;
     this.#podsDir = `${options.dataDir}/pods`;
     this.#logger = options.logger ?? consoleLogger;
@@ -154,10 +142,9 @@ class Node implements LocalNode {
       logger: this.#logger,
       watchTimeoutSeconds: options.watchTimeoutSeconds,
     });
-    this.#runtimeMain = options.runtimeMain ?? DEFAULT_RUNTIME_MAIN;
     this.#hostIP = options.hostIP ?? "127.0.0.1";
-    this.#account = account;
     this.#monitorMs = options.monitorIntervalMs ?? 1000;
+    this.#runner = new PodRunner(containers, options.kube, this.#logger);
     this.ready = new Promise((resolve) => this.#resolveReady = resolve);
     options.signal?.addEventListener("abort", () => void this.stop(), { once: true });
   }
@@ -176,11 +163,13 @@ class Node implements LocalNode {
       this.#abort.abort();
       this.#resolveReady();
       await Promise.allSettled(this.#loops);
+      await this.#pods.stop();
     }
     await Promise.allSettled([...this.#queues.values()]);
     if (options.killSandboxes) {
-      for (const t of [...this.#tracked.values()]) await this.#destroy(t.record);
+      for (const t of [...this.#tracked.values()]) await this.#runner.destroy(t.record);
       this.#tracked.clear();
+      if (options.teardown) await this.containers.teardown();
     }
   }
 
@@ -190,7 +179,7 @@ class Node implements LocalNode {
     this.#pods.start(signal);
     await Promise.race([this.#pods.synced(), pause(2 ** 31 - 1, { signal })]);
     if (signal.aborted) return;
-    // Records first: a reconcile before adoption would start a second sandbox for a pod whose
+    // Records first: a reconcile before adoption would start a second container for a pod whose
     // first one is still running. Changes that arrive meanwhile are in the cache, and every key
     // is reconciled once the handler is in place.
     await this.#adoptRecords();
@@ -208,36 +197,17 @@ class Node implements LocalNode {
     this.#resolveReady();
   }
 
-  /** Loads the records on disk: live sandboxes are tracked again, dead ones marked failed. */
+  /** Loads the records on disk: live containers are tracked again, dead ones marked failed. */
   async #adoptRecords(): Promise<void> {
-    const { records, orphans } = await loadRecords(this.#podsDir);
-    for (const dir of orphans) await removeSandboxDir(dir);
+    const { records, orphans, damaged } = await loadRecords(this.#podsDir);
+    for (const dir of damaged) {
+      this.#logger.error("set aside a damaged sandbox record", { dir });
+    }
+    for (const dir of orphans) await this.#runner.destroyDir(dir);
     for (const record of records) {
-      const key = `${record.namespace}/${record.name}`;
-      if (!record.failure) {
-        const alive = record.processes !== undefined && await sandboxAlive(record.processes);
-        if (!alive) {
-          record.failure = {
-            reason: REASON_LOST,
-            message: "The sandbox's processes did not survive a restart of the local node",
-          };
-          await saveRecord(record);
-        }
-      }
-      // Ready as it is now: an adopted sandbox that still answers does not flap to not-ready;
-      // a frozen one cannot answer and keeps the readiness it had.
-      const pod = this.#pods.get(key);
-      const wasReady = pod?.status?.conditions?.some((c) =>
-        c.type === "Ready" && c.status === "True"
-      ) ??
-        false;
-      const ready = record.failure
-        ? false
-        : record.frozen
-        ? wasReady
-        : await sandboxHealthy(record);
-      this.#ips.add(record.ip);
-      this.#tracked.set(key, { record, ready, probing: false });
+      const pod = this.#pods.get(`${record.namespace}/${record.name}`);
+      const tracked = await this.#runner.adopt(record, pod);
+      this.#tracked.set(`${record.namespace}/${record.name}`, tracked);
     }
   }
 
@@ -245,7 +215,7 @@ class Node implements LocalNode {
   #enqueue(key: string): Promise<void> {
     const previous = this.#queues.get(key) ?? Promise.resolve();
     const next = previous.then(() => this.#reconcile(key)).catch((e) =>
-      this.#logError("reconcile failed", key, e)
+      this.#logger.error("pod reconcile failed", { pod: key, error: errorMessage(e) })
     );
     this.#queues.set(key, next);
     void next.then(() => {
@@ -261,7 +231,7 @@ class Node implements LocalNode {
     // Gone, terminating, no longer ours, or replaced by a new pod of the same name.
     if (tracked && (!wanted || pod.metadata.uid !== tracked.record.uid)) {
       this.#tracked.delete(key);
-      await this.#destroy(tracked.record);
+      await this.#runner.destroy(tracked.record);
       tracked = undefined;
     }
     if (!wanted || this.#stopped) return;
@@ -281,142 +251,83 @@ class Node implements LocalNode {
         });
         return;
       }
-      tracked = await this.#start(pod);
+      tracked = this.#runner.track(pod, `${this.#podsDir}/${pod.metadata.uid}`);
       this.#tracked.set(key, tracked);
     }
-    const record = tracked.record;
-    if (!record.failure && record.processes && !(await sandboxAlive(record.processes))) {
-      record.failure = {
-        reason: REASON_RUNTIME_EXITED,
-        message: `The sandbox runtime exited unexpectedly (log: ${record.dir}/runtime.log)`,
-      };
-      await saveRecord(record);
+    await this.#runner.sync(pod, tracked);
+    if (tracked.record.container && !tracked.ready && !tracked.record.frozen) {
+      this.#waitReady(key, tracked, readinessChecks(pod));
     }
-    if (!record.failure && record.processes) {
-      const freeze = freezeRequested(pod);
-      if (freeze !== record.frozen) {
-        if (freeze) await freezeNamespace(record.processes.pidNamespace);
-        else await thawNamespace(record.processes.pidNamespace);
-        record.frozen = freeze;
-        await saveRecord(record);
-      }
-      if (!tracked.ready && !record.frozen) this.#waitReady(key, tracked);
-    }
-    await this.#writeStatus(pod, {
-      phase: record.failure ? "Failed" : "Running",
-      podIP: record.ip,
+    await this.#writeStatus(pod, this.#observe(tracked));
+  }
+
+  #observe(tracked: Tracked): SandboxObservation {
+    const { record } = tracked;
+    const running = record.container !== undefined && !record.failure;
+    const why = record.failure ?? record.waiting;
+    const observation: SandboxObservation = {
+      phase: record.failure ? "Failed" : running ? "Running" : "Pending",
       hostIP: this.#hostIP,
       startTime: record.startTime,
-      ready: tracked.ready && !record.failure,
-      frozen: record.frozen && !record.failure,
-      reason: record.failure?.reason,
-      message: record.failure?.message,
-    });
-  }
-
-  async #start(pod: Pod): Promise<Tracked> {
-    const ip = allocateLoopback(this.#ips, (candidate) => addressFree(candidate, ENVD_PORT));
-    this.#ips.add(ip);
-    const uid = pod.metadata.uid ?? crypto.randomUUID();
-    const record: SandboxRecord = {
-      namespace: pod.metadata.namespace ?? "default",
-      name: pod.metadata.name ?? "",
-      uid,
-      dir: `${this.#podsDir}/${uid}`,
-      ip,
-      interpreter: wantsInterpreter(pod),
-      startTime: rfc3339Seconds(Date.now()),
-      frozen: false,
+      ready: running && tracked.ready,
+      frozen: running && record.frozen,
     };
-    await saveRecord(record);
-    try {
-      record.processes = await launchSandbox({
-        dir: record.dir,
-        ip: record.ip,
-        interpreter: record.interpreter,
-        account: this.#account,
-        runtimeMain: this.#runtimeMain,
-      });
-    } catch (error) {
-      this.#logError("sandbox start failed", objectKey(pod.metadata), error);
-      record.failure = {
-        reason: REASON_START_FAILED,
-        message: error instanceof Error ? error.message : String(error),
-      };
-    }
-    await saveRecord(record);
-    return { record, ready: false, probing: false };
+    if (record.container) observation.podIP = record.container.ip;
+    if (why) Object.assign(observation, { reason: why.reason, message: why.message });
+    return observation;
   }
 
-  /** Polls `/health` until it answers (then reconciles to write Ready) or the sandbox dies. */
-  #waitReady(key: string, tracked: Tracked): void {
+  /** Probes the pod until it is Ready (then reconciles to write it) or its container dies. */
+  #waitReady(key: string, tracked: Tracked, checks: ReadinessCheck[]): void {
     if (tracked.probing) return;
     tracked.probing = true;
     void (async () => {
-      let delay = 10;
       const signal = this.#abort.signal;
-      while (!signal.aborted && this.#tracked.get(key) === tracked && !tracked.record.frozen) {
-        const processes = tracked.record.processes;
-        if (!processes || !(await sandboxAlive(processes))) break;
-        if (await sandboxHealthy(tracked.record)) {
-          tracked.ready = true;
-          break;
-        }
-        await pause(delay, { signal });
-        delay = Math.min(delay * 2, 100);
-      }
+      await this.#runner.waitReady(
+        tracked,
+        checks,
+        () => this.#tracked.get(key) === tracked,
+        signal,
+      );
       tracked.probing = false;
       if (!signal.aborted) await this.#enqueue(key);
     })();
   }
 
-  /** Every interval, reconciles sandboxes whose processes died. */
+  /** Every interval: reconciles sandboxes whose container died, and retries waiting ones. */
   async #monitorLoop(): Promise<void> {
     const signal = this.#abort.signal;
-    while (!signal.aborted) {
+    for (let round = 0; !signal.aborted; round++) {
       await pause(this.#monitorMs, { signal });
       for (const [key, t] of this.#tracked) {
         if (signal.aborted) return;
-        const p = t.record.processes;
-        if (t.record.failure || !p) continue;
-        if (!(await sandboxAlive(p))) void this.#enqueue(key);
+        const { container, failure, waiting } = t.record;
+        if (waiting && round % 5 === 0) void this.#enqueue(key);
+        if (failure || !container) continue;
+        if (!(await this.containers.alive(container))) void this.#enqueue(key);
       }
     }
   }
 
-  async #destroy(record: SandboxRecord): Promise<void> {
-    if (record.processes) await killSandbox(record.processes);
-    await removeSandboxDir(record.dir);
-    this.#ips.delete(record.ip);
-  }
-
   /** Writes the status for `observation` unless the pod already has it; retries conflicts. */
-  async #writeStatus(
-    pod: Pod,
-    observation: Parameters<typeof podStatusFor>[0],
-  ): Promise<void> {
+  async #writeStatus(pod: Pod, observation: SandboxObservation): Promise<void> {
     let current = pod;
     for (let attempt = 0; attempt < 5; attempt++) {
       const status: PodStatus = podStatusFor(observation, current.status, Date.now());
       if (sameStatus(status, current.status)) return;
       try {
-        const written = await this.#kube.updateStatus<Pod>(PODS, { ...current, status });
-        this.#remember(written);
+        this.#remember(await this.#kube.updateStatus<Pod>(PODS, { ...current, status }));
         return;
       } catch (error) {
         if (isNotFound(error)) return;
         if (!isConflict(error)) throw error;
-        try {
-          current = await this.#kube.get<Pod>(
-            PODS,
-            current.metadata.namespace ?? "default",
-            current.metadata.name ?? "",
-          );
-        } catch (e) {
-          if (isNotFound(e)) return;
-          throw e;
-        }
-        if (current.metadata.uid !== pod.metadata.uid) return;
+        const fresh = await this.#kube.get<Pod>(
+          PODS,
+          current.metadata.namespace ?? "default",
+          current.metadata.name ?? "",
+        ).catch((e) => isNotFound(e) ? undefined : Promise.reject(e));
+        if (fresh === undefined || fresh.metadata.uid !== pod.metadata.uid) return;
+        current = parsePod(fresh);
         this.#remember(current);
       }
     }
@@ -424,10 +335,6 @@ class Node implements LocalNode {
       "StatusConflict",
       `Cannot write the status of pod ${objectKey(pod.metadata)}: conflicts persist`,
     );
-  }
-
-  #logError(message: string, pod: string, error: unknown): void {
-    this.#logger.error(message, { pod, error: errorMessage(error) });
   }
 
   /** Keeps the newest copy of a pod, so the next reconcile does not write from a stale one. */

@@ -1,6 +1,8 @@
 /**
- * The local node end to end: Pods in an EmbeddedStore, real sandboxes (namespaces, the real
- * runtime), status written back, freeze, delete, and a restart of the node.
+ * The local node end to end: Pods in an EmbeddedStore, real containers under runc from the real
+ * sandbox image, pod networking by the CNI plugins, status written back, freeze, limits, an
+ * unknown image, delete, and a restart of the node. Traffic goes only to pod addresses inside the
+ * network namespaces the node made.
  */
 import assert from "node:assert/strict";
 import { EmbeddedStore, type KubeClient, PODS } from "@kruise-agents/shared/kube";
@@ -9,21 +11,27 @@ import {
   CONDITION_POD_FROZEN,
   CREATED_BY_SANDBOX,
   LABEL_CREATED_BY,
+  type Pod,
 } from "@kruise-agents/shared/api";
-import { ENVD_PORT } from "@kruise-agents/shared/envd/http";
-import { REASON_LOST, REASON_RUNTIME_EXITED, startLocalNode } from "./mod.ts";
-import type { Pod } from "@kruise-agents/shared/api";
-import { livePids, probeHealth } from "./sandbox_process.ts";
-import { readStat } from "./proc.ts";
+import { freezerState, memoryUsage } from "./container/mod.ts";
+import { REASON_LOST, REASON_RUNTIME_EXITED } from "./mod.ts";
+import { REASON_IMAGE_NOT_PRESENT } from "./pod_runner.ts";
 import type { SandboxRecord } from "./sandbox_record.ts";
-import { eventually, run } from "./test_support.ts";
+import { BASE_IMAGE, eventually, healthy, run, testNode } from "./test_support.ts";
 
-function sandboxPod(name: string): Pod {
+function sandboxPod(name: string, image = BASE_IMAGE): Pod {
   return {
     apiVersion: "v1",
     kind: "Pod",
     metadata: { name, namespace: "default", labels: { [LABEL_CREATED_BY]: CREATED_BY_SANDBOX } },
-    spec: { containers: [{ name: "sandbox", image: "local" }] },
+    spec: {
+      containers: [{
+        name: "sandbox",
+        image,
+        ports: [{ containerPort: 49983 }],
+        resources: { limits: { memory: "256Mi", cpu: "500m" } },
+      }],
+    },
   };
 }
 
@@ -40,18 +48,15 @@ async function waitPod(
   const ok = await eventually(async () => {
     last = await kube.get<Pod>(PODS, "default", name);
     return check(last);
-  });
+  }, 120_000);
   assert.ok(ok, `pod ${name} never reached the expected state: ${JSON.stringify(last?.status)}`);
   return last!;
 }
 
 function podIP(pod: Pod): string {
   const ip = pod.status?.podIP;
-  assert.ok(
-    ip !== undefined && ip.startsWith("127.77."),
-    `pod ${pod.metadata.name} has podIP ${ip}`,
-  );
-  return ip;
+  assert.ok(ip?.startsWith("10.215.0."), `pod ${pod.metadata.name} has podIP ${ip}`);
+  return ip!;
 }
 
 const isReady = (p: Pod) => p.status?.phase === "Running" && condition(p, "Ready") === "True";
@@ -60,19 +65,19 @@ async function record(dataDir: string, pod: Pod): Promise<SandboxRecord> {
   return JSON.parse(await Deno.readTextFile(`${dataDir}/pods/${pod.metadata.uid}/sandbox.json`));
 }
 
-async function hostPidOf(pidNs: string, innerPid: number): Promise<number | undefined> {
-  for (const pid of await livePids(pidNs)) {
-    const status = await Deno.readTextFile(`/proc/${pid}/status`).catch(() => "");
-    const nspid = /^NSpid:\s+(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/);
-    if (nspid?.at(-1) === String(innerPid)) return pid;
-  }
-  return undefined;
+async function nothingLeft(node: { containers: { leftovers(): Promise<unknown> } }) {
+  assert.deepEqual(await node.containers.leftovers(), {
+    containers: [],
+    netns: [],
+    chains: [],
+    cgroups: [],
+  });
 }
 
-Deno.test("pods become Running and Ready sandboxes; freeze, thaw and delete act on every process", async () => {
+Deno.test("pods become Running, Ready containers; limits, freeze, thaw and delete act on the container", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "local-node-" });
   await using kube = await EmbeddedStore.open();
-  const node = await startLocalNode({ kube, dataDir });
+  const node = await testNode(kube, dataDir);
   try {
     const created = await kube.create(PODS, sandboxPod("a"));
     await kube.create(PODS, sandboxPod("b"));
@@ -83,7 +88,7 @@ Deno.test("pods become Running and Ready sandboxes; freeze, thaw and delete act 
     });
     await kube.create(PODS, {
       ...sandboxPod("elsewhere"),
-      spec: { containers: [], nodeName: "other" },
+      spec: { containers: [{ name: "x", image: BASE_IMAGE }], nodeName: "other" },
     });
     const a = await waitPod(kube, "a", isReady);
     const b = await waitPod(kube, "b", isReady);
@@ -93,152 +98,108 @@ Deno.test("pods become Running and Ready sandboxes; freeze, thaw and delete act 
     assert.equal(a.status?.hostIP, "127.0.0.1");
     assert.ok(a.status?.startTime);
     assert.equal(condition(a, CONDITION_POD_FROZEN), "False");
-    const health = await fetch(`http://${ipA}:${ENVD_PORT}/health`);
-    await health.body?.cancel();
-    assert.equal(health.status, 204);
     assert.equal((await kube.get<Pod>(PODS, "default", "plain")).status?.phase, "Pending");
-    assert.equal(
-      (await kube.get<Pod>(PODS, "default", "elsewhere")).status?.phase,
-      "Pending",
-    );
+    assert.equal((await kube.get<Pod>(PODS, "default", "elsewhere")).status?.phase, "Pending");
 
     assert.equal(
       (await run(ipA, "echo hi > /home/user/mine && cat /home/user/mine")).stdout,
       "hi\n",
     );
-    assert.equal((await run(ipB, "ls -A /home/user")).stdout, "");
+    assert.equal((await run(ipB, "ls -A /home/user/mine 2>&1 | grep -c 'No such'")).stdout, "1\n");
+    assert.equal((await run(ipA, "hostname")).stdout, "a\n");
     const count = Number((await run(ipA, "ls /proc | grep -c '^[0-9]'")).stdout.trim());
-    assert.ok(count > 0 && count < 12, `sandbox sees ${count} processes`);
+    assert.ok(count > 0 && count < 15, `sandbox sees ${count} processes`);
+    // The pod's limits are its container's cgroup's.
+    const recA = await record(dataDir, a);
+    assert.ok(recA.container);
+    assert.equal((await memoryUsage(recA.container.cgroupsPath)).limitBytes, 256 * 2 ** 20);
 
-    // Freeze: the runtime stops answering and a background sleep is stopped, not killed.
-    const inner = Number(
-      (await run(ipA, "setsid sleep 1000 >/dev/null 2>&1 & echo $!")).stdout.trim(),
-    );
-    const rec = await record(dataDir, a);
-    assert.ok(rec.processes);
-    const sleepPid = await hostPidOf(rec.processes.pidNamespace, inner);
-    assert.ok(sleepPid !== undefined);
-    const sleepStart = (await readStat(sleepPid))?.startTicks;
+    // Freeze: the cgroup freezer stops every process, the runtime stops answering, b runs on.
+    const inner = (await run(ipA, "setsid sleep 1000 >/dev/null 2>&1 & echo $!")).stdout.trim();
     await kube.patch(PODS, "default", "a", {
       metadata: { annotations: { [ANNOTATION_POD_FREEZE]: "true" } },
     });
     await waitPod(kube, "a", (p) => condition(p, CONDITION_POD_FROZEN) === "True");
-    assert.equal((await readStat(sleepPid))?.state, "T");
-    assert.equal(await probeHealth(ipA, ENVD_PORT), false);
-    assert.ok(await probeHealth(ipB, ENVD_PORT), "freezing a froze b");
-
+    assert.equal(await freezerState(recA.container.cgroupsPath), "FROZEN");
+    assert.equal(await healthy(ipA), false);
+    assert.ok(await healthy(ipB), "freezing a froze b");
     await kube.patch(PODS, "default", "a", {
       metadata: { annotations: { [ANNOTATION_POD_FREEZE]: null } },
     });
     await waitPod(kube, "a", (p) => condition(p, CONDITION_POD_FROZEN) === "False");
-    assert.ok(await eventually(() => probeHealth(ipA, ENVD_PORT)));
-    assert.equal((await readStat(sleepPid))?.startTicks, sleepStart);
+    assert.ok(await eventually(() => healthy(ipA)));
     assert.equal((await run(ipA, `kill -0 ${inner} && cat /home/user/mine`)).stdout, "hi\n");
 
-    // Delete: no process of the sandbox is left, its directory is gone.
+    // Delete: the container, its network and its directory are gone.
     await kube.delete(PODS, "default", "a");
     assert.ok(
-      await eventually(async () =>
-        (await livePids(rec.processes!.pidNamespace)).length === 0 &&
-        !(await Deno.stat(rec.dir).then(() => true, () => false))
-      ),
-      "sandbox a left processes or files behind",
+      await eventually(async () => !(await Deno.stat(recA.dir).then(() => true, () => false))),
+      "pod a left its directory behind",
     );
-    assert.equal(
-      await readStat(sleepPid).then((s) =>
-        s !== undefined && s.startTicks === sleepStart && s.state !== "Z"
-      ),
-      false,
-    );
-    assert.ok(await probeHealth(ipB, ENVD_PORT));
+    assert.equal(await healthy(ipA), false);
+    assert.ok(await healthy(ipB));
   } finally {
-    await node.stop({ killSandboxes: true });
+    await node.stop({ killSandboxes: true, teardown: true });
+    await nothingLeft(node);
     await Deno.remove(dataDir, { recursive: true });
   }
 });
 
-Deno.test("a pod that serves 49999 gets a runtime started with the code interpreter on 49999", async () => {
+Deno.test("a pod whose image is not built here waits with ErrImageNeverPull", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "local-node-" });
   await using kube = await EmbeddedStore.open();
-  const node = await startLocalNode({ kube, dataDir });
+  const node = await testNode(kube, dataDir);
   try {
-    const pod = sandboxPod("ci");
-    pod.spec = {
-      containers: [{ name: "sandbox", image: "local", ports: [{ containerPort: 49999 }] }],
-    };
-    await kube.create(PODS, pod);
-    await kube.create(PODS, sandboxPod("base"));
-    const ci = await waitPod(kube, "ci", (p) => p.status?.phase === "Running");
-    const base = await waitPod(kube, "base", (p) => p.status?.phase === "Running");
-    const args = async (p: Pod) => {
-      const rec = await record(dataDir, p);
-      assert.ok(rec.processes);
-      const ns = rec.processes.pidNamespace;
-      let runtime: string[] | undefined;
-      // Running is written once the namespace exists; the runtime is exec'd just after.
-      await eventually(async () => {
-        for (const pid of await livePids(ns)) {
-          const argv = (await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "")).split(
-            "\0",
-          );
-          if (argv[0] === Deno.execPath() && argv.includes("run")) runtime = argv;
-        }
-        return runtime !== undefined;
-      });
-      assert.ok(runtime, "no runtime process in the sandbox");
-      return runtime;
-    };
-    const ciArgs = await args(ci);
-    assert.equal(ciArgs[ciArgs.indexOf("--interpreter-port") + 1], "49999");
-    const baseArgs = await args(base);
-    assert.equal(baseArgs[baseArgs.indexOf("--interpreter-port") + 1], "0");
+    await kube.create(PODS, sandboxPod("nope", "example.com/nope:1"));
+    const pod = await waitPod(kube, "nope", (p) => p.status?.reason === REASON_IMAGE_NOT_PRESENT);
+    assert.equal(pod.status?.phase, "Pending");
+    assert.match(pod.status?.message ?? "", /example\.com\/nope:1/);
+    assert.match(pod.status?.message ?? "", /kruise-agents\/sandbox-base/, "names what is built");
   } finally {
-    await node.stop({ killSandboxes: true });
+    await node.stop({ killSandboxes: true, teardown: true });
+    await nothingLeft(node);
     await Deno.remove(dataDir, { recursive: true });
   }
 });
 
-Deno.test("a restarted node re-adopts live sandboxes and reports dead ones Failed", async () => {
+Deno.test("a restarted node re-adopts live containers and reports dead ones Failed", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "local-node-" });
   const kubeDir = await Deno.makeTempDir({ prefix: "local-node-kube-" });
   let kube = await EmbeddedStore.open({ dataDir: kubeDir });
-  let node = await startLocalNode({ kube, dataDir });
+  let node = await testNode(kube, dataDir);
   try {
     await kube.create(PODS, sandboxPod("keep"));
     await kube.create(PODS, sandboxPod("lose"));
     const keep = await waitPod(kube, "keep", isReady);
     const lose = await waitPod(kube, "lose", isReady);
     const ip = podIP(keep);
-    const inner = Number(
+    const inner =
       (await run(ip, "echo kept > /home/user/f; setsid sleep 1000 >/dev/null 2>&1 & echo $!"))
-        .stdout.trim(),
-    );
+        .stdout.trim();
     const before = await record(dataDir, keep);
     const lost = await record(dataDir, lose);
 
-    // The whole dev process goes: node and store. The sandboxes stay.
+    // The whole dev process goes: node and store. The containers stay.
     await node.stop();
     await kube.close();
-    assert.ok(await probeHealth(ip, ENVD_PORT));
+    assert.ok(await healthy(ip));
     // One sandbox dies while no node is running.
-    Deno.kill(lost.processes!.init.pid, "SIGKILL");
-    assert.ok(
-      await eventually(async () => (await livePids(lost.processes!.pidNamespace)).length === 0),
-    );
+    await node.containers.runc.kill(lost.container!.containerId, "KILL");
+    assert.ok(await eventually(async () => !(await node.containers.alive(lost.container!))));
 
     kube = await EmbeddedStore.open({ dataDir: kubeDir });
-    node = await startLocalNode({ kube, dataDir });
+    node = await testNode(kube, dataDir);
     const adopted = await waitPod(kube, "keep", isReady);
     assert.equal(adopted.status?.podIP, ip);
     const after = await record(dataDir, keep);
-    assert.deepEqual(after.processes, before.processes);
+    assert.deepEqual(after.container, before.container);
     assert.equal((await run(ip, `kill -0 ${inner} && cat /home/user/f`)).stdout, "kept\n");
     const failed = await waitPod(kube, "lose", (p) => p.status?.phase === "Failed");
     assert.equal(failed.status?.reason, REASON_LOST);
     assert.equal(condition(failed, "Ready"), "False");
 
-    // A runtime that dies under a running node is reported too.
-    Deno.kill(after.processes!.init.pid, "SIGKILL");
+    // A container that dies under a running node is reported too.
+    await node.containers.runc.kill(after.container!.containerId, "KILL");
     const died = await waitPod(kube, "keep", (p) => p.status?.phase === "Failed");
     assert.equal(died.status?.reason, REASON_RUNTIME_EXITED);
 
@@ -252,7 +213,8 @@ Deno.test("a restarted node re-adopts live sandboxes and reports dead ones Faile
       ),
     );
   } finally {
-    await node.stop({ killSandboxes: true });
+    await node.stop({ killSandboxes: true, teardown: true });
+    await nothingLeft(node);
     await kube.close();
     await Deno.remove(dataDir, { recursive: true });
     await Deno.remove(kubeDir, { recursive: true });

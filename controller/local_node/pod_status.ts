@@ -14,7 +14,7 @@ import { deepEqual } from "@kruise-agents/shared/std";
 export interface SandboxObservation {
   /** `Running` once the processes exist; `Failed` when they died or could not start. */
   phase: "Pending" | "Running" | "Failed";
-  /** The sandbox's loopback address, once allocated. */
+  /** The pod IP, once the container has one. */
   podIP?: string;
   /** The node's address. */
   hostIP: string;

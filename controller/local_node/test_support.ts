@@ -1,13 +1,46 @@
 /**
- * Helpers the local node's tests share: a command run through envd's Connect API (the way the
- * SDKs run commands, without the SDK's control-plane round trip), and bounded polling.
+ * Helpers the local node's tests share: a node on a network, cgroup and name prefix of its own
+ * (so tests never meet `deno task dev`'s sandboxes), the sandbox images built once per run, a
+ * command run through envd's Connect API (the way the SDKs run commands), and bounded polling.
  *
  * @module
  */
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { Process } from "@kruise-agents/shared/envd";
-import { ENVD_PORT } from "@kruise-agents/shared/envd/http";
+import { ENVD_PORT, sandboxUrl } from "@kruise-agents/shared/envd/http";
+import type { KubeClient } from "@kruise-agents/shared/kube";
+import { silentLogger } from "@kruise-agents/shared/std";
+import { buildImages } from "./image_layout.ts";
+import { type LocalNode, startLocalNode } from "./node.ts";
+
+/** The base sandbox image. */
+export const BASE_IMAGE = "kruise-agents/sandbox-base:0.1.0";
+
+let layout: Promise<string> | undefined;
+
+/** Builds (or finds current) the sandbox images, once per test process. */
+export function testImages(): Promise<string> {
+  layout ??= buildImages();
+  return layout;
+}
+
+/** A local node for tests: prefix `kan`, its own subnet, cgroup parent and runtime state. */
+export async function testNode(kube: KubeClient, dataDir: string): Promise<LocalNode> {
+  return await startLocalNode({
+    kube,
+    dataDir,
+    imageLayout: await testImages(),
+    logger: silentLogger,
+    monitorIntervalMs: 200,
+    containers: {
+      prefix: "kan",
+      subnet: "10.215.0.0/24",
+      cgroupParent: "/kruise-agents-test-node",
+      stateDir: `${dataDir}/state`,
+    },
+  });
+}
 
 /** Runs `bash -c script` in the sandbox through envd; resolves with stdout and exit code. */
 export async function run(
@@ -17,7 +50,7 @@ export async function run(
 ): Promise<{ stdout: string; exitCode: number | undefined }> {
   const client = createClient(
     Process,
-    createConnectTransport({ baseUrl: `http://${ip}:${ENVD_PORT}`, useBinaryFormat: false }),
+    createConnectTransport({ baseUrl: sandboxUrl(ip, ENVD_PORT), useBinaryFormat: false }),
   );
   let stdout = "";
   let exitCode: number | undefined;
@@ -34,6 +67,19 @@ export async function run(
     if (event?.case === "end") exitCode = event.value.exitCode;
   }
   return { stdout, exitCode };
+}
+
+/** Whether `GET http://ip:port/health` answers within a second. */
+export async function healthy(ip: string, port = ENVD_PORT): Promise<boolean> {
+  try {
+    const res = await fetch(`${sandboxUrl(ip, port)}/health`, {
+      signal: AbortSignal.timeout(1000),
+    });
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false;
+  }
 }
 
 /** Polls `check` every 50 ms for up to `ms`; true as soon as it holds. */

@@ -25,9 +25,10 @@ export function podTemplateHash(sandbox: Sandbox): string {
 }
 
 /**
- * The Pod of `sandbox`: the template's metadata and spec, plus labels `created-by=sandbox`,
- * `pod-template-hash`, `sandbox-name`, annotation `created-by=sandbox`, and the freeze
- * annotation when the Sandbox is already paused. Throws {@linkcode TerminalError} for a
+ * The Pod of `sandbox`: the template's metadata and spec (with `automountServiceAccountToken`
+ * false unless the template sets it), plus labels `created-by=sandbox`, `pod-template-hash`,
+ * `sandbox-name`, annotation `created-by=sandbox`, and the freeze annotation when the Sandbox is
+ * already paused. Throws {@linkcode TerminalError} for a
  * Sandbox without an inline template (`templateRef` resolution is not implemented).
  */
 export function desiredPod(sandbox: Sandbox): Pod {
@@ -60,6 +61,10 @@ export function desiredPod(sandbox: Sandbox): Pod {
       annotations,
       ownerReferences: [controllerReference(sandbox)],
     },
-    spec: structuredClone(template.spec),
+    spec: {
+      // A sandbox runs code nobody has read: no API credentials unless its template asks.
+      automountServiceAccountToken: false,
+      ...structuredClone(template.spec),
+    },
   };
 }

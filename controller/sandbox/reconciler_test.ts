@@ -64,6 +64,7 @@ Deno.test("Sandbox reconciler creates its Pod and mirrors it into the status", a
   assert.deepEqual(pod.metadata.labels?.[LABEL_SANDBOX_NAME], "s1");
   assert.deepEqual(pod.metadata.labels?.[LABEL_POD_TEMPLATE_HASH], podTemplateHash(created));
   assert.deepEqual((pod.spec!.containers as { image: string }[])[0]?.image, "runtime:1");
+  assert.equal(pod.spec!.automountServiceAccountToken, false, "no API credentials in a sandbox");
   const status = running.status!;
   assert.deepEqual(status.sandboxIp, pod.status?.podIP);
   assert.deepEqual(status.podInfo?.podUID, pod.metadata.uid);

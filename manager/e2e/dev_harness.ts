@@ -65,6 +65,11 @@ export async function startDev(
       "0",
       "--templates",
       options.templates ?? TEMPLATES,
+      // A pod network of its own, so a developer's own `deno task dev` is left alone.
+      "--node-prefix",
+      "kad",
+      "--pod-subnet",
+      "10.216.0.0/24",
       ...(options.killSandboxesOnExit ? ["--kill-sandboxes-on-exit"] : []),
     ],
     stdout: "piped",

@@ -13,7 +13,7 @@ import {
 } from "@kruise-agents/shared/kube";
 import { LABEL_SANDBOX_CLAIMED, LABEL_SANDBOX_POOL } from "@kruise-agents/shared/api";
 import { startController } from "@kruise-agents/controller";
-import { startLocalNode } from "@kruise-agents/local-node";
+import { buildImages, startLocalNode } from "@kruise-agents/local-node";
 import { kubeEnvWithCrds } from "@kruise-agents/shared/testing";
 import { ApiKeyStore, generateApiKey } from "../auth/api_keys.ts";
 import { createManager } from "../mod.ts";
@@ -42,7 +42,7 @@ Deno.test({
           spec: {
             containers: [{
               name: "sandbox",
-              image: "e2bdev/base:latest",
+              image: "kruise-agents/sandbox-base:0.1.0",
               ports: [{ containerPort: 49983 }],
             }],
           },
@@ -51,7 +51,12 @@ Deno.test({
     });
     const controller = await startController({ kube, namespace: ns });
     const dataDir = await Deno.makeTempDir();
-    const node = await startLocalNode({ kube, dataDir });
+    const node = await startLocalNode({
+      kube,
+      dataDir,
+      imageLayout: await buildImages(),
+      containers: { prefix: "kak", subnet: "10.219.0.0/24" },
+    });
     const { key, record } = await generateApiKey({ team: ns, name: "e2e" });
     const manager = await createManager({
       kube,
@@ -87,7 +92,7 @@ Deno.test({
       await proxy.shutdown();
       await manager[Symbol.asyncDispose]();
       await controller.stop();
-      await node.stop({ killSandboxes: true });
+      await node.stop({ killSandboxes: true, teardown: true });
       await kube.delete(NAMESPACES, "", ns).catch(() => {});
       await Deno.remove(dataDir, { recursive: true }).catch(() => {});
     }

@@ -123,6 +123,7 @@ export async function startSystem(
 ): Promise<System> {
   const { key, record } = await generateApiKey({ team: namespace, name: "liveness" });
   await Deno.writeTextFile(`${dir}/keys.yaml`, stringify({ keys: [record] }));
+  await Deno.chmod(dir, 0o711); // the node's containers reach their pod directories through it
   const health = { controller: freePort(), manager: freePort(), node: freePort() };
   const [apiPort, proxyPort] = [freePort(), freePort()];
   const common = ["--kubeconfig", env.kubeconfig, "--watch-timeout", String(watchTimeout)];
@@ -131,6 +132,10 @@ export async function startSystem(
       ...common,
       "--data-dir",
       `${dir}/node`,
+      "--node-prefix",
+      "kal",
+      "--pod-subnet",
+      "10.218.0.0/24",
       "--health-port",
       String(health.node),
       "--kill-sandboxes-on-exit",
@@ -218,7 +223,7 @@ export async function basePool(
         spec: {
           containers: [{
             name: "sandbox",
-            image: "e2bdev/base:latest",
+            image: "kruise-agents/sandbox-base:0.1.0",
             ports: [{ containerPort: 49983 }],
           }],
         },

@@ -11,6 +11,9 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { resolvePath } from "../paths.ts";
 import type { User } from "../users.ts";
+// The helper's source, imported as text and run with `python3 -I -c`: a path next to this module
+// exists only in a source checkout, not in a compiled or bundled runtime (the sandbox images).
+import PTY_HELPER_SOURCE from "./pty_helper.py" with { type: "text" };
 
 /** What to spawn. */
 export interface LaunchPlan {
@@ -51,7 +54,6 @@ export interface LaunchContext {
 }
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-const PTY_HELPER = new URL("./pty_helper.py", import.meta.url).pathname;
 
 /** The `PATH` processes get: the runtime's own, else the standard one. */
 export function processPath(): string {
@@ -114,7 +116,9 @@ export function planLaunch(req: LaunchRequest, ctx: LaunchContext): LaunchPlan {
   if (req.pty) {
     argv = [
       pythonForHelper(ctx.path),
-      PTY_HELPER,
+      "-I", // isolated: the working directory (the user's) cannot shadow the standard library
+      "-c",
+      PTY_HELPER_SOURCE,
       String(req.pty.cols),
       String(req.pty.rows),
       ...argv,

@@ -1,16 +1,71 @@
 /**
- * Keys of this project's own (beyond the reference) for pods run by the local node, the kubelet
- * stand-in of single-machine mode. The reference pauses by deleting the Pod; the local node instead freezes the sandbox's processes in place, so memory,
- * PIDs and open files survive and resume takes milliseconds.
+ * Keys of this project's own (beyond the reference) on the Pods of sandboxes, read by the node
+ * that runs them (the local node of single-machine mode, or the node agent on a cluster). The
+ * reference pauses by deleting the Pod; these nodes instead freeze the sandbox's processes in
+ * place, so memory, PIDs and open files survive and resume takes milliseconds.
  *
  * @module
  */
+import { isRecord } from "../std/json.ts";
 
 /**
- * Pod annotation set by the Sandbox controller while `spec.paused` is true: the local node stops
- * (SIGSTOP) every process of the pod, and continues them when the annotation goes.
+ * Pod annotation set by the Sandbox controller while `spec.paused` is true: the node freezes
+ * every process of the pod (the cgroup freezer), and thaws them when the annotation goes.
  */
 export const ANNOTATION_POD_FREEZE = "agents.kruise.io/freeze";
 
-/** Pod condition type the local node reports: `True` once every process of the pod is stopped. */
+/** Pod condition type the node reports: `True` once every process of the pod is frozen. */
 export const CONDITION_POD_FROZEN = "agents.kruise.io/Frozen";
+
+/**
+ * Pod annotation with the sandbox's egress settings as JSON ({@linkcode PodEgress}), set when a
+ * create asks for them (E2B's `allow_internet_access` and `network.denyOut`/`allowOut`); the
+ * node turns it into firewall rules for the pod and changes them when it changes.
+ */
+export const ANNOTATION_POD_EGRESS = "agents.kruise.io/egress";
+
+/** A sandbox's egress settings, as E2B's create request states them. */
+export interface PodEgress {
+  /** `false` denies all egress not in `allowOut`. @default {true} */
+  allowInternetAccess?: boolean;
+  /** IPs or CIDRs the sandbox may reach even when `denyOut` covers them. */
+  allowOut?: string[];
+  /** IPs or CIDRs the sandbox may not reach. */
+  denyOut?: string[];
+}
+
+function cidrList(value: unknown, field: string): string[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
+    throw new TypeError(`Cannot parse egress: "${field}" must be a list of strings`);
+  }
+  return value as string[];
+}
+
+/**
+ * Parses the value of {@linkcode ANNOTATION_POD_EGRESS}; throws `TypeError` naming the bad field.
+ *
+ * @example
+ * ```ts
+ * import { parsePodEgress } from "@kruise-agents/shared/api";
+ * parsePodEgress('{"allowInternetAccess":false,"allowOut":["10.0.0.1/32"]}');
+ * ```
+ */
+export function parsePodEgress(text: string): PodEgress {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new TypeError("Cannot parse egress: not JSON");
+  }
+  if (!isRecord(value)) throw new TypeError("Cannot parse egress: not a JSON object");
+  const egress: PodEgress = {};
+  if (value.allowInternetAccess !== undefined) {
+    if (typeof value.allowInternetAccess !== "boolean") {
+      throw new TypeError('Cannot parse egress: "allowInternetAccess" must be a boolean');
+    }
+    egress.allowInternetAccess = value.allowInternetAccess;
+  }
+  if (value.allowOut !== undefined) egress.allowOut = cidrList(value.allowOut, "allowOut");
+  if (value.denyOut !== undefined) egress.denyOut = cidrList(value.denyOut, "denyOut");
+  return egress;
+}
