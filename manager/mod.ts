@@ -26,7 +26,7 @@
  */
 import type { InformerHealth, KubeClient } from "@kruise-agents/shared/kube";
 import { ENVD_VERSION } from "@kruise-agents/shared/envd/http";
-import { consoleLogger, type Logger } from "@kruise-agents/shared/std";
+import { type Clock, consoleLogger, type Logger, systemClock } from "@kruise-agents/shared/std";
 import type { ApiKeyStore } from "./auth/api_keys.ts";
 import { createApp } from "./app.ts";
 import { isDataPlaneRequest } from "./proxy/route.ts";
@@ -70,8 +70,8 @@ export interface ManagerDeps {
   keys: ApiKeyStore;
   /** Data-plane domain returned to SDKs. */
   domain: string;
-  /** Current time, ms (a test hook). @default {Date.now} */
-  clock?: () => number;
+  /** Current time and timers (a test hook). @default {systemClock} */
+  clock?: Clock | undefined;
   /** Fetch for runtime calls and the proxy (a test hook). @default {globalThis.fetch} */
   fetch?: typeof fetch;
   /** Largest timeout, seconds. @default {3600} */
@@ -112,26 +112,26 @@ export interface ManagerHandle extends Manager {
  * and its API once {@linkcode ManagerHandle.started} resolves.
  */
 export function launchManager(deps: ManagerDeps): ManagerHandle {
-  const now = deps.clock ?? Date.now;
+  const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? consoleLogger;
   const index = new SandboxIndex(deps.kube, {
     logger,
-    now,
+    clock,
     watchTimeoutSeconds: deps.watchTimeoutSeconds,
   });
   const started = index.start();
   const runtime = new RuntimeClient(deps.fetch ? { fetch: deps.fetch } : {});
   const claimer = new Claimer(deps.kube, index, runtime, {
-    now,
+    clock,
     logger,
     ...(deps.coldStartTimeoutMs ? { coldStartTimeoutMs: deps.coldStartTimeoutMs } : {}),
   });
   const lifecycle = new Lifecycle(deps.kube, index, runtime, {
-    now,
+    clock,
     ...(deps.pauseWaitMs ? { pauseWaitMs: deps.pauseWaitMs } : {}),
     ...(deps.resumeWaitMs ? { resumeWaitMs: deps.resumeWaitMs } : {}),
   });
-  const proxy = new SandboxProxy(index, { now, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  const proxy = new SandboxProxy(index, { clock, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
   const app = createApp({
     keys: deps.keys,
     index,
@@ -140,7 +140,7 @@ export function launchManager(deps: ManagerDeps): ManagerHandle {
     runtime,
     view: { domain: deps.domain, envdVersion: deps.envdVersion ?? ENVD_VERSION },
     limits: { maxTimeoutSeconds: deps.maxTimeoutSeconds ?? 3600 },
-    now,
+    clock,
     logger,
   });
   return {

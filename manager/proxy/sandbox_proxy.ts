@@ -24,7 +24,7 @@
  */
 import { ANNOTATION_RUNTIME_ACCESS_TOKEN, type Sandbox } from "@kruise-agents/shared/api";
 import { ENVD_PORT, sandboxUrl } from "@kruise-agents/shared/envd/http";
-import { safeEqual } from "@kruise-agents/shared/std";
+import { type Clock, safeEqual } from "@kruise-agents/shared/std";
 import type { SandboxIndex } from "../sandboxes/sandbox_index.ts";
 import { isServing } from "../sandboxes/state.ts";
 import { sandboxIdOf } from "../sandboxes/views.ts";
@@ -32,8 +32,8 @@ import { parseRoute, type ProxyRoute } from "./route.ts";
 
 /** Options of {@linkcode SandboxProxy}. */
 export interface SandboxProxyOptions {
-  /** Current time, ms. */
-  now: () => number;
+  /** Current time. */
+  clock: Clock;
   /** The fetch used upstream (tests inject one). @default {globalThis.fetch} */
   fetch?: typeof fetch;
 }
@@ -110,7 +110,7 @@ export class SandboxProxy implements Disposable {
     this.#unsubscribe = index.onSandboxChange((sandbox, deleted) => {
       const id = sandboxIdOf(sandbox);
       if (!id || !this.#inFlight.has(id)) return;
-      if (deleted || !isServing(sandbox, this.#options.now())) this.abort(id);
+      if (deleted || !isServing(sandbox, this.#options.clock.now())) this.abort(id);
     });
   }
 
@@ -137,7 +137,7 @@ export class SandboxProxy implements Disposable {
     }
     const sandbox = this.#index.cached(route.sandboxId) ??
       await this.#index.find(route.sandboxId).catch(() => undefined);
-    if (!sandbox || !isServing(sandbox, this.#options.now())) {
+    if (!sandbox || !isServing(sandbox, this.#options.clock.now())) {
       return sandboxNotFoundResponse(route.sandboxId);
     }
     const token = sandbox.metadata.annotations?.[ANNOTATION_RUNTIME_ACCESS_TOKEN];

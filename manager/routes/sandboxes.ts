@@ -23,6 +23,7 @@ import {
   type ViewContext,
 } from "../sandboxes/views.ts";
 import { ANNOTATION_RUNTIME_ACCESS_TOKEN, type Sandbox } from "@kruise-agents/shared/api";
+import type { Clock } from "@kruise-agents/shared/std";
 import {
   parseNewSandbox,
   parseTimeoutBody,
@@ -46,8 +47,8 @@ export interface SandboxRoutesDeps {
   view: ViewContext;
   /** Timeout bounds. */
   limits: TimeoutLimits;
-  /** Current time, ms. */
-  now: () => number;
+  /** Current time. */
+  clock: Clock;
 }
 
 interface Entry extends ListEntry {
@@ -56,7 +57,7 @@ interface Entry extends ListEntry {
 
 /** Builds the sandbox sub-app (mounted at `/`). */
 export function sandboxRoutes(deps: SandboxRoutesDeps): Hono<AuthEnv> {
-  const { index, claimer, lifecycle, view, limits, now } = deps;
+  const { index, claimer, lifecycle, view, limits, clock } = deps;
   const app = new Hono<AuthEnv>();
 
   const entries = (sandboxes: Sandbox[], at: number): Entry[] =>
@@ -78,7 +79,7 @@ export function sandboxRoutes(deps: SandboxRoutesDeps): Hono<AuthEnv> {
   }
 
   app.get("/v2/sandboxes", (c) => {
-    const at = now();
+    const at = clock.now();
     const query = parseListQuery(new URL(c.req.url).searchParams);
     const page = listPage(entries(index.visible(c.var.caller, at), at), query);
     if (page.nextToken) c.header("X-Next-Token", page.nextToken);
@@ -86,7 +87,7 @@ export function sandboxRoutes(deps: SandboxRoutesDeps): Hono<AuthEnv> {
   });
 
   app.get("/sandboxes", (c) => {
-    const at = now();
+    const at = clock.now();
     const query = parseListQuery(new URL(c.req.url).searchParams, { v1: true });
     query.limit = Number.MAX_SAFE_INTEGER; // v1 lists everything at once
     const page = listPage(entries(index.visible(c.var.caller, at), at), query);
@@ -95,7 +96,7 @@ export function sandboxRoutes(deps: SandboxRoutesDeps): Hono<AuthEnv> {
 
   app.get("/sandboxes/:id", async (c) => {
     const sandbox = await lifecycle.get(c.req.param("id"), c.var.caller);
-    return c.json(detailBody(sandbox, view, now()));
+    return c.json(detailBody(sandbox, view, clock.now()));
   });
 
   app.delete("/sandboxes/:id", async (c) => {
@@ -148,7 +149,7 @@ export function sandboxRoutes(deps: SandboxRoutesDeps): Hono<AuthEnv> {
   app.get("/sandboxes/:id/metrics", async (c) => {
     const id = c.req.param("id");
     const sandbox = await lifecycle.get(id, c.var.caller);
-    const at = now();
+    const at = clock.now();
     if (e2bState(sandbox, at) !== "running") return c.json([]);
     const token = sandbox.metadata.annotations?.[ANNOTATION_RUNTIME_ACCESS_TOKEN] ?? "";
     const sample = metricBody(

@@ -39,7 +39,7 @@ import type { RuntimeClient } from "./runtime_client.ts";
 import { SandboxIndex } from "./sandbox_index.ts";
 import { isSandboxReady } from "@kruise-agents/shared/api";
 import { chooseTemplate, parseTemplateId } from "./template_choice.ts";
-import { errorMessage, type Logger, silentLogger } from "@kruise-agents/shared/std";
+import { type Clock, errorMessage, type Logger, silentLogger } from "@kruise-agents/shared/std";
 
 /** A create request, validated. */
 export interface CreateRequest {
@@ -55,8 +55,8 @@ export interface CreateRequest {
 
 /** Options of {@linkcode Claimer}. */
 export interface ClaimerOptions {
-  /** Current time, ms. */
-  now: () => number;
+  /** Current time. */
+  clock: Clock;
   /** How long a cold Sandbox may take to become Ready, ms. @default {120000} */
   coldStartTimeoutMs?: number;
   /** Claims tried (conflicts, failed inits) before giving up. @default {20} */
@@ -110,7 +110,7 @@ export class Claimer {
     let lastError: unknown;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       signal.throwIfAborted();
-      const now = this.#options.now();
+      const now = this.#options.clock.now();
       const spec: ClaimSpec = {
         sandboxId: newSandboxId(),
         templateId: ref.name,

@@ -26,6 +26,7 @@ import {
   SANDBOXES,
 } from "@kruise-agents/shared/kube";
 import { parseSandbox, type Sandbox } from "@kruise-agents/shared/api";
+import type { Clock } from "@kruise-agents/shared/std";
 import type { Caller } from "../auth/api_keys.ts";
 import { ApiError, sandboxNotFound } from "../errors.ts";
 import { storedInitRequest } from "./claim_mutation.ts";
@@ -37,8 +38,8 @@ import { endAtMs, sandboxIdOf } from "./views.ts";
 
 /** Options of {@linkcode Lifecycle}. */
 export interface LifecycleOptions {
-  /** Current time, ms. */
-  now: () => number;
+  /** Current time. */
+  clock: Clock;
   /** How long pause waits for phase Paused, ms. @default {30000} */
   pauseWaitMs?: number;
   /** How long connect waits for a resumed sandbox to be Ready, ms. @default {60000} */
@@ -78,7 +79,9 @@ export class Lifecycle {
   /** The live sandbox `id` of `caller`'s team; 404 {@linkcode ApiError} when missing or dead. */
   async get(id: string, caller: Caller): Promise<Sandbox> {
     const sandbox = await this.#index.find(id, caller);
-    if (!sandbox || e2bState(sandbox, this.#options.now()) === "gone") throw sandboxNotFound(id);
+    if (!sandbox || e2bState(sandbox, this.#options.clock.now()) === "gone") {
+      throw sandboxNotFound(id);
+    }
     return sandbox;
   }
 
@@ -105,14 +108,14 @@ export class Lifecycle {
   /** Sets `endAt = now + seconds` (may shorten). Paused → 404, as E2B. */
   async setTimeout(id: string, caller: Caller, seconds: number): Promise<void> {
     const sandbox = await this.get(id, caller);
-    if (e2bState(sandbox, this.#options.now()) !== "running") throw sandboxNotFound(id);
+    if (e2bState(sandbox, this.#options.clock.now()) !== "running") throw sandboxNotFound(id);
     await this.#patch(sandbox, { spec: { shutdownTime: this.#at(seconds) } });
   }
 
   /** Extends `endAt` to at least `now + seconds`; never shortens. */
   async refresh(id: string, caller: Caller, seconds: number): Promise<void> {
     const sandbox = await this.get(id, caller);
-    if (e2bState(sandbox, this.#options.now()) !== "running") throw sandboxNotFound(id);
+    if (e2bState(sandbox, this.#options.clock.now()) !== "running") throw sandboxNotFound(id);
     await this.#extend(sandbox, seconds);
   }
 
@@ -120,7 +123,7 @@ export class Lifecycle {
   async pause(id: string, caller: Caller): Promise<void> {
     let sandbox = await this.get(id, caller);
     for (let i = 0;; i++) {
-      if (e2bState(sandbox, this.#options.now()) === "paused") {
+      if (e2bState(sandbox, this.#options.clock.now()) === "paused") {
         throw new ApiError(409, `Sandbox "${id}" is already paused`);
       }
       try {
@@ -159,7 +162,7 @@ export class Lifecycle {
   async connect(id: string, caller: Caller, seconds: number): Promise<ConnectResult> {
     let sandbox = await this.get(id, caller);
     for (let i = 0;; i++) {
-      if (e2bState(sandbox, this.#options.now()) === "running") {
+      if (e2bState(sandbox, this.#options.clock.now()) === "running") {
         return { sandbox: await this.#extend(sandbox, seconds), resumed: false };
       }
       try {
@@ -179,7 +182,7 @@ export class Lifecycle {
   /** The deprecated `POST /sandboxes/{id}/resume`: resumes a paused sandbox; 409 if running. */
   async resume(id: string, caller: Caller, seconds: number): Promise<Sandbox> {
     const sandbox = await this.get(id, caller);
-    if (e2bState(sandbox, this.#options.now()) === "running") {
+    if (e2bState(sandbox, this.#options.clock.now()) === "running") {
       throw new ApiError(409, `Sandbox "${id}" is already running`);
     }
     const { sandbox: resumed } = await this.connect(id, caller, seconds);
@@ -206,13 +209,13 @@ export class Lifecycle {
   }
 
   async #extend(sandbox: Sandbox, seconds: number): Promise<Sandbox> {
-    const target = this.#options.now() + seconds * 1000;
+    const target = this.#options.clock.now() + seconds * 1000;
     if (sandbox.spec.shutdownTime !== undefined && endAtMs(sandbox) >= target) return sandbox;
     return await this.#patch(sandbox, { spec: { shutdownTime: new Date(target).toISOString() } });
   }
 
   #at(seconds: number): string {
-    return new Date(this.#options.now() + seconds * 1000).toISOString();
+    return new Date(this.#options.clock.now() + seconds * 1000).toISOString();
   }
 
   async #reread(sandbox: Sandbox, id: string): Promise<Sandbox> {
@@ -225,7 +228,7 @@ export class Lifecycle {
         ),
       );
       this.#index.observe(fresh);
-      if (sandboxIdOf(fresh) !== id || e2bState(fresh, this.#options.now()) === "gone") {
+      if (sandboxIdOf(fresh) !== id || e2bState(fresh, this.#options.clock.now()) === "gone") {
         throw sandboxNotFound(id);
       }
       return fresh;

@@ -63,6 +63,7 @@ import {
   type WatchEvent,
   type WatchOptions,
 } from "./client.ts";
+import { type Clock, systemClock } from "../std/clock.ts";
 import { isRecord } from "../std/json.ts";
 
 /** Options of {@linkcode EmbeddedStore.open}. */
@@ -72,8 +73,8 @@ export interface EmbeddedStoreOptions {
    * @default {undefined} */
   dataDir?: string;
   /** Source of `creationTimestamp` and `deletionTimestamp` (a test hook).
-   * @default {() => new Date()} */
-  clock?: () => Date;
+   * @default {systemClock} */
+  clock?: Clock | undefined;
   /** Watch events kept for watches that start at an older resourceVersion; older ones get 410.
    * @default {10000} */
   historyLimit?: number;
@@ -97,14 +98,14 @@ export interface EmbeddedStoreOptions {
  * ```
  */
 export class EmbeddedStore implements KubeClient, AsyncDisposable {
-  readonly #clock: () => Date;
+  readonly #clock: Clock;
   readonly #hub: WatchHub;
   readonly #table: ObjectTable;
   readonly #gc: GarbageCollector;
   #closed = false;
 
   private constructor(options: EmbeddedStoreOptions, log: DataLog | undefined, rv: number) {
-    this.#clock = options.clock ?? (() => new Date());
+    this.#clock = options.clock ?? systemClock;
     this.#hub = new WatchHub(rv, {
       historyLimit: options.historyLimit ?? 10_000,
       watchBufferLimit: options.watchBufferLimit ?? 100_000,
@@ -202,7 +203,7 @@ export class EmbeddedStore implements KubeClient, AsyncDisposable {
       if (name !== undefined) meta.name = name;
     }
     checkCreate(this.#table, resource, meta, namespace);
-    const stored = createdObject(resource, incoming, { namespace, now: this.#clock().getTime() });
+    const stored = createdObject(resource, incoming, { namespace, now: this.#clock.now() });
     this.#table.commitPut(resource, stored, undefined);
     this.#gc.collectIfOrphaned(stored.metadata.uid!);
     await this.#table.persisted();
