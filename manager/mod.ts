@@ -73,17 +73,17 @@ export interface ManagerDeps {
   /** Current time and timers (a test hook). @default {systemClock} */
   clock?: Clock | undefined;
   /** Fetch for runtime calls and the proxy (a test hook). @default {globalThis.fetch} */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
   /** Largest timeout, seconds. @default {3600} */
-  maxTimeoutSeconds?: number;
+  maxTimeoutSeconds?: number | undefined;
   /** envd version reported to SDKs. @default {ENVD_VERSION} */
-  envdVersion?: string;
+  envdVersion?: string | undefined;
   /** How long pause waits for the sandbox to freeze, ms. @default {30000} */
-  pauseWaitMs?: number;
+  pauseWaitMs?: number | undefined;
   /** How long connect waits for a resumed sandbox, ms. @default {60000} */
-  resumeWaitMs?: number;
+  resumeWaitMs?: number | undefined;
   /** How long a cold create waits for readiness, ms. @default {120000} */
-  coldStartTimeoutMs?: number;
+  coldStartTimeoutMs?: number | undefined;
   /** Where warnings and unexpected errors are logged. @default {consoleLogger} */
   logger?: Logger | undefined;
   /** Server-side timeout of each watch, in seconds (see the shared `Informer`). @default {300} */
@@ -120,18 +120,18 @@ export function launchManager(deps: ManagerDeps): ManagerHandle {
     watchTimeoutSeconds: deps.watchTimeoutSeconds,
   });
   const started = index.start();
-  const runtime = new RuntimeClient(deps.fetch ? { fetch: deps.fetch } : {});
+  const runtime = new RuntimeClient({ fetch: deps.fetch });
   const claimer = new Claimer(deps.kube, index, runtime, {
     clock,
     logger,
-    ...(deps.coldStartTimeoutMs ? { coldStartTimeoutMs: deps.coldStartTimeoutMs } : {}),
+    coldStartTimeoutMs: deps.coldStartTimeoutMs,
   });
   const lifecycle = new Lifecycle(deps.kube, index, runtime, {
     clock,
-    ...(deps.pauseWaitMs ? { pauseWaitMs: deps.pauseWaitMs } : {}),
-    ...(deps.resumeWaitMs ? { resumeWaitMs: deps.resumeWaitMs } : {}),
+    pauseWaitMs: deps.pauseWaitMs,
+    resumeWaitMs: deps.resumeWaitMs,
   });
-  const proxy = new SandboxProxy(index, { clock, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  const proxy = new SandboxProxy(index, { clock, fetch: deps.fetch });
   const app = createApp({
     keys: deps.keys,
     index,

@@ -63,7 +63,7 @@ export interface LocalNodeOptions {
    * `/home/user` and `/tmp`, the runtime's log). Keep it across restarts to keep sandboxes. */
   dataDir: string;
   /** The node name pods are bound to. @default {"local"} */
-  nodeName?: string;
+  nodeName?: string | undefined;
   /** The runtime's `main.ts`; not under `/tmp`, which each sandbox replaces with its own.
    * @default {the repository's runtime/main.ts} */
   runtimeMain?: string;

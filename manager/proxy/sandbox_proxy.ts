@@ -35,7 +35,7 @@ export interface SandboxProxyOptions {
   /** Current time. */
   clock: Clock;
   /** The fetch used upstream (tests inject one). @default {globalThis.fetch} */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
 }
 
 const HOP_BY_HOP = [

@@ -58,9 +58,9 @@ export interface ClaimerOptions {
   /** Current time. */
   clock: Clock;
   /** How long a cold Sandbox may take to become Ready, ms. @default {120000} */
-  coldStartTimeoutMs?: number;
+  coldStartTimeoutMs?: number | undefined;
   /** Claims tried (conflicts, failed inits) before giving up. @default {20} */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** Where cleanup failures are reported. @default {silentLogger} */
   logger?: Logger | undefined;
 }

@@ -41,9 +41,9 @@ export interface LifecycleOptions {
   /** Current time. */
   clock: Clock;
   /** How long pause waits for phase Paused, ms. @default {30000} */
-  pauseWaitMs?: number;
+  pauseWaitMs?: number | undefined;
   /** How long connect waits for a resumed sandbox to be Ready, ms. @default {60000} */
-  resumeWaitMs?: number;
+  resumeWaitMs?: number | undefined;
 }
 
 /** Result of a connect. */

@@ -78,7 +78,7 @@ Deno.test("JS SDK: watchDir streams write events, recursive names and new subdir
   await sbx.files.makeDir(dir);
   await sbx.files.write(`${dir}/test_watch.txt`, "before");
 
-  const seen: { type: string; name: string; size?: number }[] = [];
+  const seen: { type: string; name: string; size?: number | undefined }[] = [];
   let wake: () => void = () => {};
   const waitFor = async (type: FilesystemEventType, name: string) => {
     while (!seen.some((e) => e.type === type && e.name === name)) {

@@ -90,13 +90,22 @@ export function optional<T>(
 }
 
 /**
+ * `T` with every member that may be `undefined` turned into an optional member that is never
+ * `undefined`: the type of {@linkcode compact}'s result, which fits the models' `key?: V` members
+ * under `exactOptionalPropertyTypes`.
+ */
+export type Compact<T> =
+  & { [K in keyof T as undefined extends T[K] ? never : K]: T[K] }
+  & { [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined> };
+
+/**
  * Builds an object from the entries whose value is not undefined, so parsed objects carry no
  * `key: undefined` members and compare equal to their JSON source.
  */
-export function compact<T extends object>(entries: T): T {
+export function compact<T extends object>(entries: T): Compact<T> {
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(entries)) {
     if (value !== undefined) out[key] = value;
   }
-  return out as T;
+  return out as Compact<T>;
 }

@@ -49,7 +49,7 @@ export interface ObjectMeta {
   /** Prefix for a server-generated name (pool Sandboxes use `{sandboxset}-`). */
   generateName?: string;
   /** Namespace of the object. */
-  namespace?: string;
+  namespace?: string | undefined;
   /** Server-assigned identity, stable for the object's life. */
   uid?: string;
   /** Opaque version for optimistic concurrency: an update with a stale value gets 409. */

@@ -302,13 +302,13 @@ export function parseSandbox(value: unknown): Sandbox {
     fail("Sandbox.apiVersion", JSON.stringify(API_VERSION), o.apiVersion);
   }
   if (o.kind !== SANDBOX_KIND) fail("Sandbox.kind", JSON.stringify(SANDBOX_KIND), o.kind);
-  return compact<Sandbox>({
+  return {
     apiVersion: API_VERSION,
     kind: SANDBOX_KIND,
     metadata: parseObjectMeta(o.metadata, "Sandbox.metadata"),
     spec: parseSandboxSpec(o.spec, "Sandbox.spec"),
-    status: optional(o, "status", "Sandbox", parseSandboxStatus),
-  });
+    ...compact({ status: optional(o, "status", "Sandbox", parseSandboxStatus) }),
+  };
 }
 
 const UPGRADE_HOOK_SCHEMA: JsonSchemaProps = {

@@ -152,13 +152,13 @@ export function parseSandboxSet(value: unknown): SandboxSet {
   if (o.kind !== SANDBOX_SET_KIND) {
     fail("SandboxSet.kind", JSON.stringify(SANDBOX_SET_KIND), o.kind);
   }
-  return compact<SandboxSet>({
+  return {
     apiVersion: API_VERSION,
     kind: SANDBOX_SET_KIND,
     metadata: parseObjectMeta(o.metadata, "SandboxSet.metadata"),
     spec: parseSandboxSetSpec(o.spec, "SandboxSet.spec"),
-    status: optional(o, "status", "SandboxSet", parseSandboxSetStatus),
-  });
+    ...compact({ status: optional(o, "status", "SandboxSet", parseSandboxSetStatus) }),
+  };
 }
 
 const MAX_UNAVAILABLE_SCHEMA: JsonSchemaProps = {

@@ -120,7 +120,7 @@ export interface WatchEvent<T> {
 /** Options of {@linkcode KubeClient.delete}. */
 export interface DeleteOptions {
   /** Delete only if the object still has this uid / resourceVersion (else 409 Conflict). */
-  preconditions?: { uid?: string; resourceVersion?: string } | undefined;
+  preconditions?: { uid?: string | undefined; resourceVersion?: string | undefined } | undefined;
   /** `Background` (default; the garbage collector removes dependents) or `Foreground`. */
   propagationPolicy?: "Background" | "Foreground" | "Orphan" | undefined;
   /**

@@ -71,16 +71,16 @@ export interface EmbeddedStoreOptions {
   /** Directory that persists every write; a reopen restores all objects and the
    * resourceVersion counter. Purely in memory when absent.
    * @default {undefined} */
-  dataDir?: string;
+  dataDir?: string | undefined;
   /** Source of `creationTimestamp` and `deletionTimestamp` (a test hook).
    * @default {systemClock} */
   clock?: Clock | undefined;
   /** Watch events kept for watches that start at an older resourceVersion; older ones get 410.
    * @default {10000} */
-  historyLimit?: number;
+  historyLimit?: number | undefined;
   /** Events a single watcher may have pending before it is ended with 410 `Gone`.
    * @default {100000} */
-  watchBufferLimit?: number;
+  watchBufferLimit?: number | undefined;
 }
 
 /**

@@ -253,10 +253,9 @@ class KubernetesClient implements KubeClient {
         apiVersion: "v1",
         kind: "DeleteOptions",
         propagationPolicy: options.propagationPolicy ?? "Background",
-        ...(options.preconditions === undefined ? {} : { preconditions: options.preconditions }),
-        ...(options.gracePeriodSeconds === undefined
-          ? {}
-          : { gracePeriodSeconds: options.gracePeriodSeconds }),
+        // JSON leaves out the options that are undefined.
+        preconditions: options.preconditions,
+        gracePeriodSeconds: options.gracePeriodSeconds,
       },
     });
   }
