@@ -26,8 +26,7 @@ import { ANNOTATION_RUNTIME_ACCESS_TOKEN, type Sandbox } from "@kruise-agents/sh
 import { ENVD_PORT, sandboxUrl } from "@kruise-agents/shared/envd/http";
 import { type Clock, safeEqual } from "@kruise-agents/shared/std";
 import type { SandboxIndex } from "../sandboxes/sandbox_index.ts";
-import { isServing } from "../sandboxes/state.ts";
-import { sandboxIdOf } from "../sandboxes/views.ts";
+import { isServing, sandboxIdOf } from "../sandboxes/state.ts";
 import { parseRoute, type ProxyRoute } from "./route.ts";
 
 /** Options of {@linkcode SandboxProxy}. */

@@ -12,16 +12,8 @@ import { type ListEntry, listPage, parseListQuery } from "../sandboxes/list_quer
 import { readMetadata } from "../sandboxes/metadata.ts";
 import type { RuntimeClient } from "../sandboxes/runtime_client.ts";
 import type { SandboxIndex } from "../sandboxes/sandbox_index.ts";
-import { e2bState, startedAtMs } from "../sandboxes/state.ts";
-import {
-  detailBody,
-  listedBody,
-  metricBody,
-  sandboxBody,
-  sandboxIdOf,
-  templateIdOf,
-  type ViewContext,
-} from "../sandboxes/views.ts";
+import { e2bState, sandboxIdOf, startedAtMs, templateIdOf } from "../sandboxes/state.ts";
+import { detailBody, listedBody, metricBody, sandboxBody, type ViewContext } from "./views.ts";
 import { ANNOTATION_RUNTIME_ACCESS_TOKEN, type Sandbox } from "@kruise-agents/shared/api";
 import type { Clock } from "@kruise-agents/shared/std";
 import {

@@ -33,8 +33,7 @@ import { storedInitRequest } from "./claim_mutation.ts";
 import type { RuntimeClient } from "./runtime_client.ts";
 import { SandboxIndex } from "./sandbox_index.ts";
 import { isSandboxReady } from "@kruise-agents/shared/api";
-import { e2bState } from "./state.ts";
-import { endAtMs, sandboxIdOf } from "./views.ts";
+import { e2bState, endAtMs, sandboxIdOf } from "./state.ts";
 
 /** Options of {@linkcode Lifecycle}. */
 export interface LifecycleOptions {
