@@ -1,6 +1,7 @@
 // Behaviours of the embedded store that a cluster has no counterpart for (persistence, deep
 // copies, watcher buffers) or that the contract test cannot make deterministic on a real server.
-// The shared API semantics are in contract_test.ts.
+// The shared API semantics are in contract_test.ts, contract_delete_test.ts and
+// contract_watch_test.ts.
 import assert from "node:assert/strict";
 import { isGone, type KubeObject, NAMESPACES, PODS, SANDBOX_SETS, SANDBOXES } from "./client.ts";
 import { EmbeddedStore } from "./embedded_store.ts";
