@@ -25,7 +25,7 @@ import {
   parseCondition,
   parseObjectMeta,
 } from "./meta.ts";
-import type { JsonSchemaProps } from "./openapi.ts";
+import { type JsonSchemaProps, kindSchema } from "./openapi.ts";
 import {
   EMBEDDED_TEMPLATE_PROPERTIES,
   type EmbeddedSandboxTemplate,
@@ -333,64 +333,53 @@ const DATE_TIME: JsonSchemaProps = { type: "string", format: "date-time" };
  * OpenAPI v3 schema of a Sandbox (`openAPIV3Schema` of its CRD). The CRD in `charts/` is
  * generated from it by `crd_gen.ts`, and a test checks that it names exactly the model's fields.
  */
-export const SANDBOX_SCHEMA: JsonSchemaProps = {
-  type: "object",
+export const SANDBOX_SCHEMA: JsonSchemaProps = kindSchema("Sandbox", {
   description: "Sandbox is one sandbox, backed by one Pod of the same name.",
-  required: ["spec"],
-  properties: {
-    apiVersion: { type: "string" },
-    kind: { type: "string" },
-    metadata: { type: "object" },
-    spec: {
-      type: "object",
-      description: "Desired state of the Sandbox.",
-      properties: {
-        paused: { type: "boolean", description: "Desired pause state." },
-        pauseStrategy: PAUSE_STRATEGY_SCHEMA,
-        persistentContents: PERSISTENT_CONTENTS_SCHEMA,
-        shutdownTime: {
-          ...DATE_TIME,
-          description: "Time the Sandbox is deleted; in the past means now.",
-        },
-        pauseTime: { ...DATE_TIME, description: "Time the Sandbox is paused." },
-        runtimes: RUNTIMES_SCHEMA,
-        lifecycle: {
-          type: "object",
-          description: "Hooks around pod-replacing upgrades.",
-          properties: { preUpgrade: UPGRADE_HOOK_SCHEMA, postUpgrade: UPGRADE_HOOK_SCHEMA },
-        },
-        upgradePolicy: {
-          type: "object",
-          description: "Pod-replacing upgrade policy; empty disables upgrades.",
-          properties: { type: { type: "string", enum: [...UPGRADE_POLICY_TYPES] } },
-        },
-        ...EMBEDDED_TEMPLATE_PROPERTIES,
+  spec: {
+    properties: {
+      paused: { type: "boolean", description: "Desired pause state." },
+      pauseStrategy: PAUSE_STRATEGY_SCHEMA,
+      persistentContents: PERSISTENT_CONTENTS_SCHEMA,
+      shutdownTime: {
+        ...DATE_TIME,
+        description: "Time the Sandbox is deleted; in the past means now.",
       },
-    },
-    status: {
-      type: "object",
-      description: "Observed state of the Sandbox; written through the status subresource.",
-      properties: {
-        observedGeneration: { type: "integer", format: "int64" },
-        phase: { type: "string", description: "Lifecycle phase." },
-        message: { type: "string" },
-        conditions: CONDITIONS_SCHEMA,
-        podInfo: {
-          type: "object",
-          description: "Details of the backing Pod.",
-          properties: {
-            annotations: { type: "object", additionalProperties: { type: "string" } },
-            labels: { type: "object", additionalProperties: { type: "string" } },
-            nodeName: { type: "string" },
-            podIP: { type: "string" },
-            podUID: { type: "string" },
-          },
-        },
-        nodeName: { type: "string" },
-        sandboxIp: { type: "string" },
-        updateRevision: { type: "string", description: "Hash of spec.template." },
-        recycledCount: { type: "integer", format: "int32" },
+      pauseTime: { ...DATE_TIME, description: "Time the Sandbox is paused." },
+      runtimes: RUNTIMES_SCHEMA,
+      lifecycle: {
+        type: "object",
+        description: "Hooks around pod-replacing upgrades.",
+        properties: { preUpgrade: UPGRADE_HOOK_SCHEMA, postUpgrade: UPGRADE_HOOK_SCHEMA },
       },
+      upgradePolicy: {
+        type: "object",
+        description: "Pod-replacing upgrade policy; empty disables upgrades.",
+        properties: { type: { type: "string", enum: [...UPGRADE_POLICY_TYPES] } },
+      },
+      ...EMBEDDED_TEMPLATE_PROPERTIES,
     },
   },
-};
+  status: {
+    properties: {
+      observedGeneration: { type: "integer", format: "int64" },
+      phase: { type: "string", description: "Lifecycle phase." },
+      message: { type: "string" },
+      conditions: CONDITIONS_SCHEMA,
+      podInfo: {
+        type: "object",
+        description: "Details of the backing Pod.",
+        properties: {
+          annotations: { type: "object", additionalProperties: { type: "string" } },
+          labels: { type: "object", additionalProperties: { type: "string" } },
+          nodeName: { type: "string" },
+          podIP: { type: "string" },
+          podUID: { type: "string" },
+        },
+      },
+      nodeName: { type: "string" },
+      sandboxIp: { type: "string" },
+      updateRevision: { type: "string", description: "Hash of spec.template." },
+      recycledCount: { type: "integer", format: "int32" },
+    },
+  },
+});

@@ -16,7 +16,7 @@ import {
   parseCondition,
   parseObjectMeta,
 } from "./meta.ts";
-import type { JsonSchemaProps } from "./openapi.ts";
+import { type JsonSchemaProps, kindSchema } from "./openapi.ts";
 import {
   EMBEDDED_TEMPLATE_PROPERTIES,
   type EmbeddedSandboxTemplate,
@@ -173,54 +173,43 @@ const INT32: JsonSchemaProps = { type: "integer", format: "int32" };
  * OpenAPI v3 schema of a SandboxSet (`openAPIV3Schema` of its CRD). The CRD in `charts/` is
  * generated from it by `crd_gen.ts`, and a test checks that it names exactly the model's fields.
  */
-export const SANDBOX_SET_SCHEMA: JsonSchemaProps = {
-  type: "object",
+export const SANDBOX_SET_SCHEMA: JsonSchemaProps = kindSchema("SandboxSet", {
   description: "SandboxSet is a warm pool of Sandboxes; its name is the E2B template ID.",
-  required: ["spec"],
-  properties: {
-    apiVersion: { type: "string" },
-    kind: { type: "string" },
-    metadata: { type: "object" },
-    spec: {
-      type: "object",
-      description: "Desired state of the SandboxSet.",
-      required: ["replicas"],
-      properties: {
-        replicas: {
-          ...INT32,
-          minimum: 0,
-          description: "Number of unused (creating + available) sandboxes to keep.",
-        },
-        pauseStrategy: PAUSE_STRATEGY_SCHEMA,
-        persistentContents: PERSISTENT_CONTENTS_SCHEMA,
-        runtimes: RUNTIMES_SCHEMA,
-        scaleStrategy: {
-          type: "object",
-          description: "Caps creating sandboxes during scale-up.",
-          properties: { maxUnavailable: MAX_UNAVAILABLE_SCHEMA },
-        },
-        updateStrategy: {
-          type: "object",
-          description: "Batch size of rolling template updates; default 20%.",
-          properties: { maxUnavailable: MAX_UNAVAILABLE_SCHEMA },
-        },
-        ...EMBEDDED_TEMPLATE_PROPERTIES,
+  spec: {
+    required: ["replicas"],
+    properties: {
+      replicas: {
+        ...INT32,
+        minimum: 0,
+        description: "Number of unused (creating + available) sandboxes to keep.",
       },
-    },
-    status: {
-      type: "object",
-      description: "Observed state of the SandboxSet; written through the status subresource.",
-      properties: {
-        observedGeneration: { type: "integer", format: "int64" },
-        replicas: { ...INT32, description: "Creating + available sandboxes." },
-        availableReplicas: { ...INT32, description: "Sandboxes ready to be claimed." },
-        updateRevision: { type: "string", description: "Hash of the desired template." },
-        currentRevision: { type: "string" },
-        updatedReplicas: INT32,
-        updatedAvailableReplicas: INT32,
-        conditions: CONDITIONS_SCHEMA,
-        selector: { type: "string", description: "Label selector of the unused sandboxes." },
+      pauseStrategy: PAUSE_STRATEGY_SCHEMA,
+      persistentContents: PERSISTENT_CONTENTS_SCHEMA,
+      runtimes: RUNTIMES_SCHEMA,
+      scaleStrategy: {
+        type: "object",
+        description: "Caps creating sandboxes during scale-up.",
+        properties: { maxUnavailable: MAX_UNAVAILABLE_SCHEMA },
       },
+      updateStrategy: {
+        type: "object",
+        description: "Batch size of rolling template updates; default 20%.",
+        properties: { maxUnavailable: MAX_UNAVAILABLE_SCHEMA },
+      },
+      ...EMBEDDED_TEMPLATE_PROPERTIES,
     },
   },
-};
+  status: {
+    properties: {
+      observedGeneration: { type: "integer", format: "int64" },
+      replicas: { ...INT32, description: "Creating + available sandboxes." },
+      availableReplicas: { ...INT32, description: "Sandboxes ready to be claimed." },
+      updateRevision: { type: "string", description: "Hash of the desired template." },
+      currentRevision: { type: "string" },
+      updatedReplicas: INT32,
+      updatedAvailableReplicas: INT32,
+      conditions: CONDITIONS_SCHEMA,
+      selector: { type: "string", description: "Label selector of the unused sandboxes." },
+    },
+  },
+});
