@@ -109,3 +109,29 @@ export function compact<T extends object>(entries: T): Compact<T> {
   }
   return out as Compact<T>;
 }
+
+/** A parser of one member: its value and its path, for the `TypeError`. */
+export type FieldParser<T> = (value: unknown, path: string) => T;
+
+/** What {@linkcode optionals} returns: each member of `P`, optional, typed as its parser returns. */
+export type Optionals<P extends Record<string, FieldParser<unknown>>> = Compact<
+  { [K in keyof P]: ReturnType<P[K]> | undefined }
+>;
+
+/**
+ * Parses the optional members of `obj` named in `parsers`, each with its parser, leaving out the
+ * absent ones: a model's list of optional fields written once, as a table.
+ */
+export function optionals<P extends Record<string, FieldParser<unknown>>>(
+  obj: JsonObject,
+  path: string,
+  parsers: P,
+): Optionals<P> {
+  const out: JsonObject = {};
+  for (const [key, parse] of Object.entries(parsers)) {
+    const value = optional(obj, key, path, parse);
+    if (value !== undefined) out[key] = value;
+  }
+  // Every key of `out` is a key of `parsers` with a value its parser returned.
+  return out as unknown as Optionals<P>;
+}

@@ -14,6 +14,7 @@ import {
   object,
   oneOf,
   optional,
+  optionals,
   string,
   stringMap,
 } from "./_parse.ts";
@@ -110,25 +111,20 @@ export function parseOwnerReference(value: unknown, path = "ownerReference"): Ow
 /** Parses object metadata; throws `TypeError` naming the first bad field. */
 export function parseObjectMeta(value: unknown, path = "metadata"): ObjectMeta {
   const o = object(value, path);
-  return compact({
-    name: optional(o, "name", path, string),
-    generateName: optional(o, "generateName", path, string),
-    namespace: optional(o, "namespace", path, string),
-    uid: optional(o, "uid", path, string),
-    resourceVersion: optional(o, "resourceVersion", path, string),
-    generation: optional(o, "generation", path, integer),
-    creationTimestamp: optional(o, "creationTimestamp", path, string),
-    deletionTimestamp: optional(o, "deletionTimestamp", path, string),
-    deletionGracePeriodSeconds: optional(o, "deletionGracePeriodSeconds", path, integer),
-    labels: optional(o, "labels", path, stringMap),
-    annotations: optional(o, "annotations", path, stringMap),
-    ownerReferences: optional(
-      o,
-      "ownerReferences",
-      path,
-      (v, p) => array(v, p, parseOwnerReference),
-    ),
-    finalizers: optional(o, "finalizers", path, (v, p) => array(v, p, string)),
+  return optionals(o, path, {
+    name: string,
+    generateName: string,
+    namespace: string,
+    uid: string,
+    resourceVersion: string,
+    generation: integer,
+    creationTimestamp: string,
+    deletionTimestamp: string,
+    deletionGracePeriodSeconds: integer,
+    labels: stringMap,
+    annotations: stringMap,
+    ownerReferences: (v, p) => array(v, p, parseOwnerReference),
+    finalizers: (v, p) => array(v, p, string),
   });
 }
 

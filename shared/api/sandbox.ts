@@ -14,6 +14,7 @@ import {
   object,
   oneOf,
   optional,
+  optionals,
   string,
   stringMap,
 } from "./_parse.ts";
@@ -232,52 +233,43 @@ function parseUpgradeHook(value: unknown, path: string): UpgradeHook {
 /** Parses a Sandbox spec; throws `TypeError` naming the first bad field. */
 export function parseSandboxSpec(value: unknown, path = "spec"): SandboxSpec {
   const o = object(value, path);
-  return compact({
-    paused: optional(o, "paused", path, boolean),
-    pauseStrategy: optional(o, "pauseStrategy", path, parsePauseStrategy),
-    persistentContents: optional(o, "persistentContents", path, (v, p) => array(v, p, string)),
-    shutdownTime: optional(o, "shutdownTime", path, string),
-    pauseTime: optional(o, "pauseTime", path, string),
-    runtimes: optional(o, "runtimes", path, (v, p) => array(v, p, parseRuntimeConfig)),
-    lifecycle: optional(o, "lifecycle", path, (v, p) => {
-      const l = object(v, p);
-      return compact({
-        preUpgrade: optional(l, "preUpgrade", p, parseUpgradeHook),
-        postUpgrade: optional(l, "postUpgrade", p, parseUpgradeHook),
-      });
-    }),
-    upgradePolicy: optional(o, "upgradePolicy", path, (v, p) => {
-      const u = object(v, p);
-      return compact({
-        type: optional(u, "type", p, (t, q) => oneOf(t, q, UPGRADE_POLICY_TYPES)),
-      });
+  return {
+    ...optionals(o, path, {
+      paused: boolean,
+      pauseStrategy: parsePauseStrategy,
+      persistentContents: (v, p) => array(v, p, string),
+      shutdownTime: string,
+      pauseTime: string,
+      runtimes: (v, p) => array(v, p, parseRuntimeConfig),
+      lifecycle: (v, p) =>
+        optionals(object(v, p), p, { preUpgrade: parseUpgradeHook, postUpgrade: parseUpgradeHook }),
+      upgradePolicy: (v, p) =>
+        optionals(object(v, p), p, { type: (t, q) => oneOf(t, q, UPGRADE_POLICY_TYPES) }),
     }),
     ...parseEmbeddedSandboxTemplate(o, path),
-  });
+  };
 }
 
 /** Parses a Sandbox status; throws `TypeError` naming the first bad field. */
 export function parseSandboxStatus(value: unknown, path = "status"): SandboxStatus {
   const o = object(value, path);
-  return compact({
-    observedGeneration: optional(o, "observedGeneration", path, integer),
-    phase: optional(o, "phase", path, (v, p) => oneOf(v, p, SANDBOX_PHASES)),
-    message: optional(o, "message", path, string),
-    conditions: optional(o, "conditions", path, (v, p) => array(v, p, parseCondition)),
-    podInfo: optional(o, "podInfo", path, (v, p) => {
-      const i = object(v, p);
-      return compact({
-        annotations: optional(i, "annotations", p, stringMap),
-        labels: optional(i, "labels", p, stringMap),
-        nodeName: optional(i, "nodeName", p, string),
-        podIP: optional(i, "podIP", p, string),
-        podUID: optional(i, "podUID", p, string),
-      });
-    }),
-    nodeName: optional(o, "nodeName", path, string),
-    sandboxIp: optional(o, "sandboxIp", path, string),
-    updateRevision: optional(o, "updateRevision", path, string),
-    recycledCount: optional(o, "recycledCount", path, integer),
+  return optionals(o, path, {
+    observedGeneration: integer,
+    phase: (v, p) => oneOf(v, p, SANDBOX_PHASES),
+    message: string,
+    conditions: (v, p) => array(v, p, parseCondition),
+    podInfo: (v, p) =>
+      optionals(object(v, p), p, {
+        annotations: stringMap,
+        labels: stringMap,
+        nodeName: string,
+        podIP: string,
+        podUID: string,
+      }),
+    nodeName: string,
+    sandboxIp: string,
+    updateRevision: string,
+    recycledCount: integer,
   });
 }
 

@@ -7,7 +7,17 @@
  *
  * @module
  */
-import { array, compact, fail, integer, intOrString, object, optional, string } from "./_parse.ts";
+import {
+  array,
+  compact,
+  fail,
+  integer,
+  intOrString,
+  object,
+  optional,
+  optionals,
+  string,
+} from "./_parse.ts";
 import {
   API_VERSION,
   type Condition,
@@ -102,30 +112,32 @@ function parseMaxUnavailable(value: unknown, path: string): MaxUnavailableStrate
 /** Parses a SandboxSet spec; throws `TypeError` naming the first bad field. */
 export function parseSandboxSetSpec(value: unknown, path = "spec"): SandboxSetSpec {
   const o = object(value, path);
-  return compact({
+  return {
     replicas: integer(o.replicas, `${path}.replicas`),
-    pauseStrategy: optional(o, "pauseStrategy", path, parsePauseStrategy),
-    persistentContents: optional(o, "persistentContents", path, (v, p) => array(v, p, string)),
-    runtimes: optional(o, "runtimes", path, (v, p) => array(v, p, parseRuntimeConfig)),
-    scaleStrategy: optional(o, "scaleStrategy", path, parseMaxUnavailable),
-    updateStrategy: optional(o, "updateStrategy", path, parseMaxUnavailable),
+    ...optionals(o, path, {
+      pauseStrategy: parsePauseStrategy,
+      persistentContents: (v, p) => array(v, p, string),
+      runtimes: (v, p) => array(v, p, parseRuntimeConfig),
+      scaleStrategy: parseMaxUnavailable,
+      updateStrategy: parseMaxUnavailable,
+    }),
     ...parseEmbeddedSandboxTemplate(o, path),
-  });
+  };
 }
 
 /** Parses a SandboxSet status; throws `TypeError` naming the first bad field. */
 export function parseSandboxSetStatus(value: unknown, path = "status"): SandboxSetStatus {
   const o = object(value, path);
-  return compact({
-    observedGeneration: optional(o, "observedGeneration", path, integer),
-    replicas: optional(o, "replicas", path, integer),
-    availableReplicas: optional(o, "availableReplicas", path, integer),
-    updateRevision: optional(o, "updateRevision", path, string),
-    currentRevision: optional(o, "currentRevision", path, string),
-    updatedReplicas: optional(o, "updatedReplicas", path, integer),
-    updatedAvailableReplicas: optional(o, "updatedAvailableReplicas", path, integer),
-    conditions: optional(o, "conditions", path, (v, p) => array(v, p, parseCondition)),
-    selector: optional(o, "selector", path, string),
+  return optionals(o, path, {
+    observedGeneration: integer,
+    replicas: integer,
+    availableReplicas: integer,
+    updateRevision: string,
+    currentRevision: string,
+    updatedReplicas: integer,
+    updatedAvailableReplicas: integer,
+    conditions: (v, p) => array(v, p, parseCondition),
+    selector: string,
   });
 }
 
