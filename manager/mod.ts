@@ -50,17 +50,7 @@ export {
 export { type ManagerConfig, parseConfig, USAGE } from "./config.ts";
 export { ApiError, type ErrorBody } from "./errors.ts";
 // The seam's types `createManager` takes, re-exported so the public surface is self-contained.
-export type {
-  DeleteOptions,
-  KubeClient,
-  KubeObject,
-  ListOptions,
-  ObjectList,
-  Resource,
-  WatchEvent,
-  WatchOptions,
-} from "@kruise-agents/shared/kube";
-export type { ObjectMeta, OwnerReference } from "@kruise-agents/shared/api";
+export type * from "@kruise-agents/shared/kube/seam-types";
 
 /** Dependencies of {@linkcode createManager}. */
 export interface ManagerDeps {
