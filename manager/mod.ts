@@ -111,12 +111,13 @@ export function launchManager(deps: ManagerDeps): ManagerHandle {
   });
   const started = index.start();
   const runtime = new RuntimeClient({ fetch: deps.fetch });
-  const claimer = new Claimer(deps.kube, index, runtime, {
+  const services = { kube: deps.kube, index, runtime };
+  const claimer = new Claimer(services, {
     clock,
     logger,
     coldStartTimeoutMs: deps.coldStartTimeoutMs,
   });
-  const lifecycle = new Lifecycle(deps.kube, index, runtime, {
+  const lifecycle = new Lifecycle(services, {
     clock,
     pauseWaitMs: deps.pauseWaitMs,
     resumeWaitMs: deps.resumeWaitMs,

@@ -37,6 +37,7 @@ import { newAccessToken, newSandboxId } from "./ids.ts";
 import { planMetadata } from "./metadata.ts";
 import type { RuntimeClient } from "./runtime_client.ts";
 import { SandboxIndex } from "./sandbox_index.ts";
+import type { SandboxServices } from "./services.ts";
 import { isSandboxReady } from "@kruise-agents/shared/api";
 import { chooseTemplate, parseTemplateId } from "./template_choice.ts";
 import { type Clock, errorMessage, type Logger, silentLogger } from "@kruise-agents/shared/std";
@@ -75,15 +76,8 @@ export class Claimer {
   readonly #inFlight = new Set<string>();
 
   /** Creates the claimer. */
-  constructor(
-    kube: KubeClient,
-    index: SandboxIndex,
-    runtime: RuntimeClient,
-    options: ClaimerOptions,
-  ) {
-    this.#kube = kube;
-    this.#index = index;
-    this.#runtime = runtime;
+  constructor(services: SandboxServices, options: ClaimerOptions) {
+    ({ kube: this.#kube, index: this.#index, runtime: this.#runtime } = services);
     this.#options = options;
   }
 

@@ -32,6 +32,7 @@ import { ApiError, sandboxNotFound } from "../errors.ts";
 import { storedInitRequest } from "./claim_mutation.ts";
 import type { RuntimeClient } from "./runtime_client.ts";
 import { SandboxIndex } from "./sandbox_index.ts";
+import type { SandboxServices } from "./services.ts";
 import { isSandboxReady } from "@kruise-agents/shared/api";
 import { e2bState, endAtMs, sandboxIdOf } from "./state.ts";
 
@@ -63,15 +64,8 @@ export class Lifecycle {
   readonly #options: LifecycleOptions;
 
   /** Creates the lifecycle service. */
-  constructor(
-    kube: KubeClient,
-    index: SandboxIndex,
-    runtime: RuntimeClient,
-    options: LifecycleOptions,
-  ) {
-    this.#kube = kube;
-    this.#index = index;
-    this.#runtime = runtime;
+  constructor(services: SandboxServices, options: LifecycleOptions) {
+    ({ kube: this.#kube, index: this.#index, runtime: this.#runtime } = services);
     this.#options = options;
   }
 
