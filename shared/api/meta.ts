@@ -6,18 +6,7 @@
  *
  * @module
  */
-import {
-  array,
-  boolean,
-  compact,
-  integer,
-  object,
-  oneOf,
-  optional,
-  optionals,
-  string,
-  stringMap,
-} from "./_parse.ts";
+import { array, boolean, integer, object, oneOf, optionals, string, stringMap } from "./_parse.ts";
 import type { JsonSchemaProps } from "./openapi.ts";
 
 /** The API group of every kind in this package, as in OpenKruise Agents. */
@@ -98,14 +87,13 @@ export interface Condition {
 /** Parses an owner reference; throws `TypeError` naming the first bad field. */
 export function parseOwnerReference(value: unknown, path = "ownerReference"): OwnerReference {
   const o = object(value, path);
-  return compact({
+  return {
     apiVersion: string(o.apiVersion, `${path}.apiVersion`),
     kind: string(o.kind, `${path}.kind`),
     name: string(o.name, `${path}.name`),
     uid: string(o.uid, `${path}.uid`),
-    controller: optional(o, "controller", path, boolean),
-    blockOwnerDeletion: optional(o, "blockOwnerDeletion", path, boolean),
-  });
+    ...optionals(o, path, { controller: boolean, blockOwnerDeletion: boolean }),
+  };
 }
 
 /** Parses object metadata; throws `TypeError` naming the first bad field. */
@@ -131,14 +119,14 @@ export function parseObjectMeta(value: unknown, path = "metadata"): ObjectMeta {
 /** Parses a `metav1.Condition`; throws `TypeError` naming the first bad field. */
 export function parseCondition(value: unknown, path = "condition"): Condition {
   const o = object(value, path);
-  return compact({
+  return {
     type: string(o.type, `${path}.type`),
     status: oneOf(o.status, `${path}.status`, CONDITION_STATUSES),
-    observedGeneration: optional(o, "observedGeneration", path, integer),
+    ...optionals(o, path, { observedGeneration: integer }),
     lastTransitionTime: string(o.lastTransitionTime, `${path}.lastTransitionTime`),
     reason: string(o.reason, `${path}.reason`),
     message: string(o.message, `${path}.message`),
-  });
+  };
 }
 
 /**

@@ -8,12 +8,10 @@
 import {
   array,
   boolean,
-  compact,
   fail,
   integer,
   object,
   oneOf,
-  optional,
   optionals,
   string,
   stringMap,
@@ -221,12 +219,9 @@ export interface Sandbox {
 
 function parseUpgradeHook(value: unknown, path: string): UpgradeHook {
   const o = object(value, path);
-  return compact({
-    exec: optional(o, "exec", path, (v, p) => {
-      const e = object(v, p);
-      return compact({ command: optional(e, "command", p, (c, q) => array(c, q, string)) });
-    }),
-    timeoutSeconds: optional(o, "timeoutSeconds", path, integer),
+  return optionals(o, path, {
+    exec: (v, p) => optionals(object(v, p), p, { command: (c, q) => array(c, q, string) }),
+    timeoutSeconds: integer,
   });
 }
 
@@ -299,7 +294,7 @@ export function parseSandbox(value: unknown): Sandbox {
     kind: SANDBOX_KIND,
     metadata: parseObjectMeta(o.metadata, "Sandbox.metadata"),
     spec: parseSandboxSpec(o.spec, "Sandbox.spec"),
-    ...compact({ status: optional(o, "status", "Sandbox", parseSandboxStatus) }),
+    ...optionals(o, "Sandbox", { status: parseSandboxStatus }),
   };
 }
 

@@ -7,17 +7,7 @@
  *
  * @module
  */
-import {
-  array,
-  compact,
-  fail,
-  integer,
-  intOrString,
-  object,
-  optional,
-  optionals,
-  string,
-} from "./_parse.ts";
+import { array, fail, integer, intOrString, object, optionals, string } from "./_parse.ts";
 import {
   API_VERSION,
   type Condition,
@@ -106,7 +96,7 @@ export interface SandboxSet {
 
 function parseMaxUnavailable(value: unknown, path: string): MaxUnavailableStrategy {
   const o = object(value, path);
-  return compact({ maxUnavailable: optional(o, "maxUnavailable", path, intOrString) });
+  return optionals(o, path, { maxUnavailable: intOrString });
 }
 
 /** Parses a SandboxSet spec; throws `TypeError` naming the first bad field. */
@@ -169,7 +159,7 @@ export function parseSandboxSet(value: unknown): SandboxSet {
     kind: SANDBOX_SET_KIND,
     metadata: parseObjectMeta(o.metadata, "SandboxSet.metadata"),
     spec: parseSandboxSetSpec(o.spec, "SandboxSet.spec"),
-    ...compact({ status: optional(o, "status", "SandboxSet", parseSandboxSetStatus) }),
+    ...optionals(o, "SandboxSet", { status: parseSandboxSetStatus }),
   };
 }
 
