@@ -36,6 +36,7 @@
  * @module
  */
 import { badRequest, conflict } from "./_api_errors.ts";
+import { requireNamespace } from "./_arguments.ts";
 import { DataLog } from "./_data_log.ts";
 import { createdObject, generateName, hasStatusSubresource, keepStatus } from "./_defaulting.ts";
 import { GarbageCollector } from "./_garbage_collector.ts";
@@ -47,7 +48,6 @@ import {
   checkDeletePreconditions,
   checkVersion,
   incomingObject,
-  requireNamespace,
   requireObject,
   targetObject,
 } from "./_request_checks.ts";
