@@ -34,6 +34,7 @@ import { SandboxProxy } from "./proxy/sandbox_proxy.ts";
 import { Claimer } from "./sandboxes/claim.ts";
 import { Lifecycle } from "./sandboxes/lifecycle.ts";
 import { RuntimeClient } from "./sandboxes/runtime_client.ts";
+import { SandboxClient } from "./sandboxes/sandbox_client.ts";
 import { SandboxIndex } from "./sandboxes/sandbox_index.ts";
 
 export {
@@ -111,7 +112,7 @@ export function launchManager(deps: ManagerDeps): ManagerHandle {
   });
   const started = index.start();
   const runtime = new RuntimeClient({ fetch: deps.fetch });
-  const services = { kube: deps.kube, index, runtime };
+  const services = { sandboxes: new SandboxClient(deps.kube), index, runtime };
   const claimer = new Claimer(services, {
     clock,
     logger,

@@ -17,14 +17,8 @@
  *
  * @module
  */
-import {
-  isConflict,
-  isNotFound,
-  type KubeClient,
-  type KubeObject,
-  SANDBOXES,
-} from "@kruise-agents/shared/kube";
-import { parseSandbox, type Sandbox } from "@kruise-agents/shared/api";
+import { isConflict, isNotFound } from "@kruise-agents/shared/kube";
+import type { Sandbox } from "@kruise-agents/shared/api";
 import type { Caller } from "../auth/api_keys.ts";
 import { ApiError } from "../errors.ts";
 import {
@@ -37,6 +31,7 @@ import { newAccessToken, newSandboxId } from "./ids.ts";
 import { planMetadata } from "./metadata.ts";
 import type { RuntimeClient } from "./runtime_client.ts";
 import { SandboxIndex } from "./sandbox_index.ts";
+import type { SandboxClient } from "./sandbox_client.ts";
 import type { SandboxServices } from "./services.ts";
 import { isSandboxReady } from "@kruise-agents/shared/api";
 import { chooseTemplate, parseTemplateId } from "./template_choice.ts";
@@ -68,7 +63,7 @@ export interface ClaimerOptions {
 
 /** Claims sandboxes for creates. */
 export class Claimer {
-  readonly #kube: KubeClient;
+  readonly #sandboxes: SandboxClient;
   readonly #index: SandboxIndex;
   readonly #runtime: RuntimeClient;
   readonly #options: ClaimerOptions;
@@ -77,7 +72,7 @@ export class Claimer {
 
   /** Creates the claimer. */
   constructor(services: SandboxServices, options: ClaimerOptions) {
-    ({ kube: this.#kube, index: this.#index, runtime: this.#runtime } = services);
+    ({ sandboxes: this.#sandboxes, index: this.#index, runtime: this.#runtime } = services);
     this.#options = options;
   }
 
@@ -158,11 +153,7 @@ export class Claimer {
     const key = SandboxIndex.key(pick);
     this.#inFlight.add(key);
     try {
-      const written = await this.#kube.update<KubeObject>(
-        SANDBOXES,
-        claimedSandbox(pick, spec) as unknown as KubeObject,
-      );
-      const sandbox = parseSandbox(written);
+      const sandbox = await this.#sandboxes.update(claimedSandbox(pick, spec));
       this.#index.observe(sandbox);
       return sandbox;
     } catch (error) {
@@ -183,12 +174,7 @@ export class Claimer {
   /** Re-reads an object that met a conflict, so the next pick sees its current state. */
   async #refresh(sandbox: Sandbox): Promise<void> {
     try {
-      const fresh = await this.#kube.get<KubeObject>(
-        SANDBOXES,
-        sandbox.metadata.namespace ?? "",
-        sandbox.metadata.name ?? "",
-      );
-      this.#index.observe(parseSandbox(fresh));
+      this.#index.observe(await this.#sandboxes.get(sandbox));
     } catch (error) {
       if (isNotFound(error)) this.#index.forget(sandbox);
       else throw error;
@@ -196,9 +182,7 @@ export class Claimer {
   }
 
   async #createCold(sandbox: Sandbox): Promise<Sandbox> {
-    const written = parseSandbox(
-      await this.#kube.create<KubeObject>(SANDBOXES, sandbox as unknown as KubeObject),
-    );
+    const written = await this.#sandboxes.create(sandbox);
     this.#index.observe(written);
     return written;
   }
@@ -229,11 +213,7 @@ export class Claimer {
   /** Deletes a claimed Sandbox whose create failed; never throws. */
   async #release(sandbox: Sandbox): Promise<void> {
     try {
-      await this.#kube.delete(
-        SANDBOXES,
-        sandbox.metadata.namespace ?? "",
-        sandbox.metadata.name ?? "",
-      );
+      await this.#sandboxes.delete(sandbox);
     } catch (error) {
       if (!isNotFound(error)) {
         (this.#options.logger ?? silentLogger).warn(

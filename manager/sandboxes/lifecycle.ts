@@ -18,20 +18,15 @@
  *
  * @module
  */
-import {
-  isConflict,
-  isNotFound,
-  type KubeClient,
-  type KubeObject,
-  SANDBOXES,
-} from "@kruise-agents/shared/kube";
-import { parseSandbox, type Sandbox } from "@kruise-agents/shared/api";
+import { isConflict, isNotFound } from "@kruise-agents/shared/kube";
 import type { Clock } from "@kruise-agents/shared/std";
+import type { Sandbox } from "@kruise-agents/shared/api";
 import type { Caller } from "../auth/api_keys.ts";
 import { ApiError, sandboxNotFound } from "../errors.ts";
 import { storedInitRequest } from "./claim_mutation.ts";
 import type { RuntimeClient } from "./runtime_client.ts";
 import { SandboxIndex } from "./sandbox_index.ts";
+import type { SandboxClient } from "./sandbox_client.ts";
 import type { SandboxServices } from "./services.ts";
 import { isSandboxReady } from "@kruise-agents/shared/api";
 import { e2bState, endAtMs, sandboxIdOf } from "./state.ts";
@@ -58,14 +53,14 @@ const OPTIMISTIC_TRIES = 5;
 
 /** The lifecycle operations of claimed sandboxes. */
 export class Lifecycle {
-  readonly #kube: KubeClient;
+  readonly #sandboxes: SandboxClient;
   readonly #index: SandboxIndex;
   readonly #runtime: RuntimeClient;
   readonly #options: LifecycleOptions;
 
   /** Creates the lifecycle service. */
   constructor(services: SandboxServices, options: LifecycleOptions) {
-    ({ kube: this.#kube, index: this.#index, runtime: this.#runtime } = services);
+    ({ sandboxes: this.#sandboxes, index: this.#index, runtime: this.#runtime } = services);
     this.#options = options;
   }
 
@@ -82,14 +77,9 @@ export class Lifecycle {
   async kill(id: string, caller: Caller): Promise<void> {
     const sandbox = await this.get(id, caller);
     try {
-      await this.#kube.delete(
-        SANDBOXES,
-        sandbox.metadata.namespace ?? "",
-        sandbox.metadata.name ?? "",
-        {
-          preconditions: sandbox.metadata.uid ? { uid: sandbox.metadata.uid } : {},
-        },
-      );
+      await this.#sandboxes.delete(sandbox, {
+        preconditions: sandbox.metadata.uid ? { uid: sandbox.metadata.uid } : {},
+      });
     } catch (error) {
       if (isNotFound(error) || isConflict(error)) throw sandboxNotFound(id);
       throw error;
@@ -213,13 +203,7 @@ export class Lifecycle {
 
   async #reread(sandbox: Sandbox, id: string): Promise<Sandbox> {
     try {
-      const fresh = parseSandbox(
-        await this.#kube.get<KubeObject>(
-          SANDBOXES,
-          sandbox.metadata.namespace ?? "",
-          sandbox.metadata.name ?? "",
-        ),
-      );
+      const fresh = await this.#sandboxes.get(sandbox);
       this.#index.observe(fresh);
       if (sandboxIdOf(fresh) !== id || e2bState(fresh, this.#options.clock.now()) === "gone") {
         throw sandboxNotFound(id);
@@ -233,14 +217,7 @@ export class Lifecycle {
 
   async #patch(sandbox: Sandbox, patch: Record<string, unknown>): Promise<Sandbox> {
     try {
-      const written = parseSandbox(
-        await this.#kube.patch<KubeObject>(
-          SANDBOXES,
-          sandbox.metadata.namespace ?? "",
-          sandbox.metadata.name ?? "",
-          patch,
-        ),
-      );
+      const written = await this.#sandboxes.patch(sandbox, patch);
       this.#index.observe(written);
       return written;
     } catch (error) {
