@@ -5,25 +5,9 @@
  *
  * @module
  */
-import {
-  array,
-  boolean,
-  fail,
-  integer,
-  object,
-  oneOf,
-  optionals,
-  string,
-  stringMap,
-} from "./_parse.ts";
-import {
-  API_VERSION,
-  type Condition,
-  CONDITIONS_SCHEMA,
-  type ObjectMeta,
-  parseCondition,
-  parseObjectMeta,
-} from "./meta.ts";
+import { array, boolean, integer, object, oneOf, optionals, string, stringMap } from "./_parse.ts";
+import { type Condition, CONDITIONS_SCHEMA, parseCondition } from "./meta.ts";
+import { type CustomObject, parseCustomObject } from "./custom_object.ts";
 import { type JsonSchemaProps, kindSchema } from "./openapi.ts";
 import {
   EMBEDDED_TEMPLATE_PROPERTIES,
@@ -204,18 +188,7 @@ export interface SandboxStatus {
 }
 
 /** A Sandbox object. */
-export interface Sandbox {
-  /** Always `agents.kruise.io/v1alpha1`. */
-  apiVersion: typeof API_VERSION;
-  /** Always `Sandbox`. */
-  kind: typeof SANDBOX_KIND;
-  /** Object metadata. */
-  metadata: ObjectMeta;
-  /** Desired state. */
-  spec: SandboxSpec;
-  /** Observed state. */
-  status?: SandboxStatus;
-}
+export type Sandbox = CustomObject<typeof SANDBOX_KIND, SandboxSpec, SandboxStatus>;
 
 function parseUpgradeHook(value: unknown, path: string): UpgradeHook {
   const o = object(value, path);
@@ -284,18 +257,10 @@ export function parseSandboxStatus(value: unknown, path = "status"): SandboxStat
  * ```
  */
 export function parseSandbox(value: unknown): Sandbox {
-  const o = object(value, "Sandbox");
-  if (o.apiVersion !== API_VERSION) {
-    fail("Sandbox.apiVersion", JSON.stringify(API_VERSION), o.apiVersion);
-  }
-  if (o.kind !== SANDBOX_KIND) fail("Sandbox.kind", JSON.stringify(SANDBOX_KIND), o.kind);
-  return {
-    apiVersion: API_VERSION,
-    kind: SANDBOX_KIND,
-    metadata: parseObjectMeta(o.metadata, "Sandbox.metadata"),
-    spec: parseSandboxSpec(o.spec, "Sandbox.spec"),
-    ...optionals(o, "Sandbox", { status: parseSandboxStatus }),
-  };
+  return parseCustomObject(value, SANDBOX_KIND, {
+    spec: parseSandboxSpec,
+    status: parseSandboxStatus,
+  });
 }
 
 const UPGRADE_HOOK_SCHEMA: JsonSchemaProps = {

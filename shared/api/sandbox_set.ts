@@ -7,15 +7,9 @@
  *
  * @module
  */
-import { array, fail, integer, intOrString, object, optionals, string } from "./_parse.ts";
-import {
-  API_VERSION,
-  type Condition,
-  CONDITIONS_SCHEMA,
-  type ObjectMeta,
-  parseCondition,
-  parseObjectMeta,
-} from "./meta.ts";
+import { array, integer, intOrString, object, optionals, string } from "./_parse.ts";
+import { type Condition, CONDITIONS_SCHEMA, parseCondition } from "./meta.ts";
+import { type CustomObject, parseCustomObject } from "./custom_object.ts";
 import { type JsonSchemaProps, kindSchema } from "./openapi.ts";
 import {
   EMBEDDED_TEMPLATE_PROPERTIES,
@@ -80,19 +74,8 @@ export interface SandboxSetStatus {
   selector?: string;
 }
 
-/** A SandboxSet object. */
-export interface SandboxSet {
-  /** Always `agents.kruise.io/v1alpha1`. */
-  apiVersion: typeof API_VERSION;
-  /** Always `SandboxSet`. */
-  kind: typeof SANDBOX_SET_KIND;
-  /** Object metadata; the name is the E2B template ID. */
-  metadata: ObjectMeta;
-  /** Desired state. */
-  spec: SandboxSetSpec;
-  /** Observed state. */
-  status?: SandboxSetStatus;
-}
+/** A SandboxSet object; its `metadata.name` is the E2B template ID. */
+export type SandboxSet = CustomObject<typeof SANDBOX_SET_KIND, SandboxSetSpec, SandboxSetStatus>;
 
 function parseMaxUnavailable(value: unknown, path: string): MaxUnavailableStrategy {
   const o = object(value, path);
@@ -147,20 +130,10 @@ export function parseSandboxSetStatus(value: unknown, path = "status"): SandboxS
  * ```
  */
 export function parseSandboxSet(value: unknown): SandboxSet {
-  const o = object(value, "SandboxSet");
-  if (o.apiVersion !== API_VERSION) {
-    fail("SandboxSet.apiVersion", JSON.stringify(API_VERSION), o.apiVersion);
-  }
-  if (o.kind !== SANDBOX_SET_KIND) {
-    fail("SandboxSet.kind", JSON.stringify(SANDBOX_SET_KIND), o.kind);
-  }
-  return {
-    apiVersion: API_VERSION,
-    kind: SANDBOX_SET_KIND,
-    metadata: parseObjectMeta(o.metadata, "SandboxSet.metadata"),
-    spec: parseSandboxSetSpec(o.spec, "SandboxSet.spec"),
-    ...optionals(o, "SandboxSet", { status: parseSandboxSetStatus }),
-  };
+  return parseCustomObject(value, SANDBOX_SET_KIND, {
+    spec: parseSandboxSetSpec,
+    status: parseSandboxSetStatus,
+  });
 }
 
 const MAX_UNAVAILABLE_SCHEMA: JsonSchemaProps = {
