@@ -48,17 +48,7 @@ import { watchSandboxSets } from "./sandbox_set/watches.ts";
 
 export type { CancelTimer, Clock } from "@kruise-agents/shared/std";
 // The seam's types `startController` takes, re-exported so the public surface is self-contained.
-export type {
-  DeleteOptions,
-  KubeClient,
-  KubeObject,
-  ListOptions,
-  ObjectList,
-  Resource,
-  WatchEvent,
-  WatchOptions,
-} from "@kruise-agents/shared/kube";
-export type { ObjectMeta, OwnerReference } from "@kruise-agents/shared/api";
+export type * from "@kruise-agents/shared/kube/seam-types";
 export { ManualClock, systemClock } from "@kruise-agents/shared/std";
 export type { LogFields, Logger } from "@kruise-agents/shared/std";
 export { consoleLogger, silentLogger } from "@kruise-agents/shared/std";

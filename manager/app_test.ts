@@ -65,7 +65,9 @@ async function setup(
         body = JSON.stringify(options.body);
         headers.set("content-type", "application/json");
       }
-      return manager.api(new Request(`http://api.test${path}`, { method, headers, body }));
+      return manager.api(
+        new Request(`http://api.test${path}`, { method, headers, body: body ?? null }),
+      );
     },
     async [Symbol.asyncDispose]() {
       await manager[Symbol.asyncDispose]();

@@ -8,19 +8,13 @@
  * @module
  */
 import { KubeApiError } from "@kruise-agents/shared/kube";
+import { HttpError } from "@kruise-agents/shared/std";
 
-/** A failure with the HTTP status and message E2B answers for it. */
-export class ApiError extends Error {
-  /** HTTP status, repeated as `code` in the body. */
-  readonly status: number;
-
-  /** Creates the error; `status` is the HTTP status E2B uses for this failure. */
-  constructor(status: number, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "ApiError";
-    this.status = status;
-  }
-}
+/**
+ * A failure with the HTTP status and message E2B answers for it; `status` is repeated as `code`
+ * in the body.
+ */
+export class ApiError extends HttpError {}
 
 /** E2B's error body. */
 export interface ErrorBody {

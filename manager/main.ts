@@ -32,7 +32,7 @@ async function keygen(args: string[]): Promise<void> {
   if (!values.team) throw new TypeError("keygen needs --team NAMESPACE");
   const { key, record } = await generateApiKey({
     team: values.team,
-    ...(values.name ? { name: values.name } : {}),
+    name: values.name || undefined,
   });
   console.log(`# API key (shown once): ${key}`);
   console.log(stringify({ keys: [record] }).trimEnd());

@@ -26,7 +26,7 @@
  */
 import type { InformerHealth, KubeClient } from "@kruise-agents/shared/kube";
 import { ENVD_VERSION } from "@kruise-agents/shared/envd/http";
-import { consoleLogger, type Logger } from "@kruise-agents/shared/std";
+import { type Clock, consoleLogger, type Logger, systemClock } from "@kruise-agents/shared/std";
 import type { ApiKeyStore } from "./auth/api_keys.ts";
 import { createApp } from "./app.ts";
 import { isDataPlaneRequest } from "./proxy/route.ts";
@@ -34,6 +34,7 @@ import { SandboxProxy } from "./proxy/sandbox_proxy.ts";
 import { Claimer } from "./sandboxes/claim.ts";
 import { Lifecycle } from "./sandboxes/lifecycle.ts";
 import { RuntimeClient } from "./sandboxes/runtime_client.ts";
+import { SandboxClient } from "./sandboxes/sandbox_client.ts";
 import { SandboxIndex } from "./sandboxes/sandbox_index.ts";
 
 export {
@@ -50,17 +51,7 @@ export {
 export { type ManagerConfig, parseConfig, USAGE } from "./config.ts";
 export { ApiError, type ErrorBody } from "./errors.ts";
 // The seam's types `createManager` takes, re-exported so the public surface is self-contained.
-export type {
-  DeleteOptions,
-  KubeClient,
-  KubeObject,
-  ListOptions,
-  ObjectList,
-  Resource,
-  WatchEvent,
-  WatchOptions,
-} from "@kruise-agents/shared/kube";
-export type { ObjectMeta, OwnerReference } from "@kruise-agents/shared/api";
+export type * from "@kruise-agents/shared/kube/seam-types";
 
 /** Dependencies of {@linkcode createManager}. */
 export interface ManagerDeps {
@@ -70,20 +61,20 @@ export interface ManagerDeps {
   keys: ApiKeyStore;
   /** Data-plane domain returned to SDKs. */
   domain: string;
-  /** Current time, ms (a test hook). @default {Date.now} */
-  clock?: () => number;
+  /** Current time and timers (a test hook). @default {systemClock} */
+  clock?: Clock | undefined;
   /** Fetch for runtime calls and the proxy (a test hook). @default {globalThis.fetch} */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
   /** Largest timeout, seconds. @default {3600} */
-  maxTimeoutSeconds?: number;
+  maxTimeoutSeconds?: number | undefined;
   /** envd version reported to SDKs. @default {ENVD_VERSION} */
-  envdVersion?: string;
+  envdVersion?: string | undefined;
   /** How long pause waits for the sandbox to freeze, ms. @default {30000} */
-  pauseWaitMs?: number;
+  pauseWaitMs?: number | undefined;
   /** How long connect waits for a resumed sandbox, ms. @default {60000} */
-  resumeWaitMs?: number;
+  resumeWaitMs?: number | undefined;
   /** How long a cold create waits for readiness, ms. @default {120000} */
-  coldStartTimeoutMs?: number;
+  coldStartTimeoutMs?: number | undefined;
   /** Where warnings and unexpected errors are logged. @default {consoleLogger} */
   logger?: Logger | undefined;
   /** Server-side timeout of each watch, in seconds (see the shared `Informer`). @default {300} */
@@ -112,26 +103,27 @@ export interface ManagerHandle extends Manager {
  * and its API once {@linkcode ManagerHandle.started} resolves.
  */
 export function launchManager(deps: ManagerDeps): ManagerHandle {
-  const now = deps.clock ?? Date.now;
+  const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? consoleLogger;
   const index = new SandboxIndex(deps.kube, {
     logger,
-    now,
+    clock,
     watchTimeoutSeconds: deps.watchTimeoutSeconds,
   });
   const started = index.start();
-  const runtime = new RuntimeClient(deps.fetch ? { fetch: deps.fetch } : {});
-  const claimer = new Claimer(deps.kube, index, runtime, {
-    now,
+  const runtime = new RuntimeClient({ fetch: deps.fetch });
+  const services = { sandboxes: new SandboxClient(deps.kube), index, runtime };
+  const claimer = new Claimer(services, {
+    clock,
     logger,
-    ...(deps.coldStartTimeoutMs ? { coldStartTimeoutMs: deps.coldStartTimeoutMs } : {}),
+    coldStartTimeoutMs: deps.coldStartTimeoutMs,
   });
-  const lifecycle = new Lifecycle(deps.kube, index, runtime, {
-    now,
-    ...(deps.pauseWaitMs ? { pauseWaitMs: deps.pauseWaitMs } : {}),
-    ...(deps.resumeWaitMs ? { resumeWaitMs: deps.resumeWaitMs } : {}),
+  const lifecycle = new Lifecycle(services, {
+    clock,
+    pauseWaitMs: deps.pauseWaitMs,
+    resumeWaitMs: deps.resumeWaitMs,
   });
-  const proxy = new SandboxProxy(index, { now, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  const proxy = new SandboxProxy(index, { clock, fetch: deps.fetch });
   const app = createApp({
     keys: deps.keys,
     index,
@@ -140,7 +132,7 @@ export function launchManager(deps: ManagerDeps): ManagerHandle {
     runtime,
     view: { domain: deps.domain, envdVersion: deps.envdVersion ?? ENVD_VERSION },
     limits: { maxTimeoutSeconds: deps.maxTimeoutSeconds ?? 3600 },
-    now,
+    clock,
     logger,
   });
   return {

@@ -6,19 +6,13 @@
  *
  * @module
  */
+import { HttpError } from "@kruise-agents/shared/std";
 
-/** An error that becomes an envd JSON error response. */
-export class EnvdHttpError extends Error {
-  /** HTTP status, also sent as `code` in the body. */
-  readonly status: number;
-
-  /** Creates an error with HTTP `status` and a message sent to the client as is. */
-  constructor(status: number, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "EnvdHttpError";
-    this.status = status;
-  }
-}
+/**
+ * An error that becomes an envd JSON error response: `status` is also sent as `code` in the
+ * body, and the message is sent to the client as is.
+ */
+export class EnvdHttpError extends HttpError {}
 
 /** Renders an envd JSON error response. */
 export function errorResponse(status: number, message: string): Response {

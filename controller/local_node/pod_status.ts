@@ -25,9 +25,9 @@ export interface SandboxObservation {
   /** Whether every process of the sandbox is stopped. */
   frozen: boolean;
   /** Machine-readable reason of a failure. */
-  reason?: string;
+  reason?: string | undefined;
   /** Human-readable message of a failure. */
-  message?: string;
+  message?: string | undefined;
 }
 
 /** Reason of the Failed phase when the runtime died while the node watched it. */

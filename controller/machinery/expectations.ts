@@ -25,7 +25,7 @@ export interface ExpectationsOptions {
   /** Time source for expiry. @default {systemClock} */
   clock?: Clock;
   /** How long a record is trusted, in ms. @default {300000} */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 interface Entry {

@@ -70,13 +70,48 @@ export class SandboxReconciler {
 
   /** One pass over the Sandbox with `key`; throws (to retry with backoff) if a write failed. */
   async reconcile(key: string): Promise<ReconcileResult> {
-    const { kube, sandboxes, pods, clock, logger } = this.#deps;
+    const { sandboxes, pods, clock } = this.#deps;
     const sandbox = sandboxes.get(key);
     if (sandbox === undefined || sandbox.metadata.deletionTimestamp !== undefined) return {};
-    const namespace = sandbox.metadata.namespace ?? "";
-    const name = sandbox.metadata.name ?? "";
     const now = clock.now();
 
+    const deadlines = await this.#enforceDeadlines(key, sandbox, now);
+    if (deadlines.acted) return {};
+    const result = deadlines.requeue;
+    if (isTerminalPhase(sandbox.status?.phase)) return result;
+
+    const owned = this.#ownPod(key, sandbox);
+    if (owned.wait) return result;
+    let pod = owned.pod;
+    const errors: unknown[] = [];
+    let podCreateError: string | undefined;
+    if (pod === undefined && isPending(sandbox) && !pods.get(key)) {
+      const created = await this.#createPod(sandbox, errors);
+      if (created.raced) return result; // the cache lags; its event is on the way
+      pod = created.pod;
+      podCreateError = created.error;
+    }
+    if (pod !== undefined) pod = await this.#syncFreeze(sandbox, pod, errors);
+
+    const status = computeSandboxStatus({ sandbox, pod, podCreateError, nowMs: now });
+    await this.#writeStatus(key, sandbox, status, errors);
+    throwCollected(key, errors);
+    return result;
+  }
+
+  /**
+   * Enforces `spec.shutdownTime` (delete the Sandbox) and `spec.pauseTime` (set `spec.paused`).
+   * `acted` means a write was made and this pass ends (its own event brings the next one);
+   * otherwise `requeue` wakes the key at the nearest deadline.
+   */
+  async #enforceDeadlines(
+    key: string,
+    sandbox: Sandbox,
+    now: number,
+  ): Promise<{ acted: boolean; requeue: ReconcileResult }> {
+    const { kube, logger } = this.#deps;
+    const namespace = sandbox.metadata.namespace ?? "";
+    const name = sandbox.metadata.name ?? "";
     const shutdownAt = deadline(sandbox.spec.shutdownTime);
     if (shutdownAt !== undefined && shutdownAt <= now) {
       logger.info("shutdownTime reached; deleting the sandbox", { sandbox: key });
@@ -87,7 +122,7 @@ export class SandboxReconciler {
       } catch (error) {
         if (!isNotFound(error)) throw error;
       }
-      return {};
+      return { acted: true, requeue: {} };
     }
     const pauseAt = sandbox.spec.paused === true ? undefined : deadline(sandbox.spec.pauseTime);
     if (pauseAt !== undefined && pauseAt <= now) {
@@ -96,70 +131,104 @@ export class SandboxReconciler {
         metadata: { resourceVersion: sandbox.metadata.resourceVersion },
         spec: { paused: true },
       });
-      return {};
+      return { acted: true, requeue: {} };
     }
     const next = earliest(
       shutdownAt === undefined ? undefined : shutdownAt - now,
       pauseAt === undefined ? undefined : pauseAt - now,
     );
-    const result: ReconcileResult = next === undefined ? {} : { requeueAfter: next };
-    if (isTerminalPhase(sandbox.status?.phase)) return result;
+    return { acted: false, requeue: next === undefined ? {} : { requeueAfter: next } };
+  }
 
-    let pod = pods.get(key);
-    if (pod !== undefined && controllerOf(pod.metadata)?.uid !== sandbox.metadata.uid) {
-      logger.info("a pod of the same name belongs to someone else; waiting for it to go", {
-        sandbox: key,
-      });
-      pod = undefined;
-      if ((sandbox.status?.phase ?? "Pending") === "Pending") return result;
+  /**
+   * The Sandbox's Pod from the cache. A Pod of the same name controlled by another UID is never
+   * adopted: it counts as no Pod, and a Sandbox still `Pending` waits for the garbage collector.
+   */
+  #ownPod(key: string, sandbox: Sandbox): { pod: Pod | undefined; wait: boolean } {
+    const pod = this.#deps.pods.get(key);
+    if (pod === undefined || controllerOf(pod.metadata)?.uid === sandbox.metadata.uid) {
+      return { pod, wait: false };
     }
-    const errors: unknown[] = [];
-    let podCreateError: string | undefined;
-    if (pod === undefined && (sandbox.status?.phase ?? "Pending") === "Pending" && !pods.get(key)) {
-      try {
-        pod = parsePod(await kube.create(PODS, { ...desiredPod(sandbox) }));
-      } catch (error) {
-        if (isAlreadyExists(error)) return result; // the cache lags; its event is on the way
-        podCreateError = errorMessage(error);
-        // An invalid template (or an unsupported templateRef) will not fix itself: report it in
-        // the status and wait for a spec change. Anything else (quota, a missing service account,
-        // API trouble) is reported too, and retried with backoff.
-        const permanent = error instanceof TerminalError ||
-          (error instanceof KubeApiError && error.reason === "Invalid");
-        if (!permanent) errors.push(error);
-      }
-    }
-    if (pod !== undefined) {
-      const want = sandbox.spec.paused === true;
-      const have = pod.metadata.annotations?.[ANNOTATION_POD_FREEZE] === "true";
-      if (want !== have) {
-        try {
-          pod = parsePod(
-            await kube.patch(PODS, namespace, name, {
-              metadata: { annotations: { [ANNOTATION_POD_FREEZE]: want ? "true" : null } },
-            }),
-          );
-        } catch (error) {
-          if (!isNotFound(error)) errors.push(error);
-        }
-      }
-    }
+    this.#deps.logger.info("a pod of the same name belongs to someone else; waiting for it to go", {
+      sandbox: key,
+    });
+    return { pod: undefined, wait: isPending(sandbox) };
+  }
 
-    const status = computeSandboxStatus({ sandbox, pod, podCreateError, nowMs: now });
-    if (!deepEqual(status, sandbox.status ?? {})) {
-      try {
-        await kube.updateStatus(SANDBOXES, { ...sandbox, status });
-      } catch (error) {
-        // Conflict: the Sandbox changed under us (a claim, a pause); the change's own event
-        // brings us back with fresh data, and the backoff covers the case where it does not.
-        if (!isNotFound(error)) errors.push(error);
-        if (isConflict(error)) logger.info("status write conflicted; retrying", { sandbox: key });
+  /**
+   * Creates the Sandbox's Pod. `raced` means it already exists (the cache lags); `error` is the
+   * failure the status reports, which is also pushed onto `errors` unless it is permanent.
+   */
+  async #createPod(
+    sandbox: Sandbox,
+    errors: unknown[],
+  ): Promise<{ pod?: Pod; error?: string; raced?: boolean }> {
+    try {
+      return { pod: parsePod(await this.#deps.kube.create(PODS, { ...desiredPod(sandbox) })) };
+    } catch (error) {
+      if (isAlreadyExists(error)) return { raced: true };
+      // An invalid template (or an unsupported templateRef) will not fix itself: report it in
+      // the status and wait for a spec change. Anything else (quota, a missing service account,
+      // API trouble) is reported too, and retried with backoff.
+      const permanent = error instanceof TerminalError ||
+        (error instanceof KubeApiError && error.reason === "Invalid");
+      if (!permanent) errors.push(error);
+      return { error: errorMessage(error) };
+    }
+  }
+
+  /** Keeps the Pod's freeze annotation equal to `spec.paused`; returns the Pod as written. */
+  async #syncFreeze(sandbox: Sandbox, pod: Pod, errors: unknown[]): Promise<Pod> {
+    const want = sandbox.spec.paused === true;
+    const have = pod.metadata.annotations?.[ANNOTATION_POD_FREEZE] === "true";
+    if (want === have) return pod;
+    try {
+      return parsePod(
+        await this.#deps.kube.patch(
+          PODS,
+          sandbox.metadata.namespace ?? "",
+          sandbox.metadata.name ?? "",
+          {
+            metadata: { annotations: { [ANNOTATION_POD_FREEZE]: want ? "true" : null } },
+          },
+        ),
+      );
+    } catch (error) {
+      if (!isNotFound(error)) errors.push(error);
+      return pod;
+    }
+  }
+
+  /** Writes `status` if it differs from the stored one. */
+  async #writeStatus(
+    key: string,
+    sandbox: Sandbox,
+    status: NonNullable<Sandbox["status"]>,
+    errors: unknown[],
+  ): Promise<void> {
+    if (deepEqual(status, sandbox.status ?? {})) return;
+    try {
+      await this.#deps.kube.updateStatus(SANDBOXES, { ...sandbox, status });
+    } catch (error) {
+      // Conflict: the Sandbox changed under us (a claim, a pause); the change's own event
+      // brings us back with fresh data, and the backoff covers the case where it does not.
+      if (!isNotFound(error)) errors.push(error);
+      if (isConflict(error)) {
+        this.#deps.logger.info("status write conflicted; retrying", { sandbox: key });
       }
     }
-    if (errors.length === 1) throw errors[0];
-    if (errors.length > 1) {
-      throw new AggregateError(errors, `Sandbox ${key}: ${errors.length} writes failed`);
-    }
-    return result;
+  }
+}
+
+/** Whether the Sandbox has not started yet (no phase counts as `Pending`). */
+function isPending(sandbox: Sandbox): boolean {
+  return (sandbox.status?.phase ?? "Pending") === "Pending";
+}
+
+/** Throws the errors a pass collected: one as it is, several as an `AggregateError`. */
+function throwCollected(key: string, errors: unknown[]): void {
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) {
+    throw new AggregateError(errors, `Sandbox ${key}: ${errors.length} writes failed`);
   }
 }

@@ -10,22 +10,18 @@
 import type { SandboxSet } from "@kruise-agents/shared/api";
 import { hashObject } from "../machinery/hash.ts";
 
+/** The members of `spec` that define what a sandbox is, in the order they are hashed. */
+const REVISION_FIELDS = [
+  "template",
+  "templateRef",
+  "volumeClaimTemplates",
+  "persistentContents",
+  "runtimes",
+  "pauseStrategy",
+] as const;
+
 /** `status.updateRevision` of `set`. */
 export function updateRevision(set: SandboxSet): string {
-  const {
-    template,
-    templateRef,
-    volumeClaimTemplates,
-    persistentContents,
-    runtimes,
-    pauseStrategy,
-  } = set.spec;
-  return hashObject({
-    template,
-    templateRef,
-    volumeClaimTemplates,
-    persistentContents,
-    runtimes,
-    pauseStrategy,
-  });
+  const spec = set.spec;
+  return hashObject(Object.fromEntries(REVISION_FIELDS.map((key) => [key, spec[key]])));
 }

@@ -32,9 +32,9 @@ export interface ScaleInput {
   /** UIDs whose deletion was issued but not yet observed. */
   pendingDeletes: ReadonlySet<string>;
   /** `spec.scaleStrategy.maxUnavailable`: cap on creating members during scale-up. */
-  scaleMaxUnavailable?: number | string;
+  scaleMaxUnavailable?: number | string | undefined;
   /** `spec.updateStrategy.maxUnavailable`: rollout batch. @default {"20%"} */
-  updateMaxUnavailable?: number | string;
+  updateMaxUnavailable?: number | string | undefined;
 }
 
 /** Output of {@linkcode planScale}. */

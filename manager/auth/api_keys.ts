@@ -78,7 +78,7 @@ export interface GeneratedApiKey {
  * ```
  */
 export async function generateApiKey(
-  options: { team: string; name?: string },
+  options: { team: string; name?: string | undefined },
 ): Promise<GeneratedApiKey> {
   const key = `e2b_${toHex(crypto.getRandomValues(new Uint8Array(20)))}`;
   return {

@@ -5,12 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { Sandbox } from "e2b";
-import {
-  createKubernetesClient,
-  NAMESPACES,
-  SANDBOX_SETS,
-  SANDBOXES,
-} from "@kruise-agents/shared/kube";
+import { createKubernetesClient, NAMESPACES, SANDBOXES } from "@kruise-agents/shared/kube";
 import { LABEL_SANDBOX_CLAIMED, LABEL_SANDBOX_POOL } from "@kruise-agents/shared/api";
 import { startController } from "@kruise-agents/controller";
 import { buildImages, startLocalNode } from "@kruise-agents/local-node";
@@ -18,6 +13,7 @@ import { kubeEnvWithCrds } from "@kruise-agents/shared/testing";
 import { ApiKeyStore, generateApiKey } from "../auth/api_keys.ts";
 import { createManager } from "../mod.ts";
 import { eventually } from "./dev_harness.ts";
+import { basePool } from "./kube_system.ts";
 
 Deno.test({
   name: "on a real kube-apiserver: create, command, pause, resume, kill; the pool refills",
@@ -27,30 +23,10 @@ Deno.test({
     const env = await kubeEnvWithCrds();
     const kube = createKubernetesClient({ kubeconfigPath: env.kubeconfig });
     const ns = `e2e-${crypto.randomUUID().slice(0, 8)}`;
-    await kube.create(NAMESPACES, {
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: { name: ns },
-    });
-    await kube.create(SANDBOX_SETS, {
-      apiVersion: "agents.kruise.io/v1alpha1",
-      kind: "SandboxSet",
-      metadata: { name: "base", namespace: ns },
-      spec: {
-        replicas: 1,
-        template: {
-          spec: {
-            containers: [{
-              name: "sandbox",
-              image: "kruise-agents/sandbox-base:0.1.0",
-              ports: [{ containerPort: 49983 }],
-            }],
-          },
-        },
-      },
-    });
+    await basePool(kube, ns, 1);
     const controller = await startController({ kube, namespace: ns });
     const dataDir = await Deno.makeTempDir();
+    await Deno.chmod(dataDir, 0o711); // the containers' root reaches its pod directory through it
     const node = await startLocalNode({
       kube,
       dataDir,

@@ -30,11 +30,11 @@ import { stringify } from "yaml";
 import { generateApiKey } from "../auth/api_keys.ts";
 import {
   basePool,
+  controllerProgram,
   freePort,
   get,
-  NET_ENV_READ,
+  managerProgram,
   poolFull,
-  Program,
   ready,
   startSystem,
   stopSystem,
@@ -156,26 +156,13 @@ Deno.test({
         const apiPort = freePort();
         const common = ["--kubeconfig", env.kubeconfig];
         const programs = [
-          new Program("controller", NET_ENV_READ, "../../controller/main.ts", [
-            ...common,
-            "--health-port",
-            String(health.controller),
-            "--health-host",
-            "127.0.0.1",
-          ]),
-          new Program("manager", NET_ENV_READ, "../main.ts", [
-            ...common,
-            "--keys-file",
-            `${dir}/keys.yaml`,
-            "--hostname",
-            "127.0.0.1",
-            "--port",
-            String(apiPort),
-            "--proxy-port",
-            String(apiPort),
-            "--health-port",
-            String(health.manager),
-          ]),
+          controllerProgram(common, health.controller),
+          managerProgram(common, {
+            keysFile: `${dir}/keys.yaml`,
+            apiPort,
+            proxyPort: apiPort,
+            healthPort: health.manager,
+          }),
         ];
         try {
           for (const [name, port] of Object.entries(health)) {

@@ -107,6 +107,46 @@ export async function watchRestarts(healthPort: number): Promise<Record<string, 
   return out;
 }
 
+/** The controller as a program, its health endpoint on loopback `healthPort`. */
+export function controllerProgram(args: string[], healthPort: number): Program {
+  return new Program("controller", NET_ENV_READ, "../../controller/main.ts", [
+    ...args,
+    "--health-port",
+    String(healthPort),
+    "--health-host",
+    "127.0.0.1",
+  ]);
+}
+
+/** Where {@linkcode managerProgram} listens and what it reads. */
+export interface ManagerPorts {
+  /** The API keys file. */
+  keysFile: string;
+  /** The REST API's port. */
+  apiPort: number;
+  /** The data-plane proxy's port (may be `apiPort`). */
+  proxyPort: number;
+  /** The health endpoint's port. */
+  healthPort: number;
+}
+
+/** The manager as a program, on loopback. */
+export function managerProgram(args: string[], ports: ManagerPorts): Program {
+  return new Program("manager", NET_ENV_READ, "../main.ts", [
+    ...args,
+    "--keys-file",
+    ports.keysFile,
+    "--hostname",
+    "127.0.0.1",
+    "--port",
+    String(ports.apiPort),
+    "--proxy-port",
+    String(ports.proxyPort),
+    "--health-port",
+    String(ports.healthPort),
+  ]);
+}
+
 export interface System {
   kube: KubeClient;
   namespace: string;
@@ -140,28 +180,13 @@ export async function startSystem(
       String(health.node),
       "--kill-sandboxes-on-exit",
     ]),
-    new Program("controller", NET_ENV_READ, "../../controller/main.ts", [
-      ...common,
-      "--namespace",
-      namespace,
-      "--health-port",
-      String(health.controller),
-      "--health-host",
-      "127.0.0.1",
-    ]),
-    new Program("manager", NET_ENV_READ, "../main.ts", [
-      ...common,
-      "--keys-file",
-      `${dir}/keys.yaml`,
-      "--hostname",
-      "127.0.0.1",
-      "--port",
-      String(apiPort),
-      "--proxy-port",
-      String(proxyPort),
-      "--health-port",
-      String(health.manager),
-    ]),
+    controllerProgram([...common, "--namespace", namespace], health.controller),
+    managerProgram(common, {
+      keysFile: `${dir}/keys.yaml`,
+      apiPort,
+      proxyPort,
+      healthPort: health.manager,
+    }),
   ];
   const kube = createKubernetesClient({ kubeconfigPath: env.kubeconfig });
   for (const [name, port] of Object.entries(health)) {

@@ -6,22 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { Sandbox } from "e2b";
-import { EmbeddedStore } from "@kruise-agents/shared/kube";
-import { createManager } from "../mod.ts";
-import { seedPool, startRuntimes, testKeys } from "../testing/fixtures.ts";
-import { silentLogger } from "@kruise-agents/shared/std";
+import { managerWithPool } from "../testing/fixtures.ts";
 
 Deno.test("the JS SDK creates, runs a command through the proxy, lists, and kills", async () => {
-  const kube = await EmbeddedStore.open();
-  await using runtimes = await startRuntimes(2);
-  await seedPool(kube, { namespace: "team-a", name: "base", ips: runtimes.ips });
-  const { keys, a, b } = await testKeys();
-  await using manager = await createManager({
-    kube,
-    keys,
-    domain: "sandbox.test",
-    logger: silentLogger,
-  });
+  await using world = await managerWithPool(2);
+  const { manager, keys: { a, b } } = world;
   await using api = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, manager.api);
   await using proxy = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, manager.proxy);
   const opts = {
@@ -30,30 +19,26 @@ Deno.test("the JS SDK creates, runs a command through the proxy, lists, and kill
     sandboxUrl: `http://127.0.0.1:${proxy.addr.port}`,
     domain: "sandbox.test",
   };
-  try {
-    const sbx = await Sandbox.create("base", { ...opts, metadata: { purpose: "sdk-test" } });
-    assert.match(sbx.sandboxId, /^[a-z0-9]{20}$/);
-    const out = await sbx.commands.run("echo hello from $E2B_SANDBOX_ID");
-    assert.equal(out.exitCode, 0);
-    assert.equal(out.stdout.trim(), `hello from ${sbx.sandboxId}`);
-    assert.equal(await sbx.isRunning(), true);
+  const sbx = await Sandbox.create("base", { ...opts, metadata: { purpose: "sdk-test" } });
+  assert.match(sbx.sandboxId, /^[a-z0-9]{20}$/);
+  const out = await sbx.commands.run("echo hello from $E2B_SANDBOX_ID");
+  assert.equal(out.exitCode, 0);
+  assert.equal(out.stdout.trim(), `hello from ${sbx.sandboxId}`);
+  assert.equal(await sbx.isRunning(), true);
 
-    const other = await Sandbox.create("base", { ...opts, metadata: { purpose: "other" } });
-    const listed = await Sandbox.list({ ...opts, query: { metadata: { purpose: "sdk-test" } } })
-      .nextItems();
-    assert.deepEqual(listed.map((s) => s.sandboxId), [sbx.sandboxId]);
-    assert.deepEqual(await Sandbox.list({ ...opts, apiKey: b }).nextItems(), []);
-    assert.equal(await Sandbox.kill(sbx.sandboxId, { ...opts, apiKey: b }), false);
+  const other = await Sandbox.create("base", { ...opts, metadata: { purpose: "other" } });
+  const listed = await Sandbox.list({ ...opts, query: { metadata: { purpose: "sdk-test" } } })
+    .nextItems();
+  assert.deepEqual(listed.map((s) => s.sandboxId), [sbx.sandboxId]);
+  assert.deepEqual(await Sandbox.list({ ...opts, apiKey: b }).nextItems(), []);
+  assert.equal(await Sandbox.kill(sbx.sandboxId, { ...opts, apiKey: b }), false);
 
-    // A stream in flight when the sandbox is killed is torn down, not ended cleanly.
-    const handle = await sbx.commands.run("sleep 30", { background: true });
-    assert.equal(await sbx.kill(), true);
-    await assert.rejects(handle.wait());
-    assert.equal(await sbx.isRunning(), false);
-    assert.equal(await Sandbox.kill(sbx.sandboxId, opts), false);
+  // A stream in flight when the sandbox is killed is torn down, not ended cleanly.
+  const handle = await sbx.commands.run("sleep 30", { background: true });
+  assert.equal(await sbx.kill(), true);
+  await assert.rejects(handle.wait());
+  assert.equal(await sbx.isRunning(), false);
+  assert.equal(await Sandbox.kill(sbx.sandboxId, opts), false);
 
-    await other.kill();
-  } finally {
-    await kube.close();
-  }
+  await other.kill();
 });

@@ -24,18 +24,17 @@
  */
 import { ANNOTATION_RUNTIME_ACCESS_TOKEN, type Sandbox } from "@kruise-agents/shared/api";
 import { ENVD_PORT, sandboxUrl } from "@kruise-agents/shared/envd/http";
-import { safeEqual } from "@kruise-agents/shared/std";
+import { type Clock, safeEqual } from "@kruise-agents/shared/std";
 import type { SandboxIndex } from "../sandboxes/sandbox_index.ts";
-import { isServing } from "../sandboxes/state.ts";
-import { sandboxIdOf } from "../sandboxes/views.ts";
+import { isServing, sandboxIdOf } from "../sandboxes/state.ts";
 import { parseRoute, type ProxyRoute } from "./route.ts";
 
 /** Options of {@linkcode SandboxProxy}. */
 export interface SandboxProxyOptions {
-  /** Current time, ms. */
-  now: () => number;
+  /** Current time. */
+  clock: Clock;
   /** The fetch used upstream (tests inject one). @default {globalThis.fetch} */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
 }
 
 const HOP_BY_HOP = [
@@ -110,7 +109,7 @@ export class SandboxProxy implements Disposable {
     this.#unsubscribe = index.onSandboxChange((sandbox, deleted) => {
       const id = sandboxIdOf(sandbox);
       if (!id || !this.#inFlight.has(id)) return;
-      if (deleted || !isServing(sandbox, this.#options.now())) this.abort(id);
+      if (deleted || !isServing(sandbox, this.#options.clock.now())) this.abort(id);
     });
   }
 
@@ -137,7 +136,7 @@ export class SandboxProxy implements Disposable {
     }
     const sandbox = this.#index.cached(route.sandboxId) ??
       await this.#index.find(route.sandboxId).catch(() => undefined);
-    if (!sandbox || !isServing(sandbox, this.#options.now())) {
+    if (!sandbox || !isServing(sandbox, this.#options.clock.now())) {
       return sandboxNotFoundResponse(route.sandboxId);
     }
     const token = sandbox.metadata.annotations?.[ANNOTATION_RUNTIME_ACCESS_TOKEN];
@@ -165,11 +164,12 @@ export class SandboxProxy implements Disposable {
 
   async #http(request: Request, sandbox: Sandbox, route: ProxyRoute): Promise<Response> {
     const { controller, release } = this.#register(route.sandboxId);
-    const headers = stripHopByHop(request.headers);
-    headers.delete("host");
-    headers.delete("content-length"); // the body is re-streamed; length framing is upstream's
     const onClientAbort = () => {
       controller.abort(request.signal.reason);
+      release();
+    };
+    const done = () => {
+      request.signal.removeEventListener("abort", onClientAbort);
       release();
     };
     request.signal.addEventListener("abort", onClientAbort, { once: true });
@@ -177,7 +177,7 @@ export class SandboxProxy implements Disposable {
     try {
       upstream = await this.#fetch(`${targetBase(sandbox, route.port, "http")}${route.path}`, {
         method: request.method,
-        headers,
+        headers: upstreamRequestHeaders(request.headers),
         body: request.body,
         redirect: "manual",
         signal: controller.signal,
@@ -185,8 +185,7 @@ export class SandboxProxy implements Disposable {
         duplex: "half",
       });
     } catch {
-      request.signal.removeEventListener("abort", onClientAbort);
-      release();
+      done();
       if (controller.signal.aborted && !request.signal.aborted) {
         return sandboxNotFoundResponse(route.sandboxId);
       }
@@ -197,65 +196,13 @@ export class SandboxProxy implements Disposable {
         code: 502,
       });
     }
-    const responseHeaders = stripHopByHop(upstream.headers);
-    if (responseHeaders.has("content-encoding")) {
-      // fetch has already decoded the body; the length and encoding no longer describe it.
-      responseHeaders.delete("content-encoding");
-      responseHeaders.delete("content-length");
-    }
-    // Stop Deno.serve from compressing (and so buffering) streamed responses.
-    const cc = responseHeaders.get("cache-control");
-    if (!cc?.includes("no-transform")) {
-      responseHeaders.set("cache-control", cc ? `${cc}, no-transform` : "no-transform");
-    }
-    const done = () => {
-      request.signal.removeEventListener("abort", onClientAbort);
-      release();
-    };
-    if (!upstream.body) {
-      done();
-      return new Response(null, {
-        status: upstream.status,
-        statusText: upstream.statusText,
-        headers: responseHeaders,
-      });
-    }
-    // A plain pull-based stream over the upstream reader: it ends when upstream ends and errors
-    // (tearing the client's stream down, never ending it cleanly) when the sandbox is stopped.
-    // Cheaper per call than `pipeThrough` with a signal, and unlike handing `upstream.body`
-    // over as is, an abort still reaches the client.
-    const reader = upstream.body.getReader();
-    const body = new ReadableStream<Uint8Array>({
-      start(stream) {
-        controller.signal.addEventListener("abort", () => {
-          try {
-            stream.error(controller.signal.reason);
-          } catch { /* already closed */ }
-          reader.cancel(controller.signal.reason).catch(() => {});
-          done();
-        }, { once: true });
-      },
-      async pull(stream) {
-        try {
-          const { done: end, value } = await reader.read();
-          if (end) {
-            stream.close();
-            done();
-          } else stream.enqueue(value);
-        } catch (error) {
-          stream.error(error);
-          done();
-        }
-      },
-      cancel(reason) {
-        done();
-        return reader.cancel(reason);
-      },
-    });
+    let body: ReadableStream<Uint8Array> | null = null;
+    if (upstream.body) body = abortableBody(upstream.body, controller.signal, done);
+    else done();
     return new Response(body, {
       status: upstream.status,
       statusText: upstream.statusText,
-      headers: responseHeaders,
+      headers: downstreamResponseHeaders(upstream.headers),
     });
   }
 
@@ -316,4 +263,70 @@ export class SandboxProxy implements Disposable {
     this.#unsubscribe();
     for (const id of [...this.#inFlight.keys()]) this.abort(id);
   }
+}
+
+/** The client's headers as sent upstream: no hop-by-hop headers, no `host`, no length. */
+function upstreamRequestHeaders(headers: Headers): Headers {
+  const out = stripHopByHop(headers);
+  out.delete("host");
+  out.delete("content-length"); // the body is re-streamed; length framing is upstream's
+  return out;
+}
+
+/** Upstream's response headers as sent to the client. */
+function downstreamResponseHeaders(headers: Headers): Headers {
+  const out = stripHopByHop(headers);
+  if (out.has("content-encoding")) {
+    // fetch has already decoded the body; the length and encoding no longer describe it.
+    out.delete("content-encoding");
+    out.delete("content-length");
+  }
+  // Stop Deno.serve from compressing (and so buffering) streamed responses.
+  const cc = out.get("cache-control");
+  if (!cc?.includes("no-transform")) {
+    out.set("cache-control", cc ? `${cc}, no-transform` : "no-transform");
+  }
+  return out;
+}
+
+/**
+ * A plain pull-based stream over the upstream reader: it ends when upstream ends and errors
+ * (tearing the client's stream down, never ending it cleanly) when `signal` aborts, that is when
+ * the sandbox is stopped. Cheaper per call than `pipeThrough` with a signal, and unlike handing
+ * `upstream.body` over as is, an abort still reaches the client. `done` runs once the exchange
+ * is over, however it ends.
+ */
+function abortableBody(
+  upstream: ReadableStream<Uint8Array>,
+  signal: AbortSignal,
+  done: () => void,
+): ReadableStream<Uint8Array> {
+  const reader = upstream.getReader();
+  return new ReadableStream<Uint8Array>({
+    start(stream) {
+      signal.addEventListener("abort", () => {
+        try {
+          stream.error(signal.reason);
+        } catch { /* already closed */ }
+        reader.cancel(signal.reason).catch(() => {});
+        done();
+      }, { once: true });
+    },
+    async pull(stream) {
+      try {
+        const { done: end, value } = await reader.read();
+        if (end) {
+          stream.close();
+          done();
+        } else stream.enqueue(value);
+      } catch (error) {
+        stream.error(error);
+        done();
+      }
+    },
+    cancel(reason) {
+      done();
+      return reader.cancel(reason);
+    },
+  });
 }

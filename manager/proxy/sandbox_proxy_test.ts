@@ -3,12 +3,10 @@
  * runtime: token gate, 502 shapes, streamed bodies, WebSocket relay, teardown on kill.
  */
 import assert from "node:assert/strict";
-import { EmbeddedStore, type KubeObject, SANDBOXES } from "@kruise-agents/shared/kube";
+import { type KubeObject, SANDBOXES } from "@kruise-agents/shared/kube";
 import { LABEL_SANDBOX_ID } from "@kruise-agents/shared/api";
-import { createManager } from "../mod.ts";
-import { seedPool, startRuntimes, testKeys } from "../testing/fixtures.ts";
+import { managerWithPool } from "../testing/fixtures.ts";
 import { lacksAccessToken, stripHopByHop } from "./sandbox_proxy.ts";
-import { silentLogger } from "@kruise-agents/shared/std";
 
 Deno.test("stripHopByHop() drops hop-by-hop headers and those Connection names", () => {
   const h = stripHopByHop(
@@ -41,16 +39,8 @@ Deno.test("lacksAccessToken() gates envd on the token", () => {
 });
 
 Deno.test("the proxy streams to the sandbox, relays WebSockets and tears down on kill", async () => {
-  const kube = await EmbeddedStore.open();
-  await using runtimes = await startRuntimes(1);
-  await seedPool(kube, { namespace: "team-a", name: "base", ips: runtimes.ips });
-  const { keys, a } = await testKeys();
-  await using manager = await createManager({
-    kube,
-    keys,
-    domain: "sandbox.test",
-    logger: silentLogger,
-  });
+  await using world = await managerWithPool(1);
+  const { kube, runtimes, manager, keys: { a } } = world;
   await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, manager.api);
   // A user "port" in the sandbox: an echo WebSocket and an endless stream, on the runtime's address.
   const ip = runtimes.ips[0]!;
@@ -71,59 +61,55 @@ Deno.test("the proxy streams to the sandbox, relays WebSockets and tears down on
     );
   });
   const base = `http://127.0.0.1:${server.addr.port}`;
-  try {
-    const created = await (await fetch(`${base}/sandboxes`, {
-      method: "POST",
-      headers: { "x-api-key": a },
-      body: JSON.stringify({ templateID: "base" }),
-    })).json();
-    const id: string = created.sandboxID;
-    const viaHeaders = (path: string, headers: Record<string, string> = {}) =>
-      fetch(`${base}${path}`, { headers: { "e2b-sandbox-id": id, ...headers } });
+  const created = await (await fetch(`${base}/sandboxes`, {
+    method: "POST",
+    headers: { "x-api-key": a },
+    body: JSON.stringify({ templateID: "base" }),
+  })).json();
+  const id: string = created.sandboxID;
+  const viaHeaders = (path: string, headers: Record<string, string> = {}) =>
+    fetch(`${base}${path}`, { headers: { "e2b-sandbox-id": id, ...headers } });
 
-    assert.equal((await viaHeaders("/health")).status, 204);
-    const denied = await viaHeaders("/envs");
-    assert.equal(denied.status, 401);
-    assert.equal((await denied.json()).code, 401);
-    const envs = await viaHeaders("/envs", { "x-access-token": created.envdAccessToken });
-    assert.equal(envs.status, 200);
-    assert.equal((await envs.json()).E2B_SANDBOX_ID, id);
+  assert.equal((await viaHeaders("/health")).status, 204);
+  const denied = await viaHeaders("/envs");
+  assert.equal(denied.status, 401);
+  assert.equal((await denied.json()).code, 401);
+  const envs = await viaHeaders("/envs", { "x-access-token": created.envdAccessToken });
+  assert.equal(envs.status, 200);
+  assert.equal((await envs.json()).E2B_SANDBOX_ID, id);
 
-    const ws = new WebSocket(`ws://127.0.0.1:${server.addr.port}/kruise/${id}/${app.addr.port}/ws`);
-    const reply = await new Promise<string>((resolve, reject) => {
-      ws.onopen = () => ws.send("hi");
-      ws.onmessage = (e) => resolve(String(e.data));
-      ws.onerror = () => reject(new Error("websocket failed"));
-    });
-    assert.equal(reply, "echo:hi");
-    const wsClosed = new Promise((r) => ws.onclose = r);
+  const ws = new WebSocket(`ws://127.0.0.1:${server.addr.port}/kruise/${id}/${app.addr.port}/ws`);
+  const reply = await new Promise<string>((resolve, reject) => {
+    ws.onopen = () => ws.send("hi");
+    ws.onmessage = (e) => resolve(String(e.data));
+    ws.onerror = () => reject(new Error("websocket failed"));
+  });
+  assert.equal(reply, "echo:hi");
+  const wsClosed = new Promise((r) => ws.onclose = r);
 
-    const stream = await fetch(`${base}/kruise/${id}/${app.addr.port}/stream`);
-    const reader = stream.body!.getReader();
-    assert.equal(new TextDecoder().decode((await reader.read()).value), "0\n");
+  const stream = await fetch(`${base}/kruise/${id}/${app.addr.port}/stream`);
+  const reader = stream.body!.getReader();
+  assert.equal(new TextDecoder().decode((await reader.read()).value), "0\n");
 
-    assert.equal(
-      (await fetch(`${base}/sandboxes/${id}`, { method: "DELETE", headers: { "x-api-key": a } }))
-        .status,
-      204,
-    );
-    await assert.rejects(async () => {
-      while (!(await reader.read()).done) { /* drain until the teardown */ }
-    });
-    await wsClosed;
-    const gone = await viaHeaders("/health");
-    assert.equal(gone.status, 502);
-    assert.deepEqual(await gone.json(), {
-      sandboxId: id,
-      message: "The sandbox was not found",
-      code: 502,
-    });
-    const claimed = await kube.list<KubeObject>(SANDBOXES, {
-      labelSelector: `${LABEL_SANDBOX_ID}=${id}`,
-    });
-    assert.equal(claimed.items.length, 0);
-    assert.equal(created.envdAccessToken.length > 0, true);
-  } finally {
-    await kube.close();
-  }
+  assert.equal(
+    (await fetch(`${base}/sandboxes/${id}`, { method: "DELETE", headers: { "x-api-key": a } }))
+      .status,
+    204,
+  );
+  await assert.rejects(async () => {
+    while (!(await reader.read()).done) { /* drain until the teardown */ }
+  });
+  await wsClosed;
+  const gone = await viaHeaders("/health");
+  assert.equal(gone.status, 502);
+  assert.deepEqual(await gone.json(), {
+    sandboxId: id,
+    message: "The sandbox was not found",
+    code: 502,
+  });
+  const claimed = await kube.list<KubeObject>(SANDBOXES, {
+    labelSelector: `${LABEL_SANDBOX_ID}=${id}`,
+  });
+  assert.equal(claimed.items.length, 0);
+  assert.equal(created.envdAccessToken.length > 0, true);
 });

@@ -1,6 +1,8 @@
 /**
  * The sandbox routes of the E2B REST API, v1 and v2 paths (§A.3), each a thin adapter: parse,
- * call `sandboxes/`, render with E2B's exact success status.
+ * call `sandboxes/`, render with E2B's exact success status. Split, as Hono advises, into one
+ * sub-app per concern, mounted with `app.route()`: the collection (create, list) here, one
+ * sandbox's lifecycle in `sandbox_lifecycle.ts` and its metrics in `sandbox_metrics.ts`.
  *
  * @module
  */
@@ -12,25 +14,13 @@ import { type ListEntry, listPage, parseListQuery } from "../sandboxes/list_quer
 import { readMetadata } from "../sandboxes/metadata.ts";
 import type { RuntimeClient } from "../sandboxes/runtime_client.ts";
 import type { SandboxIndex } from "../sandboxes/sandbox_index.ts";
-import { e2bState, startedAtMs } from "../sandboxes/state.ts";
-import {
-  detailBody,
-  listedBody,
-  metricBody,
-  sandboxBody,
-  sandboxIdOf,
-  templateIdOf,
-  type ViewContext,
-} from "../sandboxes/views.ts";
-import { ANNOTATION_RUNTIME_ACCESS_TOKEN, type Sandbox } from "@kruise-agents/shared/api";
-import {
-  parseNewSandbox,
-  parseTimeoutBody,
-  readJson,
-  type TimeoutLimits,
-  V1_DEFAULT_TIMEOUT,
-  V2_DEFAULT_TIMEOUT,
-} from "./bodies.ts";
+import { e2bState, sandboxIdOf, startedAtMs, templateIdOf } from "../sandboxes/state.ts";
+import { listedBody, sandboxBody, type ViewContext } from "./views.ts";
+import type { Sandbox } from "@kruise-agents/shared/api";
+import type { Clock } from "@kruise-agents/shared/std";
+import { parseNewSandbox, readJson, type TimeoutLimits } from "./bodies.ts";
+import { sandboxLifecycleRoutes } from "./sandbox_lifecycle.ts";
+import { sandboxMetricsRoutes } from "./sandbox_metrics.ts";
 
 /** What the sandbox routes use. */
 export interface SandboxRoutesDeps {
@@ -46,28 +36,38 @@ export interface SandboxRoutesDeps {
   view: ViewContext;
   /** Timeout bounds. */
   limits: TimeoutLimits;
-  /** Current time, ms. */
-  now: () => number;
+  /** Current time. */
+  clock: Clock;
+}
+
+/** Builds the sandbox sub-app (mounted at `/`): the collection, lifecycle and metrics routes. */
+export function sandboxRoutes(deps: SandboxRoutesDeps): Hono<AuthEnv> {
+  return new Hono<AuthEnv>()
+    .route("/", sandboxCollectionRoutes(deps))
+    .route("/", sandboxLifecycleRoutes(deps))
+    .route("/", sandboxMetricsRoutes(deps));
 }
 
 interface Entry extends ListEntry {
   sandbox: Sandbox;
 }
 
-/** Builds the sandbox sub-app (mounted at `/`). */
-export function sandboxRoutes(deps: SandboxRoutesDeps): Hono<AuthEnv> {
-  const { index, claimer, lifecycle, view, limits, now } = deps;
-  const app = new Hono<AuthEnv>();
+/** What a list page is cut from: each sandbox with the fields the list query filters on. */
+function listEntries(sandboxes: Sandbox[], at: number): Entry[] {
+  return sandboxes.map((sandbox) => ({
+    sandbox,
+    sandboxId: sandboxIdOf(sandbox),
+    templateIds: [templateIdOf(sandbox)],
+    startedAt: startedAtMs(sandbox),
+    state: e2bState(sandbox, at) === "paused" ? "paused" : "running",
+    metadata: readMetadata(sandbox),
+  }));
+}
 
-  const entries = (sandboxes: Sandbox[], at: number): Entry[] =>
-    sandboxes.map((sandbox) => ({
-      sandbox,
-      sandboxId: sandboxIdOf(sandbox),
-      templateIds: [templateIdOf(sandbox)],
-      startedAt: startedAtMs(sandbox),
-      state: e2bState(sandbox, at) === "paused" ? "paused" : "running",
-      metadata: readMetadata(sandbox),
-    }));
+/** `POST` and `GET` on `/sandboxes` and `/v2/sandboxes`: create and list. */
+function sandboxCollectionRoutes(deps: SandboxRoutesDeps): Hono<AuthEnv> {
+  const { index, claimer, view, limits, clock } = deps;
+  const app = new Hono<AuthEnv>();
 
   for (const [path, v2] of [["/sandboxes", false], ["/v2/sandboxes", true]] as const) {
     app.post(path, async (c) => {
@@ -78,88 +78,19 @@ export function sandboxRoutes(deps: SandboxRoutesDeps): Hono<AuthEnv> {
   }
 
   app.get("/v2/sandboxes", (c) => {
-    const at = now();
+    const at = clock.now();
     const query = parseListQuery(new URL(c.req.url).searchParams);
-    const page = listPage(entries(index.visible(c.var.caller, at), at), query);
+    const page = listPage(listEntries(index.visible(c.var.caller, at), at), query);
     if (page.nextToken) c.header("X-Next-Token", page.nextToken);
     return c.json(page.items.map((e) => listedBody(e.sandbox, view, at)));
   });
 
   app.get("/sandboxes", (c) => {
-    const at = now();
+    const at = clock.now();
     const query = parseListQuery(new URL(c.req.url).searchParams, { v1: true });
     query.limit = Number.MAX_SAFE_INTEGER; // v1 lists everything at once
-    const page = listPage(entries(index.visible(c.var.caller, at), at), query);
+    const page = listPage(listEntries(index.visible(c.var.caller, at), at), query);
     return c.json(page.items.map((e) => listedBody(e.sandbox, view, at)));
-  });
-
-  app.get("/sandboxes/:id", async (c) => {
-    const sandbox = await lifecycle.get(c.req.param("id"), c.var.caller);
-    return c.json(detailBody(sandbox, view, now()));
-  });
-
-  app.delete("/sandboxes/:id", async (c) => {
-    await lifecycle.kill(c.req.param("id"), c.var.caller);
-    return c.body(null, 204);
-  });
-
-  app.post("/sandboxes/:id/timeout", async (c) => {
-    const seconds = parseTimeoutBody(await readJson(c.req.raw), limits, undefined);
-    await lifecycle.setTimeout(c.req.param("id"), c.var.caller, seconds);
-    return c.body(null, 204);
-  });
-
-  app.post("/sandboxes/:id/refreshes", async (c) => {
-    const seconds = parseTimeoutBody(
-      await readJson(c.req.raw),
-      limits,
-      V1_DEFAULT_TIMEOUT,
-      "duration",
-    );
-    await lifecycle.refresh(c.req.param("id"), c.var.caller, seconds);
-    return c.body(null, 204);
-  });
-
-  app.post("/sandboxes/:id/pause", async (c) => {
-    await readJson(c.req.raw); // `{memory}` is accepted; every pause keeps memory
-    await lifecycle.pause(c.req.param("id"), c.var.caller);
-    return c.body(null, 204);
-  });
-
-  for (
-    const [path, fallback] of [
-      ["/sandboxes/:id/connect", undefined],
-      ["/v2/sandboxes/:id/connect", V2_DEFAULT_TIMEOUT],
-    ] as const
-  ) {
-    app.post(path, async (c) => {
-      const seconds = parseTimeoutBody(await readJson(c.req.raw), limits, fallback);
-      const result = await lifecycle.connect(c.req.param("id"), c.var.caller, seconds);
-      return c.json(sandboxBody(result.sandbox, view), result.resumed ? 201 : 200);
-    });
-  }
-
-  app.post("/sandboxes/:id/resume", async (c) => {
-    const seconds = parseTimeoutBody(await readJson(c.req.raw), limits, V1_DEFAULT_TIMEOUT);
-    const sandbox = await lifecycle.resume(c.req.param("id"), c.var.caller, seconds);
-    return c.json(sandboxBody(sandbox, view), 201);
-  });
-
-  app.get("/sandboxes/:id/metrics", async (c) => {
-    const id = c.req.param("id");
-    const sandbox = await lifecycle.get(id, c.var.caller);
-    const at = now();
-    if (e2bState(sandbox, at) !== "running") return c.json([]);
-    const token = sandbox.metadata.annotations?.[ANNOTATION_RUNTIME_ACCESS_TOKEN] ?? "";
-    const sample = metricBody(
-      await deps.runtime.metrics(sandbox.status?.sandboxIp ?? "", token, c.req.raw.signal),
-      at,
-    );
-    // The runtime keeps no history: one current sample, if it falls in [start, end].
-    const start = Number(c.req.query("start") ?? -Infinity);
-    const end = Number(c.req.query("end") ?? Infinity);
-    const ts = sample.timestampUnix as number;
-    return c.json(ts >= start && ts <= end ? [sample] : []);
   });
 
   return app;

@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import type { SandboxSet } from "@kruise-agents/shared/api";
 import type { AuthEnv } from "../auth/middleware.ts";
 import type { SandboxIndex } from "../sandboxes/sandbox_index.ts";
-import { templateBody, type ViewContext } from "../sandboxes/views.ts";
+import { templateBody, type ViewContext } from "./views.ts";
 
 /** Builds the templates sub-app. */
 export function templateRoutes(index: SandboxIndex, view: ViewContext): Hono<AuthEnv> {

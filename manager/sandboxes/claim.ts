@@ -17,14 +17,8 @@
  *
  * @module
  */
-import {
-  isConflict,
-  isNotFound,
-  type KubeClient,
-  type KubeObject,
-  SANDBOXES,
-} from "@kruise-agents/shared/kube";
-import { parseSandbox, type Sandbox } from "@kruise-agents/shared/api";
+import { isConflict, isNotFound } from "@kruise-agents/shared/kube";
+import type { Sandbox } from "@kruise-agents/shared/api";
 import type { Caller } from "../auth/api_keys.ts";
 import { ApiError } from "../errors.ts";
 import {
@@ -37,9 +31,11 @@ import { newAccessToken, newSandboxId } from "./ids.ts";
 import { planMetadata } from "./metadata.ts";
 import type { RuntimeClient } from "./runtime_client.ts";
 import { SandboxIndex } from "./sandbox_index.ts";
+import type { SandboxClient } from "./sandbox_client.ts";
+import type { SandboxServices } from "./services.ts";
 import { isSandboxReady } from "@kruise-agents/shared/api";
 import { chooseTemplate, parseTemplateId } from "./template_choice.ts";
-import { errorMessage, type Logger, silentLogger } from "@kruise-agents/shared/std";
+import { type Clock, errorMessage, type Logger, silentLogger } from "@kruise-agents/shared/std";
 
 /** A create request, validated. */
 export interface CreateRequest {
@@ -55,19 +51,19 @@ export interface CreateRequest {
 
 /** Options of {@linkcode Claimer}. */
 export interface ClaimerOptions {
-  /** Current time, ms. */
-  now: () => number;
+  /** Current time. */
+  clock: Clock;
   /** How long a cold Sandbox may take to become Ready, ms. @default {120000} */
-  coldStartTimeoutMs?: number;
+  coldStartTimeoutMs?: number | undefined;
   /** Claims tried (conflicts, failed inits) before giving up. @default {20} */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** Where cleanup failures are reported. @default {silentLogger} */
   logger?: Logger | undefined;
 }
 
 /** Claims sandboxes for creates. */
 export class Claimer {
-  readonly #kube: KubeClient;
+  readonly #sandboxes: SandboxClient;
   readonly #index: SandboxIndex;
   readonly #runtime: RuntimeClient;
   readonly #options: ClaimerOptions;
@@ -75,15 +71,8 @@ export class Claimer {
   readonly #inFlight = new Set<string>();
 
   /** Creates the claimer. */
-  constructor(
-    kube: KubeClient,
-    index: SandboxIndex,
-    runtime: RuntimeClient,
-    options: ClaimerOptions,
-  ) {
-    this.#kube = kube;
-    this.#index = index;
-    this.#runtime = runtime;
+  constructor(services: SandboxServices, options: ClaimerOptions) {
+    ({ sandboxes: this.#sandboxes, index: this.#index, runtime: this.#runtime } = services);
     this.#options = options;
   }
 
@@ -110,7 +99,7 @@ export class Claimer {
     let lastError: unknown;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       signal.throwIfAborted();
-      const now = this.#options.now();
+      const now = this.#options.clock.now();
       const spec: ClaimSpec = {
         sandboxId: newSandboxId(),
         templateId: ref.name,
@@ -164,11 +153,7 @@ export class Claimer {
     const key = SandboxIndex.key(pick);
     this.#inFlight.add(key);
     try {
-      const written = await this.#kube.update<KubeObject>(
-        SANDBOXES,
-        claimedSandbox(pick, spec) as unknown as KubeObject,
-      );
-      const sandbox = parseSandbox(written);
+      const sandbox = await this.#sandboxes.update(claimedSandbox(pick, spec));
       this.#index.observe(sandbox);
       return sandbox;
     } catch (error) {
@@ -189,12 +174,7 @@ export class Claimer {
   /** Re-reads an object that met a conflict, so the next pick sees its current state. */
   async #refresh(sandbox: Sandbox): Promise<void> {
     try {
-      const fresh = await this.#kube.get<KubeObject>(
-        SANDBOXES,
-        sandbox.metadata.namespace ?? "",
-        sandbox.metadata.name ?? "",
-      );
-      this.#index.observe(parseSandbox(fresh));
+      this.#index.observe(await this.#sandboxes.get(sandbox));
     } catch (error) {
       if (isNotFound(error)) this.#index.forget(sandbox);
       else throw error;
@@ -202,9 +182,7 @@ export class Claimer {
   }
 
   async #createCold(sandbox: Sandbox): Promise<Sandbox> {
-    const written = parseSandbox(
-      await this.#kube.create<KubeObject>(SANDBOXES, sandbox as unknown as KubeObject),
-    );
+    const written = await this.#sandboxes.create(sandbox);
     this.#index.observe(written);
     return written;
   }
@@ -235,11 +213,7 @@ export class Claimer {
   /** Deletes a claimed Sandbox whose create failed; never throws. */
   async #release(sandbox: Sandbox): Promise<void> {
     try {
-      await this.#kube.delete(
-        SANDBOXES,
-        sandbox.metadata.namespace ?? "",
-        sandbox.metadata.name ?? "",
-      );
+      await this.#sandboxes.delete(sandbox);
     } catch (error) {
       if (!isNotFound(error)) {
         (this.#options.logger ?? silentLogger).warn(

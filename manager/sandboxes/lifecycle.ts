@@ -18,31 +18,27 @@
  *
  * @module
  */
-import {
-  isConflict,
-  isNotFound,
-  type KubeClient,
-  type KubeObject,
-  SANDBOXES,
-} from "@kruise-agents/shared/kube";
-import { parseSandbox, type Sandbox } from "@kruise-agents/shared/api";
+import { isConflict, isNotFound } from "@kruise-agents/shared/kube";
+import type { Clock } from "@kruise-agents/shared/std";
+import type { Sandbox } from "@kruise-agents/shared/api";
 import type { Caller } from "../auth/api_keys.ts";
 import { ApiError, sandboxNotFound } from "../errors.ts";
 import { storedInitRequest } from "./claim_mutation.ts";
 import type { RuntimeClient } from "./runtime_client.ts";
 import { SandboxIndex } from "./sandbox_index.ts";
+import type { SandboxClient } from "./sandbox_client.ts";
+import type { SandboxServices } from "./services.ts";
 import { isSandboxReady } from "@kruise-agents/shared/api";
-import { e2bState } from "./state.ts";
-import { endAtMs, sandboxIdOf } from "./views.ts";
+import { e2bState, endAtMs, sandboxIdOf } from "./state.ts";
 
 /** Options of {@linkcode Lifecycle}. */
 export interface LifecycleOptions {
-  /** Current time, ms. */
-  now: () => number;
+  /** Current time. */
+  clock: Clock;
   /** How long pause waits for phase Paused, ms. @default {30000} */
-  pauseWaitMs?: number;
+  pauseWaitMs?: number | undefined;
   /** How long connect waits for a resumed sandbox to be Ready, ms. @default {60000} */
-  resumeWaitMs?: number;
+  resumeWaitMs?: number | undefined;
 }
 
 /** Result of a connect. */
@@ -57,28 +53,23 @@ const OPTIMISTIC_TRIES = 5;
 
 /** The lifecycle operations of claimed sandboxes. */
 export class Lifecycle {
-  readonly #kube: KubeClient;
+  readonly #sandboxes: SandboxClient;
   readonly #index: SandboxIndex;
   readonly #runtime: RuntimeClient;
   readonly #options: LifecycleOptions;
 
   /** Creates the lifecycle service. */
-  constructor(
-    kube: KubeClient,
-    index: SandboxIndex,
-    runtime: RuntimeClient,
-    options: LifecycleOptions,
-  ) {
-    this.#kube = kube;
-    this.#index = index;
-    this.#runtime = runtime;
+  constructor(services: SandboxServices, options: LifecycleOptions) {
+    ({ sandboxes: this.#sandboxes, index: this.#index, runtime: this.#runtime } = services);
     this.#options = options;
   }
 
   /** The live sandbox `id` of `caller`'s team; 404 {@linkcode ApiError} when missing or dead. */
   async get(id: string, caller: Caller): Promise<Sandbox> {
     const sandbox = await this.#index.find(id, caller);
-    if (!sandbox || e2bState(sandbox, this.#options.now()) === "gone") throw sandboxNotFound(id);
+    if (!sandbox || e2bState(sandbox, this.#options.clock.now()) === "gone") {
+      throw sandboxNotFound(id);
+    }
     return sandbox;
   }
 
@@ -86,14 +77,9 @@ export class Lifecycle {
   async kill(id: string, caller: Caller): Promise<void> {
     const sandbox = await this.get(id, caller);
     try {
-      await this.#kube.delete(
-        SANDBOXES,
-        sandbox.metadata.namespace ?? "",
-        sandbox.metadata.name ?? "",
-        {
-          preconditions: sandbox.metadata.uid ? { uid: sandbox.metadata.uid } : {},
-        },
-      );
+      await this.#sandboxes.delete(sandbox, {
+        preconditions: sandbox.metadata.uid ? { uid: sandbox.metadata.uid } : {},
+      });
     } catch (error) {
       if (isNotFound(error) || isConflict(error)) throw sandboxNotFound(id);
       throw error;
@@ -105,14 +91,14 @@ export class Lifecycle {
   /** Sets `endAt = now + seconds` (may shorten). Paused → 404, as E2B. */
   async setTimeout(id: string, caller: Caller, seconds: number): Promise<void> {
     const sandbox = await this.get(id, caller);
-    if (e2bState(sandbox, this.#options.now()) !== "running") throw sandboxNotFound(id);
+    if (e2bState(sandbox, this.#options.clock.now()) !== "running") throw sandboxNotFound(id);
     await this.#patch(sandbox, { spec: { shutdownTime: this.#at(seconds) } });
   }
 
   /** Extends `endAt` to at least `now + seconds`; never shortens. */
   async refresh(id: string, caller: Caller, seconds: number): Promise<void> {
     const sandbox = await this.get(id, caller);
-    if (e2bState(sandbox, this.#options.now()) !== "running") throw sandboxNotFound(id);
+    if (e2bState(sandbox, this.#options.clock.now()) !== "running") throw sandboxNotFound(id);
     await this.#extend(sandbox, seconds);
   }
 
@@ -120,7 +106,7 @@ export class Lifecycle {
   async pause(id: string, caller: Caller): Promise<void> {
     let sandbox = await this.get(id, caller);
     for (let i = 0;; i++) {
-      if (e2bState(sandbox, this.#options.now()) === "paused") {
+      if (e2bState(sandbox, this.#options.clock.now()) === "paused") {
         throw new ApiError(409, `Sandbox "${id}" is already paused`);
       }
       try {
@@ -159,7 +145,7 @@ export class Lifecycle {
   async connect(id: string, caller: Caller, seconds: number): Promise<ConnectResult> {
     let sandbox = await this.get(id, caller);
     for (let i = 0;; i++) {
-      if (e2bState(sandbox, this.#options.now()) === "running") {
+      if (e2bState(sandbox, this.#options.clock.now()) === "running") {
         return { sandbox: await this.#extend(sandbox, seconds), resumed: false };
       }
       try {
@@ -179,7 +165,7 @@ export class Lifecycle {
   /** The deprecated `POST /sandboxes/{id}/resume`: resumes a paused sandbox; 409 if running. */
   async resume(id: string, caller: Caller, seconds: number): Promise<Sandbox> {
     const sandbox = await this.get(id, caller);
-    if (e2bState(sandbox, this.#options.now()) === "running") {
+    if (e2bState(sandbox, this.#options.clock.now()) === "running") {
       throw new ApiError(409, `Sandbox "${id}" is already running`);
     }
     const { sandbox: resumed } = await this.connect(id, caller, seconds);
@@ -206,26 +192,20 @@ export class Lifecycle {
   }
 
   async #extend(sandbox: Sandbox, seconds: number): Promise<Sandbox> {
-    const target = this.#options.now() + seconds * 1000;
+    const target = this.#options.clock.now() + seconds * 1000;
     if (sandbox.spec.shutdownTime !== undefined && endAtMs(sandbox) >= target) return sandbox;
     return await this.#patch(sandbox, { spec: { shutdownTime: new Date(target).toISOString() } });
   }
 
   #at(seconds: number): string {
-    return new Date(this.#options.now() + seconds * 1000).toISOString();
+    return new Date(this.#options.clock.now() + seconds * 1000).toISOString();
   }
 
   async #reread(sandbox: Sandbox, id: string): Promise<Sandbox> {
     try {
-      const fresh = parseSandbox(
-        await this.#kube.get<KubeObject>(
-          SANDBOXES,
-          sandbox.metadata.namespace ?? "",
-          sandbox.metadata.name ?? "",
-        ),
-      );
+      const fresh = await this.#sandboxes.get(sandbox);
       this.#index.observe(fresh);
-      if (sandboxIdOf(fresh) !== id || e2bState(fresh, this.#options.now()) === "gone") {
+      if (sandboxIdOf(fresh) !== id || e2bState(fresh, this.#options.clock.now()) === "gone") {
         throw sandboxNotFound(id);
       }
       return fresh;
@@ -237,14 +217,7 @@ export class Lifecycle {
 
   async #patch(sandbox: Sandbox, patch: Record<string, unknown>): Promise<Sandbox> {
     try {
-      const written = parseSandbox(
-        await this.#kube.patch<KubeObject>(
-          SANDBOXES,
-          sandbox.metadata.namespace ?? "",
-          sandbox.metadata.name ?? "",
-          patch,
-        ),
-      );
+      const written = await this.#sandboxes.patch(sandbox, patch);
       this.#index.observe(written);
       return written;
     } catch (error) {

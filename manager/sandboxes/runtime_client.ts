@@ -19,7 +19,7 @@ import type { InitRuntimeRequest } from "./claim_mutation.ts";
 /** Options of {@linkcode RuntimeClient}. */
 export interface RuntimeClientOptions {
   /** The fetch to use (tests inject one). @default {globalThis.fetch} */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
   /** Attempts of `/init` before giving up. @default {5} */
   initAttempts?: number;
   /** Per-attempt deadline, ms. @default {2000} */

@@ -28,7 +28,7 @@ import {
   SANDBOX_SETS,
   SANDBOXES,
 } from "@kruise-agents/shared/kube";
-import type { Logger } from "@kruise-agents/shared/std";
+import { type Clock, type Logger, systemClock } from "@kruise-agents/shared/std";
 import type { Caller } from "../auth/api_keys.ts";
 import { isSandboxId } from "./ids.ts";
 import { e2bState } from "./state.ts";
@@ -48,8 +48,8 @@ export interface SandboxIndexOptions {
   logger?: Logger | undefined;
   /** Server-side timeout of each watch, in seconds (see `Informer`). @default {300} */
   watchTimeoutSeconds?: number | undefined;
-  /** Time source (tests). */
-  now?: (() => number) | undefined;
+  /** Time source of the claimable rule and the informers' backoffs (tests). @default {systemClock} */
+  clock?: Clock | undefined;
 }
 
 /** The caches and lookups the API and the proxy share. */
@@ -57,14 +57,15 @@ export class SandboxIndex implements AsyncDisposable {
   readonly #sandboxes: Informer<Sandbox>;
   readonly #sets: Informer<SandboxSet>;
   readonly #kube: KubeClient;
-  readonly #now: () => number;
+  readonly #clock: Clock;
 
   /** Creates the caches; {@linkcode SandboxIndex.start} fills them. */
   constructor(kube: KubeClient, options: SandboxIndexOptions = {}) {
     this.#kube = kube;
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
     const common = {
       kube,
+      clock: this.#clock,
       logger: options.logger,
       watchTimeoutSeconds: options.watchTimeoutSeconds,
     };
@@ -160,7 +161,7 @@ export class SandboxIndex implements AsyncDisposable {
 
   /** Claimable stock of pool `namespace/name`: members the pool still controls. */
   available(namespace: string, name: string): Sandbox[] {
-    const now = this.#now();
+    const now = this.#clock.now();
     return this.#sandboxes.byIndex(BY_POOL, keyOf(namespace, name)).filter((s) =>
       controllingPool(s) === name && isClaimable(s, now)
     );

@@ -1,6 +1,6 @@
 /**
  * The E2B view of a Sandbox object's life: whether the API shows it at all, and as `running` or
- * `paused`. Built on the shared derived state (`shared/api/sandbox_state.ts`), never stored, so a
+ * `paused`; its E2B and template IDs; when it started and when it ends. Built on the shared derived state (`shared/api/sandbox_state.ts`), never stored, so a
  * manager restart or a second replica sees the same answer as the controller.
  *
  * @module
@@ -11,7 +11,11 @@ import {
   isPaused,
   isSandboxGone,
   isSandboxReady,
+  LABEL_SANDBOX_ID,
+  LABEL_SANDBOX_POOL,
+  LABEL_SANDBOX_TEMPLATE,
   type Sandbox,
+  SandboxConditionType,
 } from "@kruise-agents/shared/api";
 
 /** What the E2B API makes of a Sandbox object. */
@@ -37,4 +41,30 @@ export function startedAtMs(sandbox: Sandbox): number {
   const claimed = sandbox.metadata.annotations?.[ANNOTATION_CLAIM_TIMESTAMP];
   const t = Date.parse(claimed ?? sandbox.metadata.creationTimestamp ?? "");
   return Number.isNaN(t) ? 0 : t;
+}
+
+/** The template ID of a claimed Sandbox (template label, else pool label). */
+export function templateIdOf(sandbox: Sandbox): string {
+  const labels = sandbox.metadata.labels ?? {};
+  return labels[LABEL_SANDBOX_TEMPLATE] ?? labels[LABEL_SANDBOX_POOL] ?? "";
+}
+
+/** The E2B ID of a claimed Sandbox. */
+export function sandboxIdOf(sandbox: Sandbox): string {
+  return sandbox.metadata.labels?.[LABEL_SANDBOX_ID] ?? "";
+}
+
+/**
+ * `endAt` in ms: the stored shutdown time. A paused sandbox has no running timer (pause
+ * clears the shutdown time); it reports the moment it was paused (the SandboxPaused condition's
+ * transition time) or, failing that, its start.
+ */
+export function endAtMs(sandbox: Sandbox): number {
+  const shutdown = Date.parse(sandbox.spec.shutdownTime ?? "");
+  if (!Number.isNaN(shutdown)) return shutdown;
+  const paused = (sandbox.status?.conditions ?? []).find((c) =>
+    c.type === SandboxConditionType.SandboxPaused
+  );
+  const t = Date.parse(paused?.lastTransitionTime ?? "");
+  return Number.isNaN(t) ? startedAtMs(sandbox) : t;
 }

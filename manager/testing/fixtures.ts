@@ -15,6 +15,7 @@ import {
   SANDBOX_SET_KIND,
 } from "@kruise-agents/shared/api";
 import {
+  EmbeddedStore,
   type KubeClient,
   type KubeObject,
   SANDBOX_SETS,
@@ -22,7 +23,9 @@ import {
   type WatchEvent,
 } from "@kruise-agents/shared/kube";
 import { createRuntime, type Runtime } from "@kruise-agents/runtime";
+import { silentLogger } from "@kruise-agents/shared/std";
 import { ApiKeyStore, generateApiKey } from "../auth/api_keys.ts";
+import { createManager, type ManagerHandle } from "../mod.ts";
 
 /** Ready status with `ip`. */
 export function readyStatus(ip: string): Record<string, unknown> {
@@ -184,5 +187,46 @@ export async function testKeys(): Promise<
     a: a.key,
     b: b.key,
     admin: admin.key,
+  };
+}
+
+/** A manager over an embedded store that holds one warm pool; see {@linkcode managerWithPool}. */
+export interface ManagerWithPool extends AsyncDisposable {
+  /** The store. */
+  kube: EmbeddedStore;
+  /** The pool's runtimes. */
+  runtimes: Runtimes;
+  /** The manager, its caches synced. */
+  manager: ManagerHandle;
+  /** The keys of {@linkcode testKeys}. */
+  keys: { a: string; b: string; admin: string };
+}
+
+/**
+ * The set-up of the tests that drive a whole manager: an embedded store with a warm pool
+ * `team-a/base` of `size` real runtimes, and a manager over it for the {@linkcode testKeys}.
+ * Disposing stops the manager, then the runtimes, then closes the store.
+ */
+export async function managerWithPool(size: number): Promise<ManagerWithPool> {
+  const kube = await EmbeddedStore.open();
+  const runtimes = await startRuntimes(size);
+  await seedPool(kube, { namespace: "team-a", name: "base", ips: runtimes.ips });
+  const { keys, a, b, admin } = await testKeys();
+  const manager = await createManager({
+    kube,
+    keys,
+    domain: "sandbox.test",
+    logger: silentLogger,
+  });
+  return {
+    kube,
+    runtimes,
+    manager,
+    keys: { a, b, admin },
+    async [Symbol.asyncDispose]() {
+      await manager[Symbol.asyncDispose]();
+      await runtimes[Symbol.asyncDispose]();
+      await kube.close();
+    },
   };
 }

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { FileNotFoundError, FilesystemEventType, Sandbox } from "e2b";
 import { startRuntime } from "../testing/harness.ts";
+import { SDK_TREE_DEPTH_2 } from "./testdata/sdk_tree.ts";
 
 Deno.test("JS SDK: list, exists, getInfo, makeDir, rename and remove", async () => {
   await using rt = await startRuntime();
@@ -20,14 +21,7 @@ Deno.test("JS SDK: list, exists, getInfo, makeDir, rename and remove", async () 
   const names = async (depth: number) =>
     (await sbx.files.list(root, { depth })).map((e) => e.path.slice(`/home/user/${root}/`.length));
   assert.deepEqual(await names(1), ["file1.txt", "subdir1", "subdir2"]);
-  assert.deepEqual(await names(2), [
-    "file1.txt",
-    "subdir1",
-    "subdir1/subdir1_1",
-    "subdir1/subdir1_2",
-    "subdir2",
-    "subdir2/subdir2_1",
-  ]);
+  assert.deepEqual(await names(2), SDK_TREE_DEPTH_2);
   assert.deepEqual((await names(3)).slice(2, 4), [
     "subdir1/subdir1_1",
     "subdir1/subdir1_1/deep.txt",
@@ -78,7 +72,7 @@ Deno.test("JS SDK: watchDir streams write events, recursive names and new subdir
   await sbx.files.makeDir(dir);
   await sbx.files.write(`${dir}/test_watch.txt`, "before");
 
-  const seen: { type: string; name: string; size?: number }[] = [];
+  const seen: { type: string; name: string; size?: number | undefined }[] = [];
   let wake: () => void = () => {};
   const waitFor = async (type: FilesystemEventType, name: string) => {
     while (!seen.some((e) => e.type === type && e.name === name)) {

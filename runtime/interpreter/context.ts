@@ -47,7 +47,7 @@ export interface CodeContextOptions {
    * How long an interrupted cell may take to end before the kernel is restarted instead.
    * @default {3000}
    */
-  interruptGraceMs?: number;
+  interruptGraceMs?: number | undefined;
 }
 
 /** Options of {@linkcode CodeContext.execute}. */

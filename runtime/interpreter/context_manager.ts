@@ -16,9 +16,9 @@ export interface ContextManagerOptions {
   /** Working directory of default contexts and of contexts created without one. */
   cwd: string;
   /** Kernelspec names per language, over the defaults. */
-  kernelNames?: Readonly<Record<string, string>>;
+  kernelNames?: Readonly<Record<string, string>> | undefined;
   /** How long an interrupted cell may take to end before its kernel is restarted. */
-  interruptGraceMs?: number;
+  interruptGraceMs?: number | undefined;
 }
 
 /** Which context an `/execute` request runs in. */
@@ -67,9 +67,7 @@ export class ContextManager implements AsyncDisposable {
         cwd: options.cwd || this.#options.cwd,
         kernelName,
         getEnvs: this.#options.getEnvs,
-        ...(this.#options.interruptGraceMs === undefined
-          ? {}
-          : { interruptGraceMs: this.#options.interruptGraceMs }),
+        interruptGraceMs: this.#options.interruptGraceMs,
       });
       if (this.#disposed) {
         await context[Symbol.asyncDispose]();

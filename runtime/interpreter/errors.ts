@@ -1,23 +1,17 @@
 /**
  * The code interpreter's typed errors. Each HTTP-facing error carries the status the upstream
- * code-interpreter server (FastAPI) answers with, and `routes.ts` renders them in one place, as
+ * code-interpreter server (FastAPI) answers with (and is named after its class, by `HttpError`), and `routes.ts` renders them in one place, as
  * plain text like upstream, because the SDKs use the body text as the error message.
  *
  * @module
  */
+import { HttpError } from "@kruise-agents/shared/std";
 
-/** Base class of errors that become an HTTP response with {@linkcode InterpreterHttpError.status}. */
-export class InterpreterHttpError extends Error {
-  /** HTTP status to answer with. */
-  readonly status: number;
-
-  /** Creates an error answered with `status` and `message` as the plain-text body. */
-  constructor(status: number, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "InterpreterHttpError";
-    this.status = status;
-  }
-}
+/**
+ * Base class of errors that become an HTTP response with their `status` and the message as the
+ * plain-text body.
+ */
+export class InterpreterHttpError extends HttpError {}
 
 /**
  * An unknown context id: 404 with the exact text `Context <id> not found`, which the SDKs raise
@@ -30,7 +24,6 @@ export class ContextNotFoundError extends InterpreterHttpError {
   /** Creates the error for `contextId`. */
   constructor(contextId: string) {
     super(404, `Context ${contextId} not found`);
-    this.name = "ContextNotFoundError";
     this.contextId = contextId;
   }
 }
@@ -40,7 +33,6 @@ export class BadRequestError extends InterpreterHttpError {
   /** Creates a 400 error with `message` as the body. */
   constructor(message: string) {
     super(400, message);
-    this.name = "BadRequestError";
   }
 }
 
@@ -65,7 +57,6 @@ export class RequestValidationError extends InterpreterHttpError {
   /** Creates the error from one or more issues. */
   constructor(issues: ValidationIssue[]) {
     super(422, issues.map((issue) => `${issue.loc.join(".")}: ${issue.msg}`).join("; "));
-    this.name = "RequestValidationError";
     this.issues = issues;
   }
 }
@@ -81,7 +72,6 @@ export class JupyterApiError extends InterpreterHttpError {
   /** Creates the error for a failed Jupyter call. */
   constructor(jupyterStatus: number, message: string, options?: ErrorOptions) {
     super(500, message, options);
-    this.name = "JupyterApiError";
     this.jupyterStatus = jupyterStatus;
   }
 }
@@ -94,7 +84,6 @@ export class KernelSetupError extends InterpreterHttpError {
   /** Creates the error. */
   constructor(message: string, options?: ErrorOptions) {
     super(500, message, options);
-    this.name = "KernelSetupError";
   }
 }
 

@@ -86,17 +86,15 @@ export function createInterpreter(options: InterpreterOptions): Promise<Interpre
     normalizeLanguage(language)
   );
   const server = JupyterServer.start({
-    ...(options.python === undefined ? {} : { python: options.python }),
-    ...(options.runAs === undefined ? {} : { runAs: options.runAs }),
-    ...(options.env === undefined ? {} : { env: options.env }),
+    python: options.python,
+    runAs: options.runAs,
+    env: options.env,
   });
   const contexts = new ContextManager(server, {
     getEnvs: () => options.getEnvs(),
     cwd,
-    ...(options.kernelNames === undefined ? {} : { kernelNames: options.kernelNames }),
-    ...(options.interruptGraceMs === undefined
-      ? {}
-      : { interruptGraceMs: options.interruptGraceMs }),
+    kernelNames: options.kernelNames,
+    interruptGraceMs: options.interruptGraceMs,
   });
   let startup: StartupState = { state: "starting" };
   const ready = (async () => {
@@ -123,7 +121,7 @@ export function createInterpreter(options: InterpreterOptions): Promise<Interpre
     contexts,
     startup: () => startup,
     ready,
-    ...(options.keepaliveMs === undefined ? {} : { keepaliveMs: options.keepaliveMs }),
+    keepaliveMs: options.keepaliveMs,
   });
   let disposed: Promise<void> | undefined;
   const dispose = async () => {

@@ -2,6 +2,37 @@ import assert from "node:assert/strict";
 import { execute, jupyterProcesses, startTestInterpreter } from "./_test_util.ts";
 import { createInterpreter } from "./mod.ts";
 
+/**
+ * Creates a context from `context`, runs `code` in it (which must print `started`), and goes away
+ * once it has started: the client side of a cell that is abandoned. Returns the context id.
+ */
+async function abandonCell(
+  url: string,
+  cell: { context: Record<string, unknown>; code: string },
+): Promise<string> {
+  const created = await fetch(`${url}/contexts`, {
+    method: "POST",
+    body: JSON.stringify(cell.context),
+  });
+  const { id } = await created.json() as { id: string };
+  const abort = new AbortController();
+  const response = await fetch(`${url}/execute`, {
+    method: "POST",
+    body: JSON.stringify({ code: cell.code, context_id: id }),
+    signal: abort.signal,
+  });
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!seen.includes("started")) {
+    const { value, done } = await reader.read();
+    assert.equal(done, false);
+    seen += value;
+  }
+  abort.abort();
+  await reader.cancel().catch(() => {});
+  return id;
+}
+
 function types(lines: Record<string, unknown>[]): unknown[] {
   return lines.map((line) => line.type);
 }
@@ -199,54 +230,19 @@ Deno.test("createInterpreter() serves the code-interpreter API of §D", async (t
   });
 
   await t.step("a javascript cell the client gave up on does not block its context", async () => {
-    const created = await fetch(`${url}/contexts`, {
-      method: "POST",
-      body: JSON.stringify({ language: "javascript" }),
+    const id = await abandonCell(url, {
+      context: { language: "javascript" },
+      code: "console.log('started'); await new Promise((r) => setTimeout(r, 300_000))",
     });
-    const { id } = await created.json() as { id: string };
-    const abort = new AbortController();
-    const response = await fetch(`${url}/execute`, {
-      method: "POST",
-      body: JSON.stringify({
-        code: "console.log('started'); await new Promise((r) => setTimeout(r, 300_000))",
-        context_id: id,
-      }),
-      signal: abort.signal,
-    });
-    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let seen = "";
-    while (!seen.includes("started")) {
-      const { value, done } = await reader.read();
-      assert.equal(done, false);
-      seen += value;
-    }
-    abort.abort();
-    await reader.cancel().catch(() => {});
     const next = await execute(url, { code: "1 + 1", context_id: id });
     assert.equal(next.lines.find((l) => l.type === "result")?.text, "2");
   });
 
   await t.step("a client that goes away interrupts the cell; state survives", async () => {
-    const created = await fetch(`${url}/contexts`, { method: "POST", body: "{}" });
-    const { id } = await created.json() as { id: string };
-    const abort = new AbortController();
-    const response = await fetch(`${url}/execute`, {
-      method: "POST",
-      body: JSON.stringify({
-        code: "x = 5\nprint('started', flush=True)\nimport time\ntime.sleep(300)",
-        context_id: id,
-      }),
-      signal: abort.signal,
+    const id = await abandonCell(url, {
+      context: {},
+      code: "x = 5\nprint('started', flush=True)\nimport time\ntime.sleep(300)",
     });
-    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let seen = "";
-    while (!seen.includes("started")) {
-      const { value, done } = await reader.read();
-      assert.equal(done, false);
-      seen += value;
-    }
-    abort.abort();
-    await reader.cancel().catch(() => {});
     const next = await execute(url, { code: "x", context_id: id });
     assert.equal(next.lines.find((l) => l.type === "result")?.text, "5");
   });

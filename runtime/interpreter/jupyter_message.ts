@@ -72,7 +72,7 @@ export interface ExecuteRequestOptions {
    * set-up code runs this way so `execution_count` only counts the user's cells.
    * @default false
    */
-  silent?: boolean;
+  silent?: boolean | undefined;
 }
 
 /** Builds a `kernel_info_request` for the shell channel; its reply means the kernel is up. */

@@ -32,11 +32,11 @@ export interface JupyterServerOptions {
    * Python interpreter that has `jupyter_server` and `ipykernel` installed.
    * @default {"python3"}
    */
-  python?: string;
+  python?: string | undefined;
   /** Run the server (and so every kernel) as this user; undefined = as the runtime's user. */
-  runAs?: RunAs;
+  runAs?: RunAs | undefined;
   /** Extra environment for the server and its kernels, on top of the runtime's own. */
-  env?: Record<string, string>;
+  env?: Record<string, string> | undefined;
   /**
    * How long the server may take to answer `/api/status`.
    * @default {60000}
@@ -237,7 +237,7 @@ export class JupyterServer implements AsyncDisposable {
       response = await fetch(`${this.baseUrl}${path}`, {
         method,
         headers: { "content-type": "application/json" },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        body: body === undefined ? null : JSON.stringify(body),
       });
     } catch (error) {
       throw new JupyterApiError(0, `Cannot reach Jupyter Server: ${(error as Error).message}`, {

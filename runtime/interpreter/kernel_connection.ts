@@ -108,7 +108,7 @@ export class KernelConnection {
   execute(code: string, options: ExecuteOptions = {}): ExecuteHandle {
     const request = executeRequest(code, {
       session: this.sessionId,
-      ...(options.silent === undefined ? {} : { silent: options.silent }),
+      silent: options.silent,
     });
     const msgId = request.header.msg_id;
     const messages = new ReadableStream<JupyterMessage>({

@@ -14,7 +14,7 @@ export interface NdjsonStreamOptions {
    * Milliseconds without a line after which a `{"type":"keepalive"}` line is written.
    * @default {5000}
    */
-  keepaliveMs?: number;
+  keepaliveMs?: number | undefined;
 }
 
 /**

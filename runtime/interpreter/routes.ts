@@ -30,7 +30,7 @@ export interface RoutesOptions {
    * Milliseconds of silence after which `/execute` writes a keepalive line.
    * @default {5000}
    */
-  keepaliveMs?: number;
+  keepaliveMs?: number | undefined;
 }
 
 /** Largest `/execute` or `/contexts` body: code cells can be big, but not unbounded. */
@@ -89,10 +89,7 @@ export function createRoutes(options: RoutesOptions): Hono {
     // A client that goes away cancels the body, which cancels `outputs` and interrupts the
     // kernel. (Not `request.signal`: Deno.serve also aborts it after every successful response.)
     const outputs = context.execute(request.code, { envVars: request.envVars });
-    const body = ndjsonStream(
-      outputs,
-      options.keepaliveMs === undefined ? {} : { keepaliveMs: options.keepaliveMs },
-    );
+    const body = ndjsonStream(outputs, { keepaliveMs: options.keepaliveMs });
     return new Response(body, {
       headers: {
         "content-type": "application/x-ndjson",

@@ -34,9 +34,9 @@ export interface LaunchRequest {
   /** Request env vars; they win over the global ones. */
   envs: Record<string, string>;
   /** Requested working directory, if any. */
-  cwd?: string;
+  cwd?: string | undefined;
   /** Terminal size, when the process runs on a PTY. */
-  pty?: { cols: number; rows: number };
+  pty?: { cols: number; rows: number } | undefined;
 }
 
 /** The context of a launch. */
@@ -46,7 +46,7 @@ export interface LaunchContext {
   /** Sandbox-wide env vars. */
   globalEnvs: Record<string, string>;
   /** Default working directory from `/init`. */
-  defaultWorkdir?: string;
+  defaultWorkdir?: string | undefined;
   /** Uid of the runtime itself; user switching happens only as root. */
   selfUid: number;
   /** `PATH` for the process. */

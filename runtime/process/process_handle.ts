@@ -17,7 +17,7 @@ export interface ProcessSpec {
   /** Env vars from the request (not the merged environment). */
   envs: Record<string, string>;
   /** Working directory as requested, if any. */
-  cwd?: string;
+  cwd?: string | undefined;
 }
 
 /** How a process ended, in the terms of Go's `ProcessState` that envd reports. */
@@ -78,7 +78,7 @@ export interface StartOptions {
   /** What to report to `List`. */
   spec: ProcessSpec;
   /** Optional tag to find the process by. */
-  tag?: string;
+  tag?: string | undefined;
   /** Whether stdin is a pipe the client may write to (else `/dev/null`). */
   stdin: boolean;
   /** Whether argv runs the PTY helper (frames on stdin, terminal output on stdout). */

@@ -23,7 +23,9 @@ function summary(events: ProcessEvent[]): string[] {
   });
 }
 
-async function collect(stream: AsyncIterable<{ event?: ProcessEvent }>): Promise<ProcessEvent[]> {
+async function collect(
+  stream: AsyncIterable<{ event?: ProcessEvent | undefined }>,
+): Promise<ProcessEvent[]> {
   const out: ProcessEvent[] = [];
   for await (const res of stream) if (res.event) out.push(res.event);
   return out;

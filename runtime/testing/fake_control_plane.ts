@@ -28,46 +28,32 @@ const CLIENT_ID = "6532622b";
 export function fakeControlPlane(
   options: FakeControlPlaneOptions,
 ): (req: Request) => Promise<Response> {
-  const startedAt = new Date();
-  let endAt = new Date(startedAt.getTime() + 300_000);
-  let alive = true;
-  let initialized = false;
-  const notFound = (id: string) =>
-    Response.json({
-      code: 404,
-      message: `Sandbox "${id}" doesn't exist or you don't have access to it`,
-    }, { status: 404 });
-  const sandbox = (templateID: string) => ({
-    sandboxID: options.sandboxId,
-    templateID,
-    clientID: CLIENT_ID,
-    envdVersion: options.envdVersion,
-    envdAccessToken: options.accessToken,
-    trafficAccessToken: null,
-    domain: options.domain,
-    alias: templateID,
-  });
+  const plane = new FakeSandbox(options);
+  return (req) => plane.handle(req);
+}
 
-  async function init(envVars: Record<string, string>) {
-    const res = await fetch(`${options.envdUrl}/init`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        ...(initialized && options.accessToken ? { "x-access-token": options.accessToken } : {}),
-      },
-      body: JSON.stringify({
-        envVars: { E2B_SANDBOX_ID: options.sandboxId, ...envVars },
-        accessToken: options.accessToken,
-        defaultUser: "user",
-        timestamp: new Date().toISOString(),
-      }),
-    });
-    await res.body?.cancel();
-    if (res.status !== 204) throw new Error(`runtime /init answered ${res.status}`);
-    initialized = true;
+function notFound(id: string): Response {
+  return Response.json({
+    code: 404,
+    message: `Sandbox "${id}" doesn't exist or you don't have access to it`,
+  }, { status: 404 });
+}
+
+/** The one sandbox the fake control plane hands out, and the E2B routes that act on it. */
+class FakeSandbox {
+  readonly #options: FakeControlPlaneOptions;
+  readonly #startedAt = new Date();
+  #endAt: Date;
+  #alive = true;
+  #initialized = false;
+
+  constructor(options: FakeControlPlaneOptions) {
+    this.#options = options;
+    this.#endAt = new Date(this.#startedAt.getTime() + 300_000);
   }
 
-  return async (req) => {
+  /** Serves one request: create, else an action on the sandbox, else 404. */
+  async handle(req: Request): Promise<Response> {
     const url = new URL(req.url);
     const parts = url.pathname.split("/").filter(Boolean);
     if (parts[0] === "v2") parts.shift();
@@ -75,39 +61,84 @@ export function fakeControlPlane(
       ? await req.json().catch(() => ({})) as Record<string, unknown>
       : {};
     if (req.method === "POST" && parts.length === 1 && parts[0] === "sandboxes") {
-      alive = true;
-      const timeout = typeof body.timeout === "number" ? body.timeout : 300;
-      endAt = new Date(Date.now() + timeout * 1000);
-      await init((body.envVars ?? {}) as Record<string, string>);
-      return Response.json(sandbox(String(body.templateID ?? "base")), { status: 201 });
+      return await this.#create(body);
     }
     const id = parts[1] ?? "";
-    if (parts[0] !== "sandboxes" || id !== options.sandboxId || !alive) return notFound(id);
-    const action = parts[2];
-    if (req.method === "POST" && action === "connect") {
-      return Response.json(sandbox("base"), { status: 200 });
+    if (parts[0] !== "sandboxes" || id !== this.#options.sandboxId || !this.#alive) {
+      return notFound(id);
     }
-    if (req.method === "DELETE" && action === undefined) {
-      alive = false;
+    return this.#act(req.method, parts[2], body) ??
+      Response.json({ code: 404, message: `${req.method} ${url.pathname} not found` }, {
+        status: 404,
+      });
+  }
+
+  async #create(body: Record<string, unknown>): Promise<Response> {
+    this.#alive = true;
+    const timeout = typeof body.timeout === "number" ? body.timeout : 300;
+    this.#endAt = new Date(Date.now() + timeout * 1000);
+    await this.#init((body.envVars ?? {}) as Record<string, string>);
+    return Response.json(this.#body(String(body.templateID ?? "base")), { status: 201 });
+  }
+
+  /** Connect, kill, timeout and get; undefined for anything else. */
+  #act(method: string, action: string | undefined, body: Record<string, unknown>) {
+    if (method === "POST" && action === "connect") {
+      return Response.json(this.#body("base"), { status: 200 });
+    }
+    if (method === "DELETE" && action === undefined) {
+      this.#alive = false;
       return new Response(null, { status: 204 });
     }
-    if (req.method === "POST" && action === "timeout") {
-      endAt = new Date(Date.now() + Number(body.timeout ?? 0) * 1000);
+    if (method === "POST" && action === "timeout") {
+      this.#endAt = new Date(Date.now() + Number(body.timeout ?? 0) * 1000);
       return new Response(null, { status: 204 });
     }
-    if (req.method === "GET" && action === undefined) {
+    if (method === "GET" && action === undefined) {
       return Response.json({
-        ...sandbox("base"),
-        startedAt: startedAt.toISOString(),
-        endAt: endAt.toISOString(),
+        ...this.#body("base"),
+        startedAt: this.#startedAt.toISOString(),
+        endAt: this.#endAt.toISOString(),
         cpuCount: navigator.hardwareConcurrency,
         memoryMB: 1024,
         diskSizeMB: 1024,
         state: "running",
       });
     }
-    return Response.json({ code: 404, message: `${req.method} ${url.pathname} not found` }, {
-      status: 404,
+    return undefined;
+  }
+
+  #body(templateID: string) {
+    return {
+      sandboxID: this.#options.sandboxId,
+      templateID,
+      clientID: CLIENT_ID,
+      envdVersion: this.#options.envdVersion,
+      envdAccessToken: this.#options.accessToken,
+      trafficAccessToken: null,
+      domain: this.#options.domain,
+      alias: templateID,
+    };
+  }
+
+  /** Late-binds the token and env vars into the runtime, as the manager does. */
+  async #init(envVars: Record<string, string>): Promise<void> {
+    const { envdUrl, sandboxId, accessToken } = this.#options;
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    // The first /init sets the token; every later one must present it.
+    if (this.#initialized && accessToken) headers["x-access-token"] = accessToken;
+    const res = await fetch(`${envdUrl}/init`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({
+        envVars: { E2B_SANDBOX_ID: sandboxId, ...envVars },
+        accessToken,
+        defaultUser: "user",
+        timestamp: new Date().toISOString(),
+      }),
     });
-  };
+    await res.body?.cancel();
+    if (res.status !== 204) throw new Error(`runtime /init answered ${res.status}`);
+    this.#initialized = true;
+  }
 }

@@ -46,6 +46,63 @@ export interface StartRuntimeOptions {
 
 /** Starts a runtime process and a fake control plane for it. */
 export async function startRuntime(options: StartRuntimeOptions = {}): Promise<RuntimeUnderTest> {
+  const runtime = await spawnRuntime(options);
+  const { envdUrl, interpreterUrl } = runtime;
+  const secure = options.secure ?? true;
+  const accessToken = secure ? crypto.randomUUID().replaceAll("-", "") : undefined;
+  const sandboxId = `sbx${crypto.randomUUID().replaceAll("-", "").slice(0, 17)}`;
+  const api = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    fakeControlPlane({
+      envdUrl,
+      envdVersion: ENVD_VERSION,
+      sandboxId,
+      accessToken,
+      domain: "sandbox.test",
+    }),
+  );
+  const apiUrl = `http://127.0.0.1:${api.addr.port}`;
+  const gateway = interpreterUrl ? serveGateway(envdUrl, interpreterUrl) : undefined;
+  const sandboxUrl = gateway ? `http://127.0.0.1:${gateway.addr.port}` : envdUrl;
+  const apiKey = `e2b_${"0123456789abcdef".repeat(2)}${
+    crypto.randomUUID().replaceAll("-", "").slice(0, 8)
+  }`;
+  return {
+    envdUrl,
+    interpreterUrl,
+    apiUrl,
+    apiKey,
+    accessToken,
+    pid: runtime.child.pid,
+    sdkOptions: { apiKey, apiUrl, sandboxUrl, domain: "sandbox.test" },
+    sdkEnv: {
+      E2B_API_KEY: apiKey,
+      E2B_API_URL: apiUrl,
+      E2B_SANDBOX_URL: sandboxUrl,
+      E2B_DOMAIN: "sandbox.test",
+    },
+    async [Symbol.asyncDispose]() {
+      await api.shutdown();
+      await gateway?.shutdown();
+      await stopRuntime(runtime);
+    },
+  };
+}
+
+/** A spawned runtime process and the listeners it reported. */
+interface SpawnedRuntime {
+  child: Deno.ChildProcess;
+  envdUrl: string;
+  interpreterUrl: string | undefined;
+  /** Settles once the runtime's stdout, drained in the background, ends. */
+  drain: Promise<void>;
+}
+
+/**
+ * Spawns `runtime/main.ts` on free ports and waits (60 s at most) for the `listening` lines of
+ * its envd listener and, when asked for, its interpreter listener.
+ */
+async function spawnRuntime(options: StartRuntimeOptions): Promise<SpawnedRuntime> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -88,73 +145,41 @@ export async function startRuntime(options: StartRuntimeOptions = {}): Promise<R
       while (!(await reader.read()).done) { /* discard */ }
     } catch { /* closed */ }
   })();
+  return { child, envdUrl, interpreterUrl, drain };
+}
 
-  const secure = options.secure ?? true;
-  const accessToken = secure ? crypto.randomUUID().replaceAll("-", "") : undefined;
-  const sandboxId = `sbx${crypto.randomUUID().replaceAll("-", "").slice(0, 17)}`;
-  const api = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    fakeControlPlane({
-      envdUrl,
-      envdVersion: ENVD_VERSION,
-      sandboxId,
-      accessToken,
-      domain: "sandbox.test",
-    }),
-  );
-  const apiUrl = `http://127.0.0.1:${api.addr.port}`;
-  // With an interpreter, one gateway URL serves both ports, routed on E2b-Sandbox-Port, the way
-  // the manager's proxy routes E2B_SANDBOX_URL traffic.
-  let gateway: Deno.HttpServer<Deno.NetAddr> | undefined;
-  let sandboxUrl = envdUrl;
-  if (interpreterUrl) {
-    const targets: Record<string, string> = { "49999": interpreterUrl };
-    gateway = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
-      const url = new URL(req.url);
-      const base = targets[req.headers.get("e2b-sandbox-port") ?? ""] ?? envdUrl!;
-      return fetch(`${base}${url.pathname}${url.search}`, {
-        method: req.method,
-        headers: req.headers,
-        body: req.body,
-        signal: req.signal,
-        redirect: "manual",
-      });
+/**
+ * One gateway URL for both ports, routed on `E2b-Sandbox-Port`, the way the manager's proxy
+ * routes `E2B_SANDBOX_URL` traffic.
+ */
+function serveGateway(envdUrl: string, interpreterUrl: string): Deno.HttpServer<Deno.NetAddr> {
+  const targets: Record<string, string> = { "49999": interpreterUrl };
+  return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+    const url = new URL(req.url);
+    const base = targets[req.headers.get("e2b-sandbox-port") ?? ""] ?? envdUrl;
+    return fetch(`${base}${url.pathname}${url.search}`, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      signal: req.signal,
+      redirect: "manual",
     });
-    sandboxUrl = `http://127.0.0.1:${gateway.addr.port}`;
-  }
-  const apiKey = `e2b_${"0123456789abcdef".repeat(2)}${
-    crypto.randomUUID().replaceAll("-", "").slice(0, 8)
-  }`;
-  return {
-    envdUrl,
-    interpreterUrl,
-    apiUrl,
-    apiKey,
-    accessToken,
-    pid: child.pid,
-    sdkOptions: { apiKey, apiUrl, sandboxUrl, domain: "sandbox.test" },
-    sdkEnv: {
-      E2B_API_KEY: apiKey,
-      E2B_API_URL: apiUrl,
-      E2B_SANDBOX_URL: sandboxUrl,
-      E2B_DOMAIN: "sandbox.test",
-    },
-    async [Symbol.asyncDispose]() {
-      await api.shutdown();
-      await gateway?.shutdown();
-      try {
-        child.kill("SIGTERM");
-      } catch { /* already gone */ }
-      const timer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* gone */ }
-      }, 5000);
-      await child.status;
-      clearTimeout(timer);
-      await drain;
-    },
-  };
+  });
+}
+
+/** SIGTERM, then SIGKILL after 5 s; resolves once the process is gone and its stdout drained. */
+async function stopRuntime({ child, drain }: SpawnedRuntime): Promise<void> {
+  try {
+    child.kill("SIGTERM");
+  } catch { /* already gone */ }
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone */ }
+  }, 5000);
+  await child.status;
+  clearTimeout(timer);
+  await drain;
 }
 
 /** Runs a Python script with the SDK environment; resolves with its output and exit code. */

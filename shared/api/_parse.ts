@@ -90,13 +90,48 @@ export function optional<T>(
 }
 
 /**
+ * `T` with every member that may be `undefined` turned into an optional member that is never
+ * `undefined`: the type of {@linkcode compact}'s result, which fits the models' `key?: V` members
+ * under `exactOptionalPropertyTypes`.
+ */
+export type Compact<T> =
+  & { [K in keyof T as undefined extends T[K] ? never : K]: T[K] }
+  & { [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined> };
+
+/**
  * Builds an object from the entries whose value is not undefined, so parsed objects carry no
  * `key: undefined` members and compare equal to their JSON source.
  */
-export function compact<T extends object>(entries: T): T {
+export function compact<T extends object>(entries: T): Compact<T> {
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(entries)) {
     if (value !== undefined) out[key] = value;
   }
-  return out as T;
+  return out as Compact<T>;
+}
+
+/** A parser of one member: its value and its path, for the `TypeError`. */
+export type FieldParser<T> = (value: unknown, path: string) => T;
+
+/** What {@linkcode optionals} returns: each member of `P`, optional, typed as its parser returns. */
+export type Optionals<P extends Record<string, FieldParser<unknown>>> = Compact<
+  { [K in keyof P]: ReturnType<P[K]> | undefined }
+>;
+
+/**
+ * Parses the optional members of `obj` named in `parsers`, each with its parser, leaving out the
+ * absent ones: a model's list of optional fields written once, as a table.
+ */
+export function optionals<P extends Record<string, FieldParser<unknown>>>(
+  obj: JsonObject,
+  path: string,
+  parsers: P,
+): Optionals<P> {
+  const out: JsonObject = {};
+  for (const [key, parse] of Object.entries(parsers)) {
+    const value = optional(obj, key, path, parse);
+    if (value !== undefined) out[key] = value;
+  }
+  // Every key of `out` is a key of `parsers` with a value its parser returned.
+  return out as unknown as Optionals<P>;
 }

@@ -39,6 +39,21 @@ async function getJson(env: KubeEnv, ns: string, ...what: string[]): Promise<Jso
   return JSON.parse(await kubectlOk(env, ["get", "-n", ns, ...what, "-o", "json"]));
 }
 
+/**
+ * `kubectl patch` arguments for a JSON merge patch of `target` in `ns`, of its status subresource
+ * when `subresource` is `status`.
+ */
+function mergePatch(
+  ns: string,
+  target: string,
+  patch: unknown,
+  subresource?: "status",
+): string[] {
+  const sub = subresource === undefined ? [] : [`--subresource=${subresource}`];
+  const body = typeof patch === "string" ? patch : JSON.stringify(patch);
+  return ["patch", "-n", ns, target, ...sub, "--type=merge", "-p", body];
+}
+
 function sandbox(name: string, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({
     apiVersion: API_VERSION,
@@ -121,42 +136,27 @@ Deno.test("Sandbox status can only be written through the status subresource", a
     });
     assert.equal((await getJson(env, ns, "sbx", "s1")).status, undefined);
     // A patch of the main resource ignores status.
-    await kubectlOk(env, [
-      "patch",
-      "-n",
-      ns,
-      "sbx/s1",
-      "--type=merge",
-      "-p",
-      '{"status":{"phase":"Running"}}',
-    ]);
+    await kubectlOk(env, mergePatch(ns, "sbx/s1", '{"status":{"phase":"Running"}}'));
     assert.equal((await getJson(env, ns, "sbx", "s1")).status, undefined);
     // The status subresource writes status and ignores spec.
-    await kubectlOk(env, [
-      "patch",
-      "-n",
-      ns,
-      "sbx/s1",
-      "--subresource=status",
-      "--type=merge",
-      "-p",
-      '{"status":{"phase":"Running","sandboxIp":"127.0.1.2"},"spec":{"paused":true}}',
-    ]);
+    await kubectlOk(
+      env,
+      mergePatch(
+        ns,
+        "sbx/s1",
+        '{"status":{"phase":"Running","sandboxIp":"127.0.1.2"},"spec":{"paused":true}}',
+        "status",
+      ),
+    );
     const sbx = parseSandbox(await getJson(env, ns, "sbx", "s1"));
     assert.equal(sbx.status?.phase, "Running");
     assert.equal(sbx.status?.sandboxIp, "127.0.1.2");
     assert.equal(sbx.spec.paused, undefined);
     // And the status subresource validates status against the schema too.
-    const bad = await kubectl(env, [
-      "patch",
-      "-n",
-      ns,
-      "sbx/s1",
-      "--subresource=status",
-      "--type=merge",
-      "-p",
-      '{"status":{"recycledCount":"many"}}',
-    ]);
+    const bad = await kubectl(
+      env,
+      mergePatch(ns, "sbx/s1", '{"status":{"recycledCount":"many"}}', "status"),
+    );
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /status\.recycledCount.*must be of type integer/);
   });
@@ -171,16 +171,15 @@ Deno.test("kubectl scale sbs/NAME --replicas=3 changes spec.replicas", async () 
     // The scale subresource reports status.replicas and status.selector once the controller
     // writes them (here: the test, through the status subresource).
     const selector = `${LABEL_SANDBOX_POOL}=pool,${LABEL_SANDBOX_CLAIMED}=false`;
-    await kubectlOk(env, [
-      "patch",
-      "-n",
-      ns,
-      "sbs/pool",
-      "--subresource=status",
-      "--type=merge",
-      "-p",
-      JSON.stringify({ status: { replicas: 2, availableReplicas: 1, selector } }),
-    ]);
+    await kubectlOk(
+      env,
+      mergePatch(
+        ns,
+        "sbs/pool",
+        { status: { replicas: 2, availableReplicas: 1, selector } },
+        "status",
+      ),
+    );
     const scale: Json = JSON.parse(
       await kubectlOk(env, [
         "get",
@@ -208,22 +207,18 @@ Deno.test("kubectl get sbs,sbx shows the printer columns", async () => {
         },
       }),
     });
-    const status = (
-      body: unknown,
-    ) => ["--subresource=status", "--type=merge", "-p", JSON.stringify(body)];
-    await kubectlOk(env, [
-      "patch",
-      "-n",
-      ns,
-      "sbx/s1",
-      ...status({ status: { phase: "Running", recycledCount: 2, message: "ok" } }),
-    ]);
-    await kubectlOk(env, [
-      "patch",
-      "-n",
-      ns,
-      "sbs/pool",
-      ...status({
+    await kubectlOk(
+      env,
+      mergePatch(
+        ns,
+        "sbx/s1",
+        { status: { phase: "Running", recycledCount: 2, message: "ok" } },
+        "status",
+      ),
+    );
+    await kubectlOk(
+      env,
+      mergePatch(ns, "sbs/pool", {
         status: {
           replicas: 2,
           availableReplicas: 1,
@@ -231,8 +226,8 @@ Deno.test("kubectl get sbs,sbx shows the printer columns", async () => {
           updatedAvailableReplicas: 1,
           updateRevision: "5d8f9c",
         },
-      }),
-    ]);
+      }, "status"),
+    );
     const out = await kubectlOk(env, ["get", "-n", ns, "sbs,sbx"]);
     const rows = out.trim().split("\n").filter((line) => line.trim() !== "").map((line) =>
       line.trim().split(/\s+/)

@@ -6,17 +6,7 @@
  *
  * @module
  */
-import {
-  array,
-  boolean,
-  compact,
-  integer,
-  object,
-  oneOf,
-  optional,
-  string,
-  stringMap,
-} from "./_parse.ts";
+import { array, boolean, integer, object, oneOf, optionals, string, stringMap } from "./_parse.ts";
 import type { JsonSchemaProps } from "./openapi.ts";
 
 /** The API group of every kind in this package, as in OpenKruise Agents. */
@@ -49,7 +39,7 @@ export interface ObjectMeta {
   /** Prefix for a server-generated name (pool Sandboxes use `{sandboxset}-`). */
   generateName?: string;
   /** Namespace of the object. */
-  namespace?: string;
+  namespace?: string | undefined;
   /** Server-assigned identity, stable for the object's life. */
   uid?: string;
   /** Opaque version for optimistic concurrency: an update with a stale value gets 409. */
@@ -97,52 +87,46 @@ export interface Condition {
 /** Parses an owner reference; throws `TypeError` naming the first bad field. */
 export function parseOwnerReference(value: unknown, path = "ownerReference"): OwnerReference {
   const o = object(value, path);
-  return compact({
+  return {
     apiVersion: string(o.apiVersion, `${path}.apiVersion`),
     kind: string(o.kind, `${path}.kind`),
     name: string(o.name, `${path}.name`),
     uid: string(o.uid, `${path}.uid`),
-    controller: optional(o, "controller", path, boolean),
-    blockOwnerDeletion: optional(o, "blockOwnerDeletion", path, boolean),
-  });
+    ...optionals(o, path, { controller: boolean, blockOwnerDeletion: boolean }),
+  };
 }
 
 /** Parses object metadata; throws `TypeError` naming the first bad field. */
 export function parseObjectMeta(value: unknown, path = "metadata"): ObjectMeta {
   const o = object(value, path);
-  return compact({
-    name: optional(o, "name", path, string),
-    generateName: optional(o, "generateName", path, string),
-    namespace: optional(o, "namespace", path, string),
-    uid: optional(o, "uid", path, string),
-    resourceVersion: optional(o, "resourceVersion", path, string),
-    generation: optional(o, "generation", path, integer),
-    creationTimestamp: optional(o, "creationTimestamp", path, string),
-    deletionTimestamp: optional(o, "deletionTimestamp", path, string),
-    deletionGracePeriodSeconds: optional(o, "deletionGracePeriodSeconds", path, integer),
-    labels: optional(o, "labels", path, stringMap),
-    annotations: optional(o, "annotations", path, stringMap),
-    ownerReferences: optional(
-      o,
-      "ownerReferences",
-      path,
-      (v, p) => array(v, p, parseOwnerReference),
-    ),
-    finalizers: optional(o, "finalizers", path, (v, p) => array(v, p, string)),
+  return optionals(o, path, {
+    name: string,
+    generateName: string,
+    namespace: string,
+    uid: string,
+    resourceVersion: string,
+    generation: integer,
+    creationTimestamp: string,
+    deletionTimestamp: string,
+    deletionGracePeriodSeconds: integer,
+    labels: stringMap,
+    annotations: stringMap,
+    ownerReferences: (v, p) => array(v, p, parseOwnerReference),
+    finalizers: (v, p) => array(v, p, string),
   });
 }
 
 /** Parses a `metav1.Condition`; throws `TypeError` naming the first bad field. */
 export function parseCondition(value: unknown, path = "condition"): Condition {
   const o = object(value, path);
-  return compact({
+  return {
     type: string(o.type, `${path}.type`),
     status: oneOf(o.status, `${path}.status`, CONDITION_STATUSES),
-    observedGeneration: optional(o, "observedGeneration", path, integer),
+    ...optionals(o, path, { observedGeneration: integer }),
     lastTransitionTime: string(o.lastTransitionTime, `${path}.lastTransitionTime`),
     reason: string(o.reason, `${path}.reason`),
     message: string(o.message, `${path}.message`),
-  });
+  };
 }
 
 /**

@@ -21,6 +21,7 @@
  *
  * @module
  */
+export * from "./custom_object.ts";
 export * from "./meta.ts";
 export * from "./labels.ts";
 export * from "./openapi.ts";

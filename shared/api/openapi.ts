@@ -39,3 +39,37 @@ export interface JsonSchemaProps {
   /** The keys of a `map` list. */
   "x-kubernetes-list-map-keys"?: string[];
 }
+
+/** What {@linkcode kindSchema} fills in around: the kind's own parts of its spec and status. */
+export interface KindSchemaParts {
+  /** What an object of the kind is. */
+  description: string;
+  /** The spec's members (`properties`, `required`); the type and description are added. */
+  spec: JsonSchemaProps;
+  /** The status's members; the type and description are added. */
+  status: JsonSchemaProps;
+}
+
+/**
+ * The `openAPIV3Schema` of a kind with a required spec and a status subresource: the members
+ * every such kind has (apiVersion, kind, metadata, the spec and status objects and their
+ * descriptions) around the kind's own `parts`, so each kind's file lists only its fields.
+ */
+export function kindSchema(kind: string, parts: KindSchemaParts): JsonSchemaProps {
+  return {
+    type: "object",
+    description: parts.description,
+    required: ["spec"],
+    properties: {
+      apiVersion: { type: "string" },
+      kind: { type: "string" },
+      metadata: { type: "object" },
+      spec: { type: "object", description: `Desired state of the ${kind}.`, ...parts.spec },
+      status: {
+        type: "object",
+        description: `Observed state of the ${kind}; written through the status subresource.`,
+        ...parts.status,
+      },
+    },
+  };
+}

@@ -40,7 +40,7 @@ export interface PodStatus {
   /** Machine-readable reason of the phase. */
   reason?: string;
   /** Detail of the phase. */
-  message?: string;
+  message?: string | undefined;
   /** Any other `core/v1` PodStatus field, verbatim. */
   [field: string]: unknown;
 }

@@ -5,27 +5,10 @@
  *
  * @module
  */
-import {
-  array,
-  boolean,
-  compact,
-  fail,
-  integer,
-  object,
-  oneOf,
-  optional,
-  string,
-  stringMap,
-} from "./_parse.ts";
-import {
-  API_VERSION,
-  type Condition,
-  CONDITIONS_SCHEMA,
-  type ObjectMeta,
-  parseCondition,
-  parseObjectMeta,
-} from "./meta.ts";
-import type { JsonSchemaProps } from "./openapi.ts";
+import { array, boolean, integer, object, oneOf, optionals, string, stringMap } from "./_parse.ts";
+import { type Condition, CONDITIONS_SCHEMA, parseCondition } from "./meta.ts";
+import { type CustomObject, parseCustomObject } from "./custom_object.ts";
+import { type JsonSchemaProps, kindSchema } from "./openapi.ts";
 import {
   EMBEDDED_TEMPLATE_PROPERTIES,
   type EmbeddedSandboxTemplate,
@@ -205,79 +188,56 @@ export interface SandboxStatus {
 }
 
 /** A Sandbox object. */
-export interface Sandbox {
-  /** Always `agents.kruise.io/v1alpha1`. */
-  apiVersion: typeof API_VERSION;
-  /** Always `Sandbox`. */
-  kind: typeof SANDBOX_KIND;
-  /** Object metadata. */
-  metadata: ObjectMeta;
-  /** Desired state. */
-  spec: SandboxSpec;
-  /** Observed state. */
-  status?: SandboxStatus;
-}
+export type Sandbox = CustomObject<typeof SANDBOX_KIND, SandboxSpec, SandboxStatus>;
 
 function parseUpgradeHook(value: unknown, path: string): UpgradeHook {
   const o = object(value, path);
-  return compact({
-    exec: optional(o, "exec", path, (v, p) => {
-      const e = object(v, p);
-      return compact({ command: optional(e, "command", p, (c, q) => array(c, q, string)) });
-    }),
-    timeoutSeconds: optional(o, "timeoutSeconds", path, integer),
+  return optionals(o, path, {
+    exec: (v, p) => optionals(object(v, p), p, { command: (c, q) => array(c, q, string) }),
+    timeoutSeconds: integer,
   });
 }
 
 /** Parses a Sandbox spec; throws `TypeError` naming the first bad field. */
 export function parseSandboxSpec(value: unknown, path = "spec"): SandboxSpec {
   const o = object(value, path);
-  return compact({
-    paused: optional(o, "paused", path, boolean),
-    pauseStrategy: optional(o, "pauseStrategy", path, parsePauseStrategy),
-    persistentContents: optional(o, "persistentContents", path, (v, p) => array(v, p, string)),
-    shutdownTime: optional(o, "shutdownTime", path, string),
-    pauseTime: optional(o, "pauseTime", path, string),
-    runtimes: optional(o, "runtimes", path, (v, p) => array(v, p, parseRuntimeConfig)),
-    lifecycle: optional(o, "lifecycle", path, (v, p) => {
-      const l = object(v, p);
-      return compact({
-        preUpgrade: optional(l, "preUpgrade", p, parseUpgradeHook),
-        postUpgrade: optional(l, "postUpgrade", p, parseUpgradeHook),
-      });
-    }),
-    upgradePolicy: optional(o, "upgradePolicy", path, (v, p) => {
-      const u = object(v, p);
-      return compact({
-        type: optional(u, "type", p, (t, q) => oneOf(t, q, UPGRADE_POLICY_TYPES)),
-      });
+  return {
+    ...optionals(o, path, {
+      paused: boolean,
+      pauseStrategy: parsePauseStrategy,
+      persistentContents: (v, p) => array(v, p, string),
+      shutdownTime: string,
+      pauseTime: string,
+      runtimes: (v, p) => array(v, p, parseRuntimeConfig),
+      lifecycle: (v, p) =>
+        optionals(object(v, p), p, { preUpgrade: parseUpgradeHook, postUpgrade: parseUpgradeHook }),
+      upgradePolicy: (v, p) =>
+        optionals(object(v, p), p, { type: (t, q) => oneOf(t, q, UPGRADE_POLICY_TYPES) }),
     }),
     ...parseEmbeddedSandboxTemplate(o, path),
-  });
+  };
 }
 
 /** Parses a Sandbox status; throws `TypeError` naming the first bad field. */
 export function parseSandboxStatus(value: unknown, path = "status"): SandboxStatus {
   const o = object(value, path);
-  return compact({
-    observedGeneration: optional(o, "observedGeneration", path, integer),
-    phase: optional(o, "phase", path, (v, p) => oneOf(v, p, SANDBOX_PHASES)),
-    message: optional(o, "message", path, string),
-    conditions: optional(o, "conditions", path, (v, p) => array(v, p, parseCondition)),
-    podInfo: optional(o, "podInfo", path, (v, p) => {
-      const i = object(v, p);
-      return compact({
-        annotations: optional(i, "annotations", p, stringMap),
-        labels: optional(i, "labels", p, stringMap),
-        nodeName: optional(i, "nodeName", p, string),
-        podIP: optional(i, "podIP", p, string),
-        podUID: optional(i, "podUID", p, string),
-      });
-    }),
-    nodeName: optional(o, "nodeName", path, string),
-    sandboxIp: optional(o, "sandboxIp", path, string),
-    updateRevision: optional(o, "updateRevision", path, string),
-    recycledCount: optional(o, "recycledCount", path, integer),
+  return optionals(o, path, {
+    observedGeneration: integer,
+    phase: (v, p) => oneOf(v, p, SANDBOX_PHASES),
+    message: string,
+    conditions: (v, p) => array(v, p, parseCondition),
+    podInfo: (v, p) =>
+      optionals(object(v, p), p, {
+        annotations: stringMap,
+        labels: stringMap,
+        nodeName: string,
+        podIP: string,
+        podUID: string,
+      }),
+    nodeName: string,
+    sandboxIp: string,
+    updateRevision: string,
+    recycledCount: integer,
   });
 }
 
@@ -297,17 +257,9 @@ export function parseSandboxStatus(value: unknown, path = "status"): SandboxStat
  * ```
  */
 export function parseSandbox(value: unknown): Sandbox {
-  const o = object(value, "Sandbox");
-  if (o.apiVersion !== API_VERSION) {
-    fail("Sandbox.apiVersion", JSON.stringify(API_VERSION), o.apiVersion);
-  }
-  if (o.kind !== SANDBOX_KIND) fail("Sandbox.kind", JSON.stringify(SANDBOX_KIND), o.kind);
-  return compact<Sandbox>({
-    apiVersion: API_VERSION,
-    kind: SANDBOX_KIND,
-    metadata: parseObjectMeta(o.metadata, "Sandbox.metadata"),
-    spec: parseSandboxSpec(o.spec, "Sandbox.spec"),
-    status: optional(o, "status", "Sandbox", parseSandboxStatus),
+  return parseCustomObject(value, SANDBOX_KIND, {
+    spec: parseSandboxSpec,
+    status: parseSandboxStatus,
   });
 }
 
@@ -333,64 +285,53 @@ const DATE_TIME: JsonSchemaProps = { type: "string", format: "date-time" };
  * OpenAPI v3 schema of a Sandbox (`openAPIV3Schema` of its CRD). The CRD in `charts/` is
  * generated from it by `crd_gen.ts`, and a test checks that it names exactly the model's fields.
  */
-export const SANDBOX_SCHEMA: JsonSchemaProps = {
-  type: "object",
+export const SANDBOX_SCHEMA: JsonSchemaProps = kindSchema("Sandbox", {
   description: "Sandbox is one sandbox, backed by one Pod of the same name.",
-  required: ["spec"],
-  properties: {
-    apiVersion: { type: "string" },
-    kind: { type: "string" },
-    metadata: { type: "object" },
-    spec: {
-      type: "object",
-      description: "Desired state of the Sandbox.",
-      properties: {
-        paused: { type: "boolean", description: "Desired pause state." },
-        pauseStrategy: PAUSE_STRATEGY_SCHEMA,
-        persistentContents: PERSISTENT_CONTENTS_SCHEMA,
-        shutdownTime: {
-          ...DATE_TIME,
-          description: "Time the Sandbox is deleted; in the past means now.",
-        },
-        pauseTime: { ...DATE_TIME, description: "Time the Sandbox is paused." },
-        runtimes: RUNTIMES_SCHEMA,
-        lifecycle: {
-          type: "object",
-          description: "Hooks around pod-replacing upgrades.",
-          properties: { preUpgrade: UPGRADE_HOOK_SCHEMA, postUpgrade: UPGRADE_HOOK_SCHEMA },
-        },
-        upgradePolicy: {
-          type: "object",
-          description: "Pod-replacing upgrade policy; empty disables upgrades.",
-          properties: { type: { type: "string", enum: [...UPGRADE_POLICY_TYPES] } },
-        },
-        ...EMBEDDED_TEMPLATE_PROPERTIES,
+  spec: {
+    properties: {
+      paused: { type: "boolean", description: "Desired pause state." },
+      pauseStrategy: PAUSE_STRATEGY_SCHEMA,
+      persistentContents: PERSISTENT_CONTENTS_SCHEMA,
+      shutdownTime: {
+        ...DATE_TIME,
+        description: "Time the Sandbox is deleted; in the past means now.",
       },
-    },
-    status: {
-      type: "object",
-      description: "Observed state of the Sandbox; written through the status subresource.",
-      properties: {
-        observedGeneration: { type: "integer", format: "int64" },
-        phase: { type: "string", description: "Lifecycle phase." },
-        message: { type: "string" },
-        conditions: CONDITIONS_SCHEMA,
-        podInfo: {
-          type: "object",
-          description: "Details of the backing Pod.",
-          properties: {
-            annotations: { type: "object", additionalProperties: { type: "string" } },
-            labels: { type: "object", additionalProperties: { type: "string" } },
-            nodeName: { type: "string" },
-            podIP: { type: "string" },
-            podUID: { type: "string" },
-          },
-        },
-        nodeName: { type: "string" },
-        sandboxIp: { type: "string" },
-        updateRevision: { type: "string", description: "Hash of spec.template." },
-        recycledCount: { type: "integer", format: "int32" },
+      pauseTime: { ...DATE_TIME, description: "Time the Sandbox is paused." },
+      runtimes: RUNTIMES_SCHEMA,
+      lifecycle: {
+        type: "object",
+        description: "Hooks around pod-replacing upgrades.",
+        properties: { preUpgrade: UPGRADE_HOOK_SCHEMA, postUpgrade: UPGRADE_HOOK_SCHEMA },
       },
+      upgradePolicy: {
+        type: "object",
+        description: "Pod-replacing upgrade policy; empty disables upgrades.",
+        properties: { type: { type: "string", enum: [...UPGRADE_POLICY_TYPES] } },
+      },
+      ...EMBEDDED_TEMPLATE_PROPERTIES,
     },
   },
-};
+  status: {
+    properties: {
+      observedGeneration: { type: "integer", format: "int64" },
+      phase: { type: "string", description: "Lifecycle phase." },
+      message: { type: "string" },
+      conditions: CONDITIONS_SCHEMA,
+      podInfo: {
+        type: "object",
+        description: "Details of the backing Pod.",
+        properties: {
+          annotations: { type: "object", additionalProperties: { type: "string" } },
+          labels: { type: "object", additionalProperties: { type: "string" } },
+          nodeName: { type: "string" },
+          podIP: { type: "string" },
+          podUID: { type: "string" },
+        },
+      },
+      nodeName: { type: "string" },
+      sandboxIp: { type: "string" },
+      updateRevision: { type: "string", description: "Hash of spec.template." },
+      recycledCount: { type: "integer", format: "int32" },
+    },
+  },
+});

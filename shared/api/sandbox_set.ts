@@ -7,16 +7,10 @@
  *
  * @module
  */
-import { array, compact, fail, integer, intOrString, object, optional, string } from "./_parse.ts";
-import {
-  API_VERSION,
-  type Condition,
-  CONDITIONS_SCHEMA,
-  type ObjectMeta,
-  parseCondition,
-  parseObjectMeta,
-} from "./meta.ts";
-import type { JsonSchemaProps } from "./openapi.ts";
+import { array, integer, intOrString, object, optionals, string } from "./_parse.ts";
+import { type Condition, CONDITIONS_SCHEMA, parseCondition } from "./meta.ts";
+import { type CustomObject, parseCustomObject } from "./custom_object.ts";
+import { type JsonSchemaProps, kindSchema } from "./openapi.ts";
 import {
   EMBEDDED_TEMPLATE_PROPERTIES,
   type EmbeddedSandboxTemplate,
@@ -80,52 +74,43 @@ export interface SandboxSetStatus {
   selector?: string;
 }
 
-/** A SandboxSet object. */
-export interface SandboxSet {
-  /** Always `agents.kruise.io/v1alpha1`. */
-  apiVersion: typeof API_VERSION;
-  /** Always `SandboxSet`. */
-  kind: typeof SANDBOX_SET_KIND;
-  /** Object metadata; the name is the E2B template ID. */
-  metadata: ObjectMeta;
-  /** Desired state. */
-  spec: SandboxSetSpec;
-  /** Observed state. */
-  status?: SandboxSetStatus;
-}
+/** A SandboxSet object; its `metadata.name` is the E2B template ID. */
+export type SandboxSet = CustomObject<typeof SANDBOX_SET_KIND, SandboxSetSpec, SandboxSetStatus>;
 
 function parseMaxUnavailable(value: unknown, path: string): MaxUnavailableStrategy {
   const o = object(value, path);
-  return compact({ maxUnavailable: optional(o, "maxUnavailable", path, intOrString) });
+  return optionals(o, path, { maxUnavailable: intOrString });
 }
 
 /** Parses a SandboxSet spec; throws `TypeError` naming the first bad field. */
 export function parseSandboxSetSpec(value: unknown, path = "spec"): SandboxSetSpec {
   const o = object(value, path);
-  return compact({
+  return {
     replicas: integer(o.replicas, `${path}.replicas`),
-    pauseStrategy: optional(o, "pauseStrategy", path, parsePauseStrategy),
-    persistentContents: optional(o, "persistentContents", path, (v, p) => array(v, p, string)),
-    runtimes: optional(o, "runtimes", path, (v, p) => array(v, p, parseRuntimeConfig)),
-    scaleStrategy: optional(o, "scaleStrategy", path, parseMaxUnavailable),
-    updateStrategy: optional(o, "updateStrategy", path, parseMaxUnavailable),
+    ...optionals(o, path, {
+      pauseStrategy: parsePauseStrategy,
+      persistentContents: (v, p) => array(v, p, string),
+      runtimes: (v, p) => array(v, p, parseRuntimeConfig),
+      scaleStrategy: parseMaxUnavailable,
+      updateStrategy: parseMaxUnavailable,
+    }),
     ...parseEmbeddedSandboxTemplate(o, path),
-  });
+  };
 }
 
 /** Parses a SandboxSet status; throws `TypeError` naming the first bad field. */
 export function parseSandboxSetStatus(value: unknown, path = "status"): SandboxSetStatus {
   const o = object(value, path);
-  return compact({
-    observedGeneration: optional(o, "observedGeneration", path, integer),
-    replicas: optional(o, "replicas", path, integer),
-    availableReplicas: optional(o, "availableReplicas", path, integer),
-    updateRevision: optional(o, "updateRevision", path, string),
-    currentRevision: optional(o, "currentRevision", path, string),
-    updatedReplicas: optional(o, "updatedReplicas", path, integer),
-    updatedAvailableReplicas: optional(o, "updatedAvailableReplicas", path, integer),
-    conditions: optional(o, "conditions", path, (v, p) => array(v, p, parseCondition)),
-    selector: optional(o, "selector", path, string),
+  return optionals(o, path, {
+    observedGeneration: integer,
+    replicas: integer,
+    availableReplicas: integer,
+    updateRevision: string,
+    currentRevision: string,
+    updatedReplicas: integer,
+    updatedAvailableReplicas: integer,
+    conditions: (v, p) => array(v, p, parseCondition),
+    selector: string,
   });
 }
 
@@ -145,19 +130,9 @@ export function parseSandboxSetStatus(value: unknown, path = "status"): SandboxS
  * ```
  */
 export function parseSandboxSet(value: unknown): SandboxSet {
-  const o = object(value, "SandboxSet");
-  if (o.apiVersion !== API_VERSION) {
-    fail("SandboxSet.apiVersion", JSON.stringify(API_VERSION), o.apiVersion);
-  }
-  if (o.kind !== SANDBOX_SET_KIND) {
-    fail("SandboxSet.kind", JSON.stringify(SANDBOX_SET_KIND), o.kind);
-  }
-  return compact<SandboxSet>({
-    apiVersion: API_VERSION,
-    kind: SANDBOX_SET_KIND,
-    metadata: parseObjectMeta(o.metadata, "SandboxSet.metadata"),
-    spec: parseSandboxSetSpec(o.spec, "SandboxSet.spec"),
-    status: optional(o, "status", "SandboxSet", parseSandboxSetStatus),
+  return parseCustomObject(value, SANDBOX_SET_KIND, {
+    spec: parseSandboxSetSpec,
+    status: parseSandboxSetStatus,
   });
 }
 
@@ -173,54 +148,43 @@ const INT32: JsonSchemaProps = { type: "integer", format: "int32" };
  * OpenAPI v3 schema of a SandboxSet (`openAPIV3Schema` of its CRD). The CRD in `charts/` is
  * generated from it by `crd_gen.ts`, and a test checks that it names exactly the model's fields.
  */
-export const SANDBOX_SET_SCHEMA: JsonSchemaProps = {
-  type: "object",
+export const SANDBOX_SET_SCHEMA: JsonSchemaProps = kindSchema("SandboxSet", {
   description: "SandboxSet is a warm pool of Sandboxes; its name is the E2B template ID.",
-  required: ["spec"],
-  properties: {
-    apiVersion: { type: "string" },
-    kind: { type: "string" },
-    metadata: { type: "object" },
-    spec: {
-      type: "object",
-      description: "Desired state of the SandboxSet.",
-      required: ["replicas"],
-      properties: {
-        replicas: {
-          ...INT32,
-          minimum: 0,
-          description: "Number of unused (creating + available) sandboxes to keep.",
-        },
-        pauseStrategy: PAUSE_STRATEGY_SCHEMA,
-        persistentContents: PERSISTENT_CONTENTS_SCHEMA,
-        runtimes: RUNTIMES_SCHEMA,
-        scaleStrategy: {
-          type: "object",
-          description: "Caps creating sandboxes during scale-up.",
-          properties: { maxUnavailable: MAX_UNAVAILABLE_SCHEMA },
-        },
-        updateStrategy: {
-          type: "object",
-          description: "Batch size of rolling template updates; default 20%.",
-          properties: { maxUnavailable: MAX_UNAVAILABLE_SCHEMA },
-        },
-        ...EMBEDDED_TEMPLATE_PROPERTIES,
+  spec: {
+    required: ["replicas"],
+    properties: {
+      replicas: {
+        ...INT32,
+        minimum: 0,
+        description: "Number of unused (creating + available) sandboxes to keep.",
       },
-    },
-    status: {
-      type: "object",
-      description: "Observed state of the SandboxSet; written through the status subresource.",
-      properties: {
-        observedGeneration: { type: "integer", format: "int64" },
-        replicas: { ...INT32, description: "Creating + available sandboxes." },
-        availableReplicas: { ...INT32, description: "Sandboxes ready to be claimed." },
-        updateRevision: { type: "string", description: "Hash of the desired template." },
-        currentRevision: { type: "string" },
-        updatedReplicas: INT32,
-        updatedAvailableReplicas: INT32,
-        conditions: CONDITIONS_SCHEMA,
-        selector: { type: "string", description: "Label selector of the unused sandboxes." },
+      pauseStrategy: PAUSE_STRATEGY_SCHEMA,
+      persistentContents: PERSISTENT_CONTENTS_SCHEMA,
+      runtimes: RUNTIMES_SCHEMA,
+      scaleStrategy: {
+        type: "object",
+        description: "Caps creating sandboxes during scale-up.",
+        properties: { maxUnavailable: MAX_UNAVAILABLE_SCHEMA },
       },
+      updateStrategy: {
+        type: "object",
+        description: "Batch size of rolling template updates; default 20%.",
+        properties: { maxUnavailable: MAX_UNAVAILABLE_SCHEMA },
+      },
+      ...EMBEDDED_TEMPLATE_PROPERTIES,
     },
   },
-};
+  status: {
+    properties: {
+      observedGeneration: { type: "integer", format: "int64" },
+      replicas: { ...INT32, description: "Creating + available sandboxes." },
+      availableReplicas: { ...INT32, description: "Sandboxes ready to be claimed." },
+      updateRevision: { type: "string", description: "Hash of the desired template." },
+      currentRevision: { type: "string" },
+      updatedReplicas: INT32,
+      updatedAvailableReplicas: INT32,
+      conditions: CONDITIONS_SCHEMA,
+      selector: { type: "string", description: "Label selector of the unused sandboxes." },
+    },
+  },
+});

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { array, compact, object, oneOf, optional, string, stringMap } from "./_parse.ts";
+import { array, compact, object, oneOf, optional, optionals, string, stringMap } from "./_parse.ts";
 import type { JsonSchemaProps } from "./openapi.ts";
 
 /** How a paused Sandbox is paused. Only `Stop` (delete the Pod) exists in the reference's OSS. */
@@ -84,12 +84,9 @@ export interface EmbeddedSandboxTemplate {
 /** Parses a pause strategy; throws `TypeError` naming the first bad field. */
 export function parsePauseStrategy(value: unknown, path = "pauseStrategy"): PauseStrategy {
   const o = object(value, path);
-  return compact({
-    type: optional(o, "type", path, (v, p) => oneOf(v, p, PAUSE_STRATEGY_TYPES)),
-    hibernateStrategy: optional(o, "hibernateStrategy", path, (v, p) => {
-      const h = object(v, p);
-      return compact({ type: optional(h, "type", p, string) });
-    }),
+  return optionals(o, path, {
+    type: (v, p) => oneOf(v, p, PAUSE_STRATEGY_TYPES),
+    hibernateStrategy: (v, p) => optionals(object(v, p), p, { type: string }),
   });
 }
 
@@ -102,11 +99,10 @@ export function parseRuntimeConfig(value: unknown, path = "runtime"): RuntimeCon
 /** Parses a template reference; throws `TypeError` naming the first bad field. */
 export function parseSandboxTemplateRef(value: unknown, path = "templateRef"): SandboxTemplateRef {
   const o = object(value, path);
-  return compact({
+  return {
     name: string(o.name, `${path}.name`),
-    kind: optional(o, "kind", path, string),
-    apiVersion: optional(o, "apiVersion", path, string),
-  });
+    ...optionals(o, path, { kind: string, apiVersion: string }),
+  };
 }
 
 function parseContainer(value: unknown, path: string): Container {
@@ -150,15 +146,10 @@ export function parseEmbeddedSandboxTemplate(
   spec: Record<string, unknown>,
   path = "spec",
 ): EmbeddedSandboxTemplate {
-  return compact({
-    templateRef: optional(spec, "templateRef", path, parseSandboxTemplateRef),
-    template: optional(spec, "template", path, parsePodTemplateSpec),
-    volumeClaimTemplates: optional(
-      spec,
-      "volumeClaimTemplates",
-      path,
-      (v, p) => array(v, p, object),
-    ),
+  return optionals(spec, path, {
+    templateRef: parseSandboxTemplateRef,
+    template: parsePodTemplateSpec,
+    volumeClaimTemplates: (v, p) => array(v, p, object),
   });
 }
 

@@ -84,6 +84,16 @@ export function keepStatus(resource: Resource, next: KubeObject, current: KubeOb
   else next.status = structuredClone(current.status);
 }
 
+/** Metadata an update cannot change: the stored object's values win. */
+const SERVER_OWNED = ["name", "uid", "creationTimestamp", "resourceVersion"] as const;
+
+/** Sets `to[key]` to `from[key]`, or removes it from `to` when `from` has none. */
+function carry(to: ObjectMeta, from: ObjectMeta, key: typeof SERVER_OWNED[number]): void {
+  const value = from[key];
+  if (value === undefined) delete to[key];
+  else to[key] = value;
+}
+
 /**
  * The object to store when `current` is replaced by `next`: server-owned metadata comes from
  * `current`, the metadata is validated (422 `Invalid`, also for a finalizer added during
@@ -96,12 +106,9 @@ export function updatedObject(
 ): KubeObject {
   const cur = current.metadata;
   const meta: ObjectMeta = { ...next.metadata };
-  meta.name = cur.name;
+  for (const key of SERVER_OWNED) carry(meta, cur, key);
   if (resource.namespaced) meta.namespace = cur.namespace;
   else delete meta.namespace;
-  meta.uid = cur.uid;
-  meta.creationTimestamp = cur.creationTimestamp;
-  meta.resourceVersion = cur.resourceVersion;
   carryDeletion(resource, cur, meta);
   if (meta.finalizers?.length === 0) delete meta.finalizers;
   if (meta.ownerReferences?.length === 0) delete meta.ownerReferences;

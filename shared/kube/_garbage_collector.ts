@@ -22,6 +22,7 @@ import { updatedObject } from "./_defaulting.ts";
 import type { ObjectTable, Slot } from "./_object_table.ts";
 import type { DeleteOptions, KubeObject } from "./client.ts";
 import type { OwnerReference } from "../api/meta.ts";
+import type { Clock } from "../std/clock.ts";
 import { deepEqual, isRecord } from "../std/json.ts";
 import { rfc3339Seconds } from "../std/time.ts";
 
@@ -33,10 +34,10 @@ const FOREGROUND = "foregroundDeletion";
 /** Commits updates and deletions with their consequences, as the API server and the GC do. */
 export class GarbageCollector {
   readonly #table: ObjectTable;
-  readonly #clock: () => Date;
+  readonly #clock: Clock;
 
   /** A collector of `table`'s objects; `clock` stamps `deletionTimestamp`. */
-  constructor(table: ObjectTable, clock: () => Date) {
+  constructor(table: ObjectTable, clock: Clock) {
     this.#table = table;
     this.#clock = clock;
   }
@@ -113,7 +114,7 @@ export class GarbageCollector {
   #mark(slot: Slot, finalizers: string[], holdsNamespace: boolean): void {
     const { resource, object } = slot;
     const next = structuredClone(object);
-    next.metadata.deletionTimestamp ??= rfc3339Seconds(this.#clock().getTime());
+    next.metadata.deletionTimestamp ??= rfc3339Seconds(this.#clock.now());
     next.metadata.deletionGracePeriodSeconds ??= 0;
     if (finalizers.length > 0) next.metadata.finalizers = finalizers;
     if (next.metadata.generation !== undefined && object.metadata.deletionTimestamp === undefined) {

@@ -130,7 +130,7 @@ export class ObjectTable {
       collection: collectionKey(resource),
       type: previous === undefined ? "ADDED" : "MODIFIED",
       object,
-      ...(previous === undefined ? {} : { previous: previous.object }),
+      previous: previous?.object,
     });
     this.#persist({ rv, put: { resource, object } });
   }

@@ -23,6 +23,7 @@ import {
   namespaceTerminating,
   notFound,
 } from "./_api_errors.ts";
+import { requireName, requireNamespace } from "./_arguments.ts";
 import type { ObjectTable, Slot } from "./_object_table.ts";
 import { validateMetadata, validateName } from "./_validation.ts";
 import type { DeleteOptions, KubeObject, Resource } from "./client.ts";
@@ -48,19 +49,6 @@ export function incomingObject(resource: Resource, object: KubeObject): KubeObje
   return { ...copy, apiVersion: resource.apiVersion, kind: resource.kind };
 }
 
-/** The namespace a `verb` on `resource` addresses: `""` if cluster-scoped, else required. */
-export function requireNamespace(
-  resource: Resource,
-  namespace: string | undefined,
-  verb: string,
-): string {
-  if (!resource.namespaced) return "";
-  if (!namespace) {
-    throw new TypeError(`Cannot ${verb} ${resource.plural}: a namespace is required`);
-  }
-  return namespace;
-}
-
 /** The stored object `name` in `namespace` addresses (404 `NotFound` if absent). */
 export function requireObject(
   table: ObjectTable,
@@ -82,10 +70,12 @@ export function targetObject(
   meta: ObjectMeta,
   verb: string,
 ): Slot {
-  if (!meta.name) {
-    throw new TypeError(`Cannot ${verb} ${resource.plural}: metadata.name is required`);
-  }
-  return requireObject(table, resource, meta.namespace ?? "", meta.name);
+  return requireObject(
+    table,
+    resource,
+    meta.namespace ?? "",
+    requireName(resource, meta.name, verb),
+  );
 }
 
 /**

@@ -29,7 +29,7 @@ export interface HistoryEvent {
   /** The object after the change (for `DELETED`: its last state). The store never mutates it. */
   object: KubeObject;
   /** The object before a `MODIFIED` change; a watcher needs it for selector transitions. */
-  previous?: KubeObject;
+  previous?: KubeObject | undefined;
 }
 
 /** Consumed entries a buffer keeps at most before it is compacted (amortised, O(1) per event). */

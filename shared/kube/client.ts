@@ -12,6 +12,7 @@
  * @module
  */
 import type { ObjectMeta } from "../api/meta.ts";
+import { HttpError } from "../std/http_error.ts";
 
 /** Any Kubernetes object, as JSON. */
 export interface KubeObject {
@@ -120,7 +121,7 @@ export interface WatchEvent<T> {
 /** Options of {@linkcode KubeClient.delete}. */
 export interface DeleteOptions {
   /** Delete only if the object still has this uid / resourceVersion (else 409 Conflict). */
-  preconditions?: { uid?: string; resourceVersion?: string } | undefined;
+  preconditions?: { uid?: string | undefined; resourceVersion?: string | undefined } | undefined;
   /** `Background` (default; the garbage collector removes dependents) or `Foreground`. */
   propagationPolicy?: "Background" | "Foreground" | "Orphan" | undefined;
   /**
@@ -186,18 +187,17 @@ export type KubeErrorReason =
   | "InternalError"
   | "Unknown";
 
-/** A failed API call, with the HTTP status and `reason` of the API server's `Status`. */
-export class KubeApiError extends Error {
-  /** HTTP status, e.g. 404, 409, 410, 422. */
-  readonly status: number;
+/**
+ * A failed API call, with the HTTP `status` (e.g. 404, 409, 410, 422) and `reason` of the API
+ * server's `Status`.
+ */
+export class KubeApiError extends HttpError {
   /** Machine-readable reason. */
   readonly reason: KubeErrorReason;
 
   /** Creates the error. */
   constructor(status: number, reason: KubeErrorReason, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "KubeApiError";
-    this.status = status;
+    super(status, message, options);
     this.reason = reason;
   }
 }

@@ -36,6 +36,7 @@
  * @module
  */
 import { badRequest, conflict } from "./_api_errors.ts";
+import { requireNamespace } from "./_arguments.ts";
 import { DataLog } from "./_data_log.ts";
 import { createdObject, generateName, hasStatusSubresource, keepStatus } from "./_defaulting.ts";
 import { GarbageCollector } from "./_garbage_collector.ts";
@@ -47,7 +48,6 @@ import {
   checkDeletePreconditions,
   checkVersion,
   incomingObject,
-  requireNamespace,
   requireObject,
   targetObject,
 } from "./_request_checks.ts";
@@ -63,6 +63,7 @@ import {
   type WatchEvent,
   type WatchOptions,
 } from "./client.ts";
+import { type Clock, systemClock } from "../std/clock.ts";
 import { isRecord } from "../std/json.ts";
 
 /** Options of {@linkcode EmbeddedStore.open}. */
@@ -70,16 +71,16 @@ export interface EmbeddedStoreOptions {
   /** Directory that persists every write; a reopen restores all objects and the
    * resourceVersion counter. Purely in memory when absent.
    * @default {undefined} */
-  dataDir?: string;
+  dataDir?: string | undefined;
   /** Source of `creationTimestamp` and `deletionTimestamp` (a test hook).
-   * @default {() => new Date()} */
-  clock?: () => Date;
+   * @default {systemClock} */
+  clock?: Clock | undefined;
   /** Watch events kept for watches that start at an older resourceVersion; older ones get 410.
    * @default {10000} */
-  historyLimit?: number;
+  historyLimit?: number | undefined;
   /** Events a single watcher may have pending before it is ended with 410 `Gone`.
    * @default {100000} */
-  watchBufferLimit?: number;
+  watchBufferLimit?: number | undefined;
 }
 
 /**
@@ -97,14 +98,14 @@ export interface EmbeddedStoreOptions {
  * ```
  */
 export class EmbeddedStore implements KubeClient, AsyncDisposable {
-  readonly #clock: () => Date;
+  readonly #clock: Clock;
   readonly #hub: WatchHub;
   readonly #table: ObjectTable;
   readonly #gc: GarbageCollector;
   #closed = false;
 
   private constructor(options: EmbeddedStoreOptions, log: DataLog | undefined, rv: number) {
-    this.#clock = options.clock ?? (() => new Date());
+    this.#clock = options.clock ?? systemClock;
     this.#hub = new WatchHub(rv, {
       historyLimit: options.historyLimit ?? 10_000,
       watchBufferLimit: options.watchBufferLimit ?? 100_000,
@@ -202,7 +203,7 @@ export class EmbeddedStore implements KubeClient, AsyncDisposable {
       if (name !== undefined) meta.name = name;
     }
     checkCreate(this.#table, resource, meta, namespace);
-    const stored = createdObject(resource, incoming, { namespace, now: this.#clock().getTime() });
+    const stored = createdObject(resource, incoming, { namespace, now: this.#clock.now() });
     this.#table.commitPut(resource, stored, undefined);
     this.#gc.collectIfOrphaned(stored.metadata.uid!);
     await this.#table.persisted();

@@ -1,10 +1,12 @@
 // Behaviours of the embedded store that a cluster has no counterpart for (persistence, deep
 // copies, watcher buffers) or that the contract test cannot make deterministic on a real server.
-// The shared API semantics are in contract_test.ts.
+// The shared API semantics are in contract_test.ts, contract_delete_test.ts and
+// contract_watch_test.ts.
 import assert from "node:assert/strict";
 import { isGone, type KubeObject, NAMESPACES, PODS, SANDBOX_SETS, SANDBOXES } from "./client.ts";
 import { EmbeddedStore } from "./embedded_store.ts";
 import { isKubeApiError } from "./_test_util.ts";
+import { ManualClock } from "../std/clock.ts";
 
 function sandbox(name: string, extra: Partial<KubeObject["metadata"]> = {}): KubeObject {
   return {
@@ -208,4 +210,15 @@ Deno.test("EmbeddedStore serialises concurrent optimistic updates: exactly one o
   for (const r of results) {
     if (r.status === "rejected") assert.ok(isKubeApiError(409, "Conflict")(r.reason));
   }
+});
+
+Deno.test("EmbeddedStore.open() stamps creationTimestamp and deletionTimestamp from the injected clock", async () => {
+  const clock = new ManualClock(Date.UTC(2030, 0, 1));
+  await using store = await EmbeddedStore.open({ clock });
+  const created = await store.create(SANDBOXES, sandbox("a", { finalizers: ["test/hold"] }));
+  assert.equal(created.metadata.creationTimestamp, "2030-01-01T00:00:00Z");
+  clock.advance(61_500);
+  await store.delete(SANDBOXES, "team", "a");
+  const marked = await store.get(SANDBOXES, "team", "a");
+  assert.equal(marked.metadata.deletionTimestamp, "2030-01-01T00:01:01Z");
 });

@@ -19,7 +19,8 @@
  *   put it in their `/metrics` or readiness endpoints.
  * - **Indexes and handlers.** Named indexes (e.g. by controller owner UID) answer lookups without
  *   scans; handlers run synchronously in event order and should only enqueue keys or lower
- *   expectations.
+ *   expectations. The store, its indexes, the handler fan-out and the tombstones are the private
+ *   `_indexer.ts`; this file is the list/watch loop that feeds it.
  * - **Read-your-writes.** A program that writes an object can put the result in its cache at
  *   once ({@linkcode Informer.observe}); an older watch event for it is then ignored (by
  *   resourceVersion, numerically when both are integers, as etcd's and the embedded store's
@@ -36,26 +37,9 @@ import { pause } from "../std/async.ts";
 import { errorMessage, type Logger, silentLogger } from "../std/logger.ts";
 import { isGone, type KubeClient, type KubeObject, type Resource } from "./client.ts";
 import { objectKey } from "./object_key.ts";
-import type { ObjectMeta } from "../api/meta.ts";
+import { type Cached, type EventHandler, Indexer, type IndexFn } from "./_indexer.ts";
 
-/** Callbacks for cache changes. */
-export interface EventHandler<T> {
-  /** An object appeared (first list, watch ADDED, or found by a relist). */
-  onAdd?(object: T): void;
-  /** An object changed (its resourceVersion moved). */
-  onUpdate?(oldObject: T, newObject: T): void;
-  /** An object disappeared (watch DELETED, missing from a relist, or forgotten). */
-  onDelete?(object: T): void;
-}
-
-/** Maps an object to the values it is indexed under. */
-export type IndexFn<T> = (object: T) => readonly string[];
-
-/** The objects an informer caches must have metadata. */
-export interface Cached {
-  /** Object metadata (name, namespace, uid, resourceVersion). */
-  metadata: ObjectMeta;
-}
+export { type Cached, type EventHandler, type IndexFn, isOlderVersion } from "./_indexer.ts";
 
 /** Options of {@linkcode Informer}. */
 export interface InformerOptions<T> {
@@ -113,15 +97,6 @@ export interface InformerHealth {
   lastError?: string;
 }
 
-/** Whether resourceVersion `a` is older than `b`; unknown orders count as not older. */
-export function isOlderVersion(a: string | undefined, b: string | undefined): boolean {
-  if (a === undefined || b === undefined) return false;
-  if (!/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;
-  return BigInt(a) < BigInt(b);
-}
-
-const MAX_TOMBSTONES = 4096;
-
 /** Why a watch was ended by this side: the deadline passed without the server closing it. */
 class WatchDeadline extends Error {
   constructor(seconds: number) {
@@ -149,10 +124,7 @@ export class Informer<T extends Cached> implements AsyncDisposable {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #random: () => number;
-  readonly #store = new Map<string, T>();
-  readonly #indexes = new Map<string, Map<string, Set<string>>>();
-  readonly #handlers = new Set<EventHandler<T>>();
-  readonly #tombstones = new Map<string, string | undefined>(); // uid → last resourceVersion
+  readonly #store: Indexer<T>;
   readonly #abort = new AbortController();
   readonly #synced = Promise.withResolvers<void>();
   #hasSynced = false;
@@ -170,7 +142,14 @@ export class Informer<T extends Cached> implements AsyncDisposable {
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
     this.#random = options.random ?? Math.random;
-    for (const name of Object.keys(options.indexes ?? {})) this.#indexes.set(name, new Map());
+    this.#store = new Indexer({
+      indexes: options.indexes,
+      onHandlerError: (error) =>
+        this.#logger.error("informer event handler threw", {
+          ...this.#fields(),
+          error: errorMessage(error),
+        }),
+    });
   }
 
   /**
@@ -178,8 +157,7 @@ export class Informer<T extends Cached> implements AsyncDisposable {
    * {@linkcode Informer.start} see every object of the first list.
    */
   addEventHandler(handler: EventHandler<T>): () => void {
-    this.#handlers.add(handler);
-    return () => this.#handlers.delete(handler);
+    return this.#store.addEventHandler(handler);
   }
 
   /** Starts listing and watching in the background, until `signal` aborts or `stop`. */
@@ -238,29 +216,22 @@ export class Informer<T extends Cached> implements AsyncDisposable {
 
   /** Every cached object. */
   list(): T[] {
-    return [...this.#store.values()];
+    return this.#store.list();
   }
 
   /** The cached objects indexed under `value` by index `name`; `RangeError` for an unknown index. */
   byIndex(name: string, value: string): T[] {
-    const index = this.#indexes.get(name);
-    if (index === undefined) throw new RangeError(`Cannot look up unknown index "${name}"`);
-    const out: T[] = [];
-    for (const key of index.get(value) ?? []) {
-      const object = this.#store.get(key);
-      if (object !== undefined) out.push(object);
-    }
-    return out;
+    return this.#store.byIndex(name, value);
   }
 
   /** Puts the result of this program's own write into the cache (read-your-writes). */
   observe(object: T): void {
-    this.#upsert(object);
+    this.#store.upsert(object);
   }
 
   /** Removes an object this program deleted, and ignores later events about it. */
   forget(object: T): void {
-    this.#delete(object);
+    this.#store.delete(object);
   }
 
   /**
@@ -359,10 +330,7 @@ export class Informer<T extends Cached> implements AsyncDisposable {
       const object = this.#parse(raw);
       if (object !== undefined) fresh.set(objectKey(object.metadata), object);
     }
-    for (const [key, old] of [...this.#store]) {
-      if (!fresh.has(key)) this.#remove(key, old);
-    }
-    for (const object of fresh.values()) this.#upsert(object);
+    this.#store.replace(fresh);
     this.#resourceVersion = list.resourceVersion;
     this.#lastError = undefined;
     if (!this.#hasSynced) {
@@ -403,8 +371,8 @@ export class Informer<T extends Cached> implements AsyncDisposable {
           events++;
           const object = this.#parse(event.object);
           if (object !== undefined) {
-            if (event.type === "DELETED") this.#delete(object);
-            else this.#upsert(object);
+            if (event.type === "DELETED") this.#store.delete(object);
+            else this.#store.upsert(object);
           }
         }
         if (rv) this.#resourceVersion = rv;
@@ -438,82 +406,6 @@ export class Informer<T extends Cached> implements AsyncDisposable {
         error: errorMessage(error),
       });
       return undefined;
-    }
-  }
-
-  /** Adds or replaces an object, unless it is older than the cached one or was forgotten. */
-  #upsert(object: T): void {
-    const meta = object.metadata;
-    if (meta.uid !== undefined && this.#tombstones.has(meta.uid)) return;
-    const key = objectKey(meta);
-    const old = this.#store.get(key);
-    if (old !== undefined && old.metadata.uid === meta.uid) {
-      if (old.metadata.resourceVersion === meta.resourceVersion) return;
-      if (isOlderVersion(meta.resourceVersion, old.metadata.resourceVersion)) return;
-    }
-    if (old !== undefined) this.#unindex(key, old);
-    this.#store.set(key, object);
-    this.#index(key, object);
-    for (const handler of [...this.#handlers]) {
-      this.#call(() =>
-        old === undefined ? handler.onAdd?.(object) : handler.onUpdate?.(old, object)
-      );
-    }
-  }
-
-  /** Removes an object by a DELETED event or a forget, and remembers its uid a while. */
-  #delete(object: T): void {
-    const meta = object.metadata;
-    if (meta.uid !== undefined) {
-      this.#tombstones.set(meta.uid, meta.resourceVersion);
-      // Bounded: a tombstone only has to outlive the watch events already in flight.
-      if (this.#tombstones.size > MAX_TOMBSTONES) {
-        this.#tombstones.delete(this.#tombstones.keys().next().value!);
-      }
-    }
-    const key = objectKey(meta);
-    const current = this.#store.get(key);
-    if (current !== undefined && (meta.uid === undefined || current.metadata.uid === meta.uid)) {
-      this.#remove(key, current);
-    }
-  }
-
-  #remove(key: string, last: T): void {
-    this.#unindex(key, last);
-    this.#store.delete(key);
-    for (const handler of [...this.#handlers]) this.#call(() => handler.onDelete?.(last));
-  }
-
-  #call(fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      this.#logger.error("informer event handler threw", {
-        ...this.#fields(),
-        error: errorMessage(error),
-      });
-    }
-  }
-
-  #index(key: string, object: T): void {
-    for (const [name, fn] of Object.entries(this.#options.indexes ?? {})) {
-      const index = this.#indexes.get(name)!;
-      for (const value of fn(object)) {
-        let keys = index.get(value);
-        if (keys === undefined) index.set(value, keys = new Set());
-        keys.add(key);
-      }
-    }
-  }
-
-  #unindex(key: string, object: T): void {
-    for (const [name, fn] of Object.entries(this.#options.indexes ?? {})) {
-      const index = this.#indexes.get(name)!;
-      for (const value of fn(object)) {
-        const keys = index.get(value);
-        keys?.delete(key);
-        if (keys?.size === 0) index.delete(value);
-      }
     }
   }
 }

@@ -39,6 +39,7 @@ import {
   type WatchEvent,
   type WatchOptions,
 } from "./client.ts";
+import { requireName, requireNamespace } from "./_arguments.ts";
 import { kubeApiErrorFromStatus } from "./_status.ts";
 import { fetchWatchTransport, readWatchEvents, type WatchTransport } from "./_watch_stream.ts";
 import { isRecord } from "../std/json.ts";
@@ -81,17 +82,6 @@ function resourcePath(
   if (name !== undefined) path += `/${encodeURIComponent(name)}`;
   if (subresource !== undefined) path += `/${subresource}`;
   return path;
-}
-
-function requireNamespace(resource: Resource, namespace: string | undefined, verb: string): string {
-  if (!resource.namespaced) return "";
-  if (!namespace) throw new TypeError(`Cannot ${verb} ${resource.plural}: a namespace is required`);
-  return namespace;
-}
-
-function requireName(resource: Resource, name: string | undefined, verb: string): string {
-  if (!name) throw new TypeError(`Cannot ${verb} ${resource.plural}: metadata.name is required`);
-  return name;
 }
 
 /** Lists of core kinds omit `apiVersion`/`kind` on their items; every object we return has them. */
@@ -253,10 +243,9 @@ class KubernetesClient implements KubeClient {
         apiVersion: "v1",
         kind: "DeleteOptions",
         propagationPolicy: options.propagationPolicy ?? "Background",
-        ...(options.preconditions === undefined ? {} : { preconditions: options.preconditions }),
-        ...(options.gracePeriodSeconds === undefined
-          ? {}
-          : { gracePeriodSeconds: options.gracePeriodSeconds }),
+        // JSON leaves out the options that are undefined.
+        preconditions: options.preconditions,
+        gracePeriodSeconds: options.gracePeriodSeconds,
       },
     });
   }

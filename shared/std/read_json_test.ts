@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { BodyTooLargeError, readJson, readText } from "./mod.ts";
 
-function post(body: BodyInit | null, headers?: HeadersInit): Request {
+function post(body: BodyInit | null, headers: HeadersInit = {}): Request {
   return new Request("http://x/", { method: "POST", body, headers });
 }
 

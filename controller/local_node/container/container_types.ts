@@ -20,49 +20,49 @@ export interface ContainerNodeConfig {
   /** The OCI image layout that pod images resolve in. */
   imageLayout: string;
   /** Where unpacked images are cached. @default {"/var/lib/kruise-agents/images"} */
-  imageCacheDir?: string;
+  imageCacheDir?: string | undefined;
   /** Runtime state (runc's root, CNI IPAM). @default {"/run/kruise-agents"} */
-  stateDir?: string;
+  stateDir?: string | undefined;
   /**
    * Prefix of the names the node gives what it creates (lower case, 1 to 6 letters or digits):
    * network namespaces and runc containers `<prefix>-<hash>`, the bridge `<prefix>0`, iptables
    * chains in upper case.
    * @default {"ka"}
    */
-  prefix?: string;
+  prefix?: string | undefined;
   /** The bridge. @default {`${prefix}0`} */
-  bridge?: string;
+  bridge?: string | undefined;
   /** The pod subnet. @default {DEFAULT_POD_SUBNET} */
-  subnet?: string;
+  subnet?: string | undefined;
   /** The CNI network name. @default {"kruise-agents"} for prefix "ka", else `${prefix}-pods` */
-  networkName?: string;
+  networkName?: string | undefined;
   /** The cgroup parent of pods. @default {"/kruise-agents"} */
-  cgroupParent?: string;
+  cgroupParent?: string | undefined;
   /** The user namespace mapping of every pod. @default {DEFAULT_ID_MAP} */
-  idMap?: IdMapping;
+  idMap?: IdMapping | undefined;
   /** Default pids limit per pod (the kubelet's `podPidsLimit`). @default {1024} */
-  pidsLimit?: number;
+  pidsLimit?: number | undefined;
   /** `/dev/shm` size. @default {64 MiB} */
-  shmBytes?: number;
+  shmBytes?: number | undefined;
   /**
    * `RLIMIT_NOFILE` of pods. A user namespace cannot raise the hard limit, so it is capped at the
    * node process's own hard limit.
    * @default {1048576, capped}
    */
-  nofile?: number;
+  nofile?: number | undefined;
   /** Name servers pods use and may reach on port 53. @default {from the host's /etc/resolv.conf} */
-  dnsServers?: string[];
+  dnsServers?: string[] | undefined;
   /**
    * Destinations no pod reaches. The pod subnet and the host's own networks are always added.
    * @default {BLOCKED_RANGES}
    */
-  blockedCidrs?: string[];
+  blockedCidrs?: string[] | undefined;
   /** CNI plugin directories. @default {[DEFAULT_CNI_PLUGIN_DIR]} */
-  pluginDirs?: string[];
+  pluginDirs?: string[] | undefined;
   /** Seccomp profile of pods; `null` for none (tests only). @default {sandboxSeccompProfile()} */
-  seccomp?: SeccompProfile | null;
+  seccomp?: SeccompProfile | null | undefined;
   /** How commands run. @default {runCommand} */
-  run?: CommandRunner;
+  run?: CommandRunner | undefined;
 }
 
 /** What a pod's container is made of. */
@@ -76,27 +76,27 @@ export interface ContainerInput {
   /** The image name, resolved in the node's layout. */
   image: string;
   /** Overrides the image's entrypoint (Kubernetes `command`). */
-  command?: string[];
+  command?: string[] | undefined;
   /** Overrides the image's cmd (Kubernetes `args`). */
-  args?: string[];
+  args?: string[] | undefined;
   /** Environment, on top of the image's. */
-  env?: Record<string, string>;
+  env?: Record<string, string> | undefined;
   /** Working directory. @default {the image's, else "/"} */
-  workingDir?: string;
+  workingDir?: string | undefined;
   /** Memory limit in bytes. */
-  memoryBytes?: number;
+  memoryBytes?: number | undefined;
   /** CPU limit in millicores. */
-  cpuMillis?: number;
+  cpuMillis?: number | undefined;
   /** Pids limit. @default {the node's pidsLimit} */
-  pidsLimit?: number;
+  pidsLimit?: number | undefined;
   /** Host paths bound into the container. */
-  volumes?: VolumeMount[];
+  volumes?: VolumeMount[] | undefined;
   /** E2B egress settings. */
-  egress?: EgressPolicy;
+  egress?: EgressPolicy | undefined;
   /** Extra `/etc/hosts` entries. */
-  hostAliases?: { ip: string; hostnames: string[] }[];
+  hostAliases?: { ip: string; hostnames: string[] }[] | undefined;
   /** Annotations recorded in the spec (visible in `runc state`). */
-  annotations?: Record<string, string>;
+  annotations?: Record<string, string> | undefined;
 }
 
 /** Milliseconds spent in each step of a start. */

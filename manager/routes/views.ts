@@ -2,23 +2,20 @@
  * E2B response bodies built from Sandbox and SandboxSet objects, with every field the Python
  * SDK's generated `from_dict` requires (§A.1): `Sandbox` (create/connect), `SandboxDetail`
  * (get), `ListedSandbox` (list), `SandboxMetric` and `TemplateInfo`. Field names are E2B's
- * wire names.
+ * wire names. The routes are its only users; the facts it reads off a Sandbox (IDs, start and
+ * end times, E2B state) live in `sandboxes/state.ts`, where the domain code reads them too.
  *
  * @module
  */
 import {
   ANNOTATION_RUNTIME_ACCESS_TOKEN,
-  LABEL_SANDBOX_ID,
-  LABEL_SANDBOX_POOL,
-  LABEL_SANDBOX_TEMPLATE,
   type PodTemplateSpec,
   type Sandbox,
-  SandboxConditionType,
   type SandboxSet,
 } from "@kruise-agents/shared/api";
-import { readMetadata } from "./metadata.ts";
 import type { EnvdMetrics } from "@kruise-agents/shared/envd/http";
-import { e2bState, startedAtMs } from "./state.ts";
+import { readMetadata } from "../sandboxes/metadata.ts";
+import { e2bState, endAtMs, sandboxIdOf, startedAtMs, templateIdOf } from "../sandboxes/state.ts";
 
 /** E2B's constant, deprecated `clientID`. */
 export const CLIENT_ID = "6532622b";
@@ -89,17 +86,6 @@ export interface SandboxDetailBody extends ListedSandboxBody {
   lifecycle: { autoResume: boolean; onTimeout: "kill" | "pause" };
 }
 
-/** The template ID of a claimed Sandbox (template label, else pool label). */
-export function templateIdOf(sandbox: Sandbox): string {
-  const labels = sandbox.metadata.labels ?? {};
-  return labels[LABEL_SANDBOX_TEMPLATE] ?? labels[LABEL_SANDBOX_POOL] ?? "";
-}
-
-/** The E2B ID of a claimed Sandbox. */
-export function sandboxIdOf(sandbox: Sandbox): string {
-  return sandbox.metadata.labels?.[LABEL_SANDBOX_ID] ?? "";
-}
-
 /** `Sandbox` body for create and connect. */
 export function sandboxBody(sandbox: Sandbox, ctx: ViewContext): SandboxBody {
   const body: SandboxBody = {
@@ -114,21 +100,6 @@ export function sandboxBody(sandbox: Sandbox, ctx: ViewContext): SandboxBody {
   const token = sandbox.metadata.annotations?.[ANNOTATION_RUNTIME_ACCESS_TOKEN];
   if (token) body.envdAccessToken = token;
   return body;
-}
-
-/**
- * `endAt` in ms: the stored shutdown time. A paused sandbox has no running timer (pause
- * clears the shutdown time); it reports the moment it was paused (the SandboxPaused condition's
- * transition time) or, failing that, its start.
- */
-export function endAtMs(sandbox: Sandbox): number {
-  const shutdown = Date.parse(sandbox.spec.shutdownTime ?? "");
-  if (!Number.isNaN(shutdown)) return shutdown;
-  const paused = (sandbox.status?.conditions ?? []).find((c) =>
-    c.type === SandboxConditionType.SandboxPaused
-  );
-  const t = Date.parse(paused?.lastTransitionTime ?? "");
-  return Number.isNaN(t) ? startedAtMs(sandbox) : t;
 }
 
 /** `ListedSandbox` body (no access token, as in E2B). */

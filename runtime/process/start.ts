@@ -1,0 +1,52 @@
+/**
+ * `process.Process/Start`: plan the launch for the run-as user, spawn, register in the process
+ * table, arm the `Connect-Timeout-Ms` deadline, then stream the process's events to the caller.
+ *
+ * @module
+ */
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import type { StartRequest } from "@kruise-agents/shared/envd";
+import { rpcUser } from "../auth.ts";
+import type { RuntimeDeps } from "../deps.ts";
+import { type EventInit, follow } from "./follow.ts";
+import { planLaunch, processPath } from "./launch.ts";
+import { ProcessHandle } from "./process_handle.ts";
+import type { ProcessTable } from "./process_table.ts";
+
+/** Serves one Start. The process outlives the call: only its deadline or its end stops it. */
+export async function* start(
+  req: StartRequest,
+  ctx: HandlerContext,
+  deps: RuntimeDeps,
+  table: ProcessTable,
+): AsyncGenerator<{ event: EventInit }> {
+  const user = rpcUser(ctx.requestHeader, deps.state, deps.users);
+  const config = req.process;
+  if (!config) throw new ConnectError("process config is required", Code.InvalidArgument);
+  const size = req.pty?.size;
+  const plan = planLaunch({
+    cmd: config.cmd,
+    args: config.args,
+    envs: config.envs,
+    cwd: config.cwd,
+    pty: req.pty ? { cols: size?.cols || 80, rows: size?.rows || 24 } : undefined,
+  }, {
+    user,
+    globalEnvs: deps.state.envVars,
+    defaultWorkdir: deps.state.defaultWorkdir,
+    selfUid: Deno.uid() ?? 0,
+    path: processPath(),
+  });
+  const handle = ProcessHandle.start({
+    ...plan,
+    spec: { cmd: config.cmd, args: config.args, envs: config.envs, cwd: config.cwd },
+    tag: req.tag,
+    // Unset means enabled, for clients older than envd 0.3.0.
+    stdin: req.stdin ?? true,
+    pty: req.pty !== undefined,
+  });
+  table.add(handle);
+  const timeout = ctx.timeoutMs();
+  if (timeout !== undefined && timeout > 0) handle.killAfter(timeout);
+  yield* follow(handle, ctx);
+}
