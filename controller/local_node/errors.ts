@@ -5,20 +5,11 @@
  *
  * @module
  */
+import { CodedError } from "@kruise-agents/shared/std";
 
 /** What went wrong in the local node. */
 export type LocalNodeErrorCode = /** A pod status write kept hitting 409 Conflict. */
   "StatusConflict";
 
 /** A failure of the local node, with a machine-readable {@linkcode LocalNodeErrorCode}. */
-export class LocalNodeError extends Error {
-  /** Machine-readable cause. */
-  readonly code: LocalNodeErrorCode;
-
-  /** Creates the error. */
-  constructor(code: LocalNodeErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "LocalNodeError";
-    this.code = code;
-  }
-}
+export class LocalNodeError extends CodedError<LocalNodeErrorCode> {}

@@ -14,7 +14,7 @@
 import type { Container, EnvVar, Volume } from "kubernetes-types/core/v1.d.ts";
 import { ANNOTATION_POD_EGRESS, parsePodEgress, type Pod } from "@kruise-agents/shared/api";
 import type { ContainerInput, EgressPolicy, VolumeMount } from "./container/mod.ts";
-import { cpuMillis, memoryBytes } from "./quantity.ts";
+import { cpuMillis, memoryBytes } from "@kruise-agents/shared/api";
 
 /** Why a pod cannot be run as written; `reason` goes on the pod status. */
 export class PodSpecError extends Error {

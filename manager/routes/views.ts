@@ -9,6 +9,7 @@
  */
 import {
   ANNOTATION_RUNTIME_ACCESS_TOKEN,
+  parseQuantity,
   type PodTemplateSpec,
   type Sandbox,
   type SandboxSet,
@@ -147,31 +148,14 @@ export function metricBody(m: EnvdMetrics, now: number): Record<string, unknown>
   };
 }
 
-const QUANTITY = /^([0-9.]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
-const FACTORS: Record<string, number> = {
-  "": 1,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-
-/** Parses a Kubernetes quantity (`500m`, `2`, `512Mi`, `1G`) into a number; NaN if malformed. */
-export function parseQuantity(value: unknown): number {
-  if (typeof value === "number") return value;
-  if (typeof value !== "string") return NaN;
-  const m = QUANTITY.exec(value.trim());
-  if (!m) return NaN;
-  return Number(m[1]) * (FACTORS[m[2] ?? ""] ?? NaN);
+/** A quantity of a template's resources, or NaN when absent or malformed. */
+function quantity(value: unknown): number {
+  if (typeof value !== "string" && typeof value !== "number") return NaN;
+  try {
+    return parseQuantity(value);
+  } catch {
+    return NaN;
+  }
 }
 
 /** Defaults when the pod template sets no resources. */
@@ -185,7 +169,7 @@ export function templateResources(
     | { resources?: { limits?: Record<string, unknown>; requests?: Record<string, unknown> } }
     | undefined;
   const pick = (name: string): number => {
-    const v = parseQuantity(c?.resources?.limits?.[name] ?? c?.resources?.requests?.[name]);
+    const v = quantity(c?.resources?.limits?.[name] ?? c?.resources?.requests?.[name]);
     return Number.isFinite(v) ? v : NaN;
   };
   const cpu = pick("cpu"), mem = pick("memory"), disk = pick("ephemeral-storage");

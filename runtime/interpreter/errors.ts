@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { HttpError } from "@kruise-agents/shared/std";
+import { CodedError, HttpError } from "@kruise-agents/shared/std";
 
 /**
  * Base class of errors that become an HTTP response with their `status` and the message as the
@@ -92,14 +92,9 @@ export class KernelSetupError extends InterpreterHttpError {
  * restarted or removed, or the connection to Jupyter was lost. {@linkcode ExecutionAbortedError.ename}
  * is the error name reported to the client, using upstream's synthetic names where they exist.
  */
-export class ExecutionAbortedError extends Error {
-  /** Name sent in the `error` line, e.g. `DeadKernelError` or `ContextRestarting`. */
-  readonly ename: string;
-
-  /** Creates the error; `ename` becomes the `error` line's `name`. */
-  constructor(ename: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "ExecutionAbortedError";
-    this.ename = ename;
+export class ExecutionAbortedError extends CodedError {
+  /** Name sent in the `error` line, e.g. `DeadKernelError` or `ContextRestarting` (the code). */
+  get ename(): string {
+    return this.code;
   }
 }

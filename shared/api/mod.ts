@@ -32,3 +32,4 @@ export * from "./local_node.ts";
 export * from "./conditions.ts";
 export * from "./pod.ts";
 export * from "./sandbox_state.ts";
+export * from "./quantity.ts";

@@ -7,6 +7,7 @@
  */
 export * from "./async.ts";
 export * from "./clock.ts";
+export * from "./coded_error.ts";
 export * from "./http_error.ts";
 export * from "./json.ts";
 export * from "./logger.ts";

@@ -5,24 +5,16 @@ import { createNetns, deleteNetns, netnsPath } from "./netns.ts";
 import { runCommand } from "./_command.ts";
 import { tempDir, TEST_PREFIX } from "./_test_support.ts";
 
-Deno.test("bridgeNetwork() is a gateway bridge with masquerade, no hairpin, host-local IPAM", () => {
+Deno.test("bridgeNetwork() is a gateway bridge with masquerade, no hairpin, host-local IPAM", async () => {
   const net = bridgeNetwork({ bridge: "ka0", subnet: "10.213.0.0/16", dataDir: "/d" });
   assert.equal(net.cniVersion, "1.0.0");
   assert.equal(net.name, "kruise-agents");
-  assert.deepEqual(net.plugins, [{
-    type: "bridge",
-    bridge: "ka0",
-    isGateway: true,
-    ipMasq: true,
-    hairpinMode: false,
-    promiscMode: false,
-    ipam: {
-      type: "host-local",
-      ranges: [[{ subnet: "10.213.0.0/16" }]],
-      routes: [{ dst: "0.0.0.0/0" }],
-      dataDir: "/d",
-    },
-  }]);
+  // The conflist a kubelet's CNI config would hold: gateway and masquerade on the bridge, no
+  // hairpin (a pod cannot reach itself through its service address), host-local IPAM.
+  const expected = JSON.parse(
+    await Deno.readTextFile(new URL("./testdata/bridge_plugins.json", import.meta.url)),
+  );
+  assert.deepEqual(net.plugins, expected);
   assert.throws(() => bridgeNetwork({ bridge: "a-very-long-bridge-name" }), RangeError);
   assert.throws(() => bridgeNetwork({ subnet: "10.213.0.0/33" }), RangeError);
 });

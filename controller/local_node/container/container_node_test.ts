@@ -8,120 +8,11 @@
  */
 import assert from "node:assert/strict";
 import { ContainerError } from "./errors.ts";
-import type { ContainerNode } from "./container_node.ts";
-import { prepareNode } from "./prepare_node.ts";
-import type { ContainerRecord } from "./container_types.ts";
-import { cgroupDirs, cgroupPids, freezerState, memoryUsage } from "./cgroups.ts";
-import { rulesMentioning } from "./isolation_rules.ts";
+import { cgroupPids, freezerState, memoryUsage } from "./cgroups.ts";
 import { mountsUnder } from "./rootfs.ts";
-import { runCommand } from "./_command.ts";
-import {
-  buildTestImage,
-  eventually,
-  podShell,
-  tempDir,
-  TEST_IMAGE,
-  TEST_OUTSIDE,
-  TEST_PREFIX,
-  testNodeConfig,
-} from "./_test_support.ts";
-
-async function sh(script: string): Promise<string> {
-  const out = await runCommand("/bin/sh", ["-c", script]);
-  if (out.code !== 0) throw new Error(`${script}: ${out.stderr}`);
-  return out.stdout;
-}
-
-/**
- * An HTTP GET from inside a pod with busybox `nc` (busybox's static `wget` crashes without the
- * glibc NSS libraries the test image lacks): the pod's output holds the response, or the exit
- * status is non-zero when the connection fails within 2 s.
- */
-function httpGetScript(host: string, port: number | string, path = "/index.html"): string {
-  return `printf 'GET ${path} HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${host} ${port}`;
-}
-
-async function readStatus(pid: number): Promise<Record<string, string>> {
-  const fields: Record<string, string> = {};
-  for (const line of (await Deno.readTextFile(`/proc/${pid}/status`)).split("\n")) {
-    const i = line.indexOf(":");
-    if (i > 0) fields[line.slice(0, i)] = line.slice(i + 1).trim();
-  }
-  return fields;
-}
-
-/** Asserts the node has nothing of `record` left: the whole "after stop" contract. */
-async function assertNothingLeft(node: ContainerNode, record: ContainerRecord, pids: number[]) {
-  assert.equal(await node.containerState(record.id), undefined, "runc state left");
-  assert.deepEqual(await mountsUnder(record.podDir), [], "mounts left under the pod dir");
-  const left = await node.leftovers();
-  assert.ok(!left.netns.includes(record.netns), `netns ${record.netns} left`);
-  assert.ok(!left.chains.some((c) => c.includes(record.shortId)), "pod chain left");
-  assert.deepEqual(await cgroupDirs(record.cgroupsPath), [], "cgroup dirs left");
-  assert.deepEqual(await rulesMentioning(record.ip), [], "filter rules of the pod IP left");
-  const nat = await sh("iptables -w 5 -t nat -S");
-  assert.ok(!nat.includes(record.containerId), `nat rules of the pod left: ${nat}`);
-  // Killed processes are reaped by the machine's init (their parent once runc exited): give it
-  // a moment.
-  for (const pid of pids) {
-    const gone = await eventually(
-      () => Deno.stat(`/proc/${pid}`).then(() => false, () => true),
-      5000,
-    );
-    assert.ok(gone, `process ${pid} left`);
-  }
-  const ipam = await Array.fromAsync(Deno.readDir(`${record.podDir}/../state/cni/networks`))
-    .catch(() => []);
-  for (const net of ipam) {
-    if (!net.isDirectory) continue;
-    for await (const f of Deno.readDir(`${record.podDir}/../state/cni/networks/${net.name}`)) {
-      assert.notEqual(f.name, record.ip, "IP not released");
-    }
-  }
-}
-
-interface Fixture {
-  node: ContainerNode;
-  dir: string;
-  layout: string;
-}
-
-/** Prepares a test node over a fresh busybox image layout; tears it all down afterwards. */
-async function withNode(fn: (f: Fixture) => Promise<void>): Promise<void> {
-  await using tmp = await tempDir();
-  const layout = await buildTestImage(tmp.path);
-  const node = await prepareNode(testNodeConfig(tmp.path, layout));
-  try {
-    await fn({ node, dir: tmp.path, layout });
-  } finally {
-    // Anything a failed test left: containers first, then the node-wide set-up.
-    for (const c of await node.listContainers()) {
-      if (c.id) await node.stopContainer({ id: c.id, podDir: c.podDir }).catch(console.error);
-    }
-    await node.teardown();
-  }
-}
-
-async function start(
-  f: Fixture,
-  name: string,
-  extra: Partial<Parameters<ContainerNode["startContainer"]>[0]> = {},
-): Promise<ContainerRecord> {
-  const record = await f.node.startContainer({
-    id: `test-${name}-${crypto.randomUUID()}`,
-    name,
-    podDir: `${f.dir}/pods/${name}`,
-    image: TEST_IMAGE,
-    memoryBytes: 64 * 1024 * 1024,
-    cpuMillis: 500,
-    ...extra,
-  });
-  assert.ok(
-    await eventually(async () => (await podShell(record.ip, "true", 2000)).exit === 0),
-    "the pod's agent never answered",
-  );
-  return record;
-}
+import type { ContainerRecord } from "./container_types.ts";
+import { assertNothingLeft, readStatus, start, withNode } from "./_node_test_kit.ts";
+import { eventually, podShell, TEST_IMAGE } from "./_test_support.ts";
 
 Deno.test("startContainer() runs the pod in its own user, PID, UTS and network namespaces", async () => {
   await withNode(async (f) => {
@@ -356,170 +247,6 @@ Deno.test("pause() freezes every process, a child in its own PID namespace inclu
   });
 });
 
-Deno.test("pods reach neither each other nor the host, and the host reaches pods", async () => {
-  await withNode(async (f) => {
-    const a = await start(f, "net-a");
-    const b = await start(f, "net-b");
-    await using host = Deno.serve(
-      { hostname: "0.0.0.0", port: 0, onListen() {} },
-      () => new Response("host service"),
-    );
-    try {
-      // Host → pod: the proxy's path.
-      const res = await fetch(`http://${a.ip}:8080/index.html`);
-      assert.equal((await res.text()).trim(), "hello from the pod");
-      // Positive control: the host service answers on the gateway address from the host.
-      const own = await fetch(`http://${a.gateway}:${host.addr.port}/`);
-      assert.equal(await own.text(), "host service");
-      const tries: [string, ContainerRecord, string][] = [
-        ["pod → other pod", a, `${b.ip}:8080`],
-        ["other pod → pod", b, `${a.ip}:8080`],
-        ["pod → host via gateway", a, `${a.gateway}:${host.addr.port}`],
-      ];
-      for (const [what, from, target] of tries) {
-        const [host, port] = target.split(":");
-        const r = await podShell(from.ip, httpGetScript(host!, port!));
-        assert.notEqual(r.exit, 0, `${what} got through: ${r.output}`);
-      }
-      // A pod reaches its own services on loopback.
-      const self = await podShell(a.ip, httpGetScript("127.0.0.1", 8080));
-      assert.match(self.output, /hello from the pod/);
-      // The pod has no IPv6 on its interface and cannot change its network.
-      const v6 = await podShell(
-        a.ip,
-        "ip -6 addr show dev eth0 | grep -c inet6; ip addr add 10.214.0.250/24 dev eth0",
-      );
-      assert.match(v6.output, /^0$/m);
-      assert.notEqual(v6.exit, 0, "root inside changed the pod's address");
-    } finally {
-      await f.node.stopContainer(a);
-      await f.node.stopContainer(b);
-    }
-    await assertNothingLeft(f.node, a, []);
-    await assertNothingLeft(f.node, b, []);
-  });
-});
-
-/** A network namespace standing for "the internet" at {@linkcode TEST_OUTSIDE}, with a web server. */
-async function withOutside(fn: () => Promise<void>): Promise<void> {
-  const ns = `${TEST_PREFIX}-outside`;
-  const guard = `unreachable ${TEST_OUTSIDE.net} metric 4000`;
-  await sh(`ip netns add ${ns}`);
-  try {
-    // If the veth ever vanished, this keeps test traffic from following the default route.
-    await sh(`ip route add ${guard}`);
-    await sh(
-      [
-        `ip link add ${TEST_PREFIX}x-h type veth peer name ${TEST_PREFIX}x-n netns ${ns}`,
-        `ip addr add ${TEST_OUTSIDE.host}/24 dev ${TEST_PREFIX}x-h`,
-        `ip link set ${TEST_PREFIX}x-h up`,
-        `ip -n ${ns} addr add ${TEST_OUTSIDE.far}/24 dev ${TEST_PREFIX}x-n`,
-        `ip -n ${ns} link set ${TEST_PREFIX}x-n up`,
-        `ip -n ${ns} link set lo up`,
-        `mkdir -p /tmp/${ns}-www && echo outside > /tmp/${ns}-www/index.html`,
-      ].join(" && "),
-    );
-    const route = await sh(`ip route get ${TEST_OUTSIDE.far}`);
-    assert.match(route, new RegExp(`dev ${TEST_PREFIX}x-h`), `unsafe route: ${route}`);
-    const server = new Deno.Command("ip", {
-      args: ["netns", "exec", ns, "busybox", "httpd", "-f", "-p", "80", "-h", `/tmp/${ns}-www`],
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    try {
-      assert.ok(
-        await eventually(async () =>
-          (await runCommand("ip", [
-            "netns",
-            "exec",
-            ns,
-            "busybox",
-            "wget",
-            "-q",
-            "-O",
-            "-",
-            "http://127.0.0.1/",
-          ]))
-            .code === 0
-        ),
-        "outside server never answered",
-      );
-      await fn();
-    } finally {
-      server.kill("SIGKILL");
-      await server.status;
-    }
-  } finally {
-    await runCommand("ip", ["link", "delete", `${TEST_PREFIX}x-h`]);
-    await runCommand("ip", ["netns", "delete", ns]);
-    await runCommand("ip", ["route", "delete", ...guard.split(" ")]);
-    await Deno.remove(`/tmp/${ns}-www`, { recursive: true }).catch(() => {});
-  }
-}
-
-Deno.test("egress rules: denyOut, allowOut over denyOut, no internet access, and blocked ranges", async () => {
-  await withNode(async (f) => {
-    await withOutside(async () => {
-      const cases: [string, Parameters<ContainerNode["startContainer"]>[0]["egress"], boolean][] = [
-        ["default", {}, true],
-        ["denyOut the address", { denyOut: [TEST_OUTSIDE.far] }, false],
-        ["denyOut all, allowOut the address", {
-          denyOut: ["0.0.0.0/0"],
-          allowOut: [`${TEST_OUTSIDE.far}/32`],
-        }, true],
-        ["no internet access", { allowInternetAccess: false }, false],
-        ["no internet access, allowOut the address", {
-          allowInternetAccess: false,
-          allowOut: [TEST_OUTSIDE.far],
-        }, true],
-        ["denyOut another address", { denyOut: ["198.51.100.7"] }, true],
-      ];
-      const records: ContainerRecord[] = [];
-      try {
-        for (const [i, [what, egress, reaches]] of cases.entries()) {
-          const r = await start(f, `egress-${i}`, { egress: egress ?? {} });
-          records.push(r);
-          const got = await podShell(r.ip, httpGetScript(TEST_OUTSIDE.far, 80));
-          if (reaches) assert.match(got.output, /outside/, `${what}: ${got.output}`);
-          else {
-            assert.notEqual(got.exit, 0, `${what}: reached the outside: ${got.output}`);
-            assert.doesNotMatch(got.output, /outside/);
-          }
-          const rules = await rulesMentioning(`P-${r.shortId}`);
-          assert.ok(rules.length >= 2, `${what}: no pod chain: ${rules}`);
-        }
-        // A private range stays blocked whatever allowOut says (the node-wide rule).
-        const lan = await f.node.startContainer({
-          id: `test-lan-${crypto.randomUUID()}`,
-          name: "egress-lan",
-          podDir: `${f.dir}/pods/egress-lan`,
-          image: TEST_IMAGE,
-          egress: { allowOut: ["10.214.0.0/24"] },
-        });
-        records.push(lan);
-        assert.ok(await eventually(async () => (await podShell(lan.ip, "true", 2000)).exit === 0));
-        const other = records[0]!;
-        const r = await podShell(lan.ip, httpGetScript(other.ip, 8080));
-        assert.notEqual(r.exit, 0, "allowOut opened a blocked range");
-        // Bad entries are refused before anything is created.
-        await assert.rejects(
-          f.node.startContainer({
-            id: "test-bad-egress",
-            name: "bad",
-            podDir: `${f.dir}/pods/bad`,
-            image: TEST_IMAGE,
-            egress: { allowOut: ["example.com"] },
-          }),
-          RangeError,
-        );
-      } finally {
-        for (const r of records) await f.node.stopContainer(r);
-      }
-      for (const r of records) await assertNothingLeft(f.node, r, []);
-    });
-  });
-});
-
 Deno.test("stopContainer() is idempotent and cleans a half-created pod; start failures clean up", async () => {
   await withNode(async (f) => {
     // An unknown image: a typed error that names the images there are, and nothing left.
@@ -579,8 +306,11 @@ const record = await node.startContainer({
 console.log(JSON.stringify(record));
 `,
     );
-    const out = await new Deno.Command(Deno.execPath(), { args: ["run", "--allow-all", script] })
-      .output();
+    // The workspace's config, so the script outside it resolves the workspace's packages.
+    const config = new URL("../../../deno.json", import.meta.url).pathname;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", "--config", config, script],
+    }).output();
     assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
     const record = JSON.parse(new TextDecoder().decode(out.stdout)) as ContainerRecord;
     try {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { CodedError } from "@kruise-agents/shared/std";
 
 /** What went wrong while running or networking a container. */
 export type ContainerErrorCode =
@@ -33,17 +34,7 @@ export type ContainerErrorCode =
   | "Timeout";
 
 /** A failure of the container runner, with a machine-readable {@linkcode ContainerErrorCode}. */
-export class ContainerError extends Error {
-  /** Machine-readable cause. */
-  readonly code: ContainerErrorCode;
-
-  /** Creates the error. */
-  constructor(code: ContainerErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "ContainerError";
-    this.code = code;
-  }
-}
+export class ContainerError extends CodedError<ContainerErrorCode> {}
 
 /**
  * A `runc` invocation that exited non-zero. Kept apart from {@linkcode ContainerError}'s other

@@ -29,19 +29,7 @@
  */
 export { ContainerNode } from "./container_node.ts";
 export { prepareNode } from "./prepare_node.ts";
-export {
-  ANNOTATION_ID,
-  ANNOTATION_POD_DIR,
-  type ContainerInput,
-  type ContainerNodeConfig,
-  type ContainerRecord,
-  type Leftovers,
-  type ListedContainer,
-  type NodeNames,
-  type PodNames,
-  shortIdOf,
-  type StartTimings,
-} from "./container_types.ts";
+export * from "./container_types.ts";
 export { CniError, ContainerError, type ContainerErrorCode, RuncError } from "./errors.ts";
 export { BLOCKED_RANGES, type EgressPolicy } from "./isolation_rules.ts";
 export {

@@ -16,7 +16,7 @@ import {
 import type { CommandRunner } from "./_command.ts";
 
 Deno.test("parseRuncState() reads runc's JSON and refuses what is not a state", () => {
-  const state = parseRuncState({
+  const raw = {
     ociVersion: "1.0.2-dev",
     id: "ka-1",
     pid: 42,
@@ -25,16 +25,10 @@ Deno.test("parseRuncState() reads runc's JSON and refuses what is not a state", 
     rootfs: "/b/rootfs",
     created: "2026-01-01T00:00:00Z",
     annotations: { a: "1", n: 2 },
-  });
-  assert.deepEqual(state, {
-    id: "ka-1",
-    pid: 42,
-    status: "running",
-    bundle: "/b",
-    rootfs: "/b/rootfs",
-    created: "2026-01-01T00:00:00Z",
-    annotations: { a: "1" },
-  });
+  };
+  const { ociVersion: _, ...kept } = raw;
+  // Everything but the OCI version, and only the string-valued annotations.
+  assert.deepEqual(parseRuncState(raw), { ...kept, annotations: { a: "1" } });
   assert.throws(() => parseRuncState({ id: "x", status: "dancing" }), TypeError);
   assert.throws(() => parseRuncState(null), TypeError);
 });

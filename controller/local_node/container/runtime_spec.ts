@@ -293,112 +293,11 @@ function bind(source: string, destination: string, readOnly: boolean): OciMount 
  * ```
  */
 export function buildRuntimeSpec(input: RuntimeSpecInput): RuntimeSpec {
-  checkPositive("memoryBytes", input.memoryBytes);
-  checkPositive("cpuMillis", input.cpuMillis);
-  checkPositive("pidsLimit", input.pidsLimit);
-  checkPositive("shmBytes", input.shmBytes);
-  checkPositive("nofile", input.nofile);
-  for (const [name, path] of [["rootfs", input.rootfs], ["netnsPath", input.netnsPath]]) {
-    if (!path?.startsWith("/")) {
-      throw new RangeError(
-        `Cannot build the runtime spec as '${name}' must be absolute: "${path}"`,
-      );
-    }
-  }
-  if (!input.cgroupsPath.startsWith("/")) {
-    throw new RangeError(
-      `Cannot build the runtime spec as 'cgroupsPath' must be absolute: "${input.cgroupsPath}"`,
-    );
-  }
-  if (input.args.length === 0) {
-    throw new RangeError("Cannot build the runtime spec as 'args' is empty");
-  }
+  checkInput(input);
   const idMap = input.idMap ?? DEFAULT_ID_MAP;
   const env = { PATH: DEFAULT_PATH, HOSTNAME: input.hostname, ...input.env };
   const nofile = input.nofile ?? 1_048_576;
   const caps = [...DEFAULT_CAPABILITIES];
-
-  const mounts: OciMount[] = [
-    { destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"] },
-    {
-      destination: "/dev",
-      type: "tmpfs",
-      source: "tmpfs",
-      options: ["nosuid", "strictatime", "mode=755", "size=65536k"],
-    },
-    {
-      destination: "/dev/pts",
-      type: "devpts",
-      source: "devpts",
-      options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"],
-    },
-    {
-      destination: "/dev/shm",
-      type: "tmpfs",
-      source: "shm",
-      options: [
-        "nosuid",
-        "noexec",
-        "nodev",
-        "mode=1777",
-        `size=${input.shmBytes ?? DEFAULT_SHM_BYTES}`,
-      ],
-    },
-    {
-      destination: "/dev/mqueue",
-      type: "mqueue",
-      source: "mqueue",
-      options: ["nosuid", "noexec", "nodev"],
-    },
-    input.sysfsSource === undefined
-      ? {
-        destination: "/sys",
-        type: "sysfs",
-        source: "sysfs",
-        options: ["nosuid", "noexec", "nodev", "ro"],
-      }
-      : {
-        destination: "/sys",
-        type: "bind",
-        source: input.sysfsSource,
-        options: ["rbind", "rprivate", "ro", "nosuid", "noexec", "nodev"],
-      },
-    // The container's own cgroup (the cgroup namespace makes it the root), read-only: tools
-    // inside read their memory limit and usage there.
-    {
-      destination: "/sys/fs/cgroup",
-      type: "cgroup",
-      source: "cgroup",
-      options: ["ro", "nosuid", "noexec", "nodev"],
-    },
-  ];
-  if (input.etcFiles) {
-    mounts.push(
-      bind(input.etcFiles.hosts, "/etc/hosts", false),
-      bind(input.etcFiles.hostname, "/etc/hostname", false),
-      bind(input.etcFiles.resolvConf, "/etc/resolv.conf", false),
-    );
-  }
-  for (const volume of input.volumes ?? []) {
-    if (!volume.source.startsWith("/") || !volume.destination.startsWith("/")) {
-      throw new RangeError(
-        `Cannot build the runtime spec as a volume's paths must be absolute: "${volume.source}" -> "${volume.destination}"`,
-      );
-    }
-    mounts.push(bind(volume.source, volume.destination, volume.readOnly ?? false));
-  }
-
-  const resources: RuntimeSpec["linux"]["resources"] = { devices: [...DEVICE_RULES] };
-  if (input.memoryBytes !== undefined) resources.memory = { limit: input.memoryBytes };
-  if (input.cpuMillis !== undefined) {
-    resources.cpu = {
-      shares: cpuShares(input.cpuMillis),
-      quota: cpuQuota(input.cpuMillis),
-      period: CPU_PERIOD_US,
-    };
-  }
-  if (input.pidsLimit !== undefined) resources.pids = { limit: input.pidsLimit };
-
   const spec: RuntimeSpec = {
     ociVersion: "1.0.2",
     process: {
@@ -419,7 +318,7 @@ export function buildRuntimeSpec(input: RuntimeSpecInput): RuntimeSpec {
     },
     root: { path: input.rootfs, readonly: false },
     hostname: input.hostname,
-    mounts,
+    mounts: [...standardMounts(input), ...podMounts(input)],
     linux: {
       uidMappings: [{ ...idMap }],
       gidMappings: [{ ...idMap }],
@@ -433,7 +332,7 @@ export function buildRuntimeSpec(input: RuntimeSpecInput): RuntimeSpec {
         { type: "cgroup" },
       ],
       cgroupsPath: input.cgroupsPath,
-      resources,
+      resources: resourcesOf(input),
       maskedPaths: [...MASKED_PATHS],
       readonlyPaths: [...READONLY_PATHS],
     },
@@ -442,4 +341,101 @@ export function buildRuntimeSpec(input: RuntimeSpecInput): RuntimeSpec {
   if (seccomp !== null) spec.linux.seccomp = seccomp;
   if (input.annotations) spec.annotations = { ...input.annotations };
   return spec;
+}
+
+/** Throws `RangeError` for a non-positive limit, a relative path or an empty command. */
+function checkInput(input: RuntimeSpecInput): void {
+  checkPositive("memoryBytes", input.memoryBytes);
+  checkPositive("cpuMillis", input.cpuMillis);
+  checkPositive("pidsLimit", input.pidsLimit);
+  checkPositive("shmBytes", input.shmBytes);
+  checkPositive("nofile", input.nofile);
+  const paths = [["rootfs", input.rootfs], ["netnsPath", input.netnsPath], [
+    "cgroupsPath",
+    input.cgroupsPath,
+  ]];
+  for (const [name, path] of paths) {
+    if (!path?.startsWith("/")) {
+      throw new RangeError(
+        `Cannot build the runtime spec as '${name}' must be absolute: "${path}"`,
+      );
+    }
+  }
+  if (input.args.length === 0) {
+    throw new RangeError("Cannot build the runtime spec as 'args' is empty");
+  }
+}
+
+/** /proc, a private /dev (pts, shm with its size, mqueue), /sys read-only, the pod's cgroup. */
+function standardMounts(input: RuntimeSpecInput): OciMount[] {
+  const noExec = ["nosuid", "noexec", "nodev"];
+  return [
+    { destination: "/proc", type: "proc", source: "proc", options: noExec },
+    {
+      destination: "/dev",
+      type: "tmpfs",
+      source: "tmpfs",
+      options: ["nosuid", "strictatime", "mode=755", "size=65536k"],
+    },
+    {
+      destination: "/dev/pts",
+      type: "devpts",
+      source: "devpts",
+      options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"],
+    },
+    {
+      destination: "/dev/shm",
+      type: "tmpfs",
+      source: "shm",
+      options: [...noExec, "mode=1777", `size=${input.shmBytes ?? DEFAULT_SHM_BYTES}`],
+    },
+    { destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: noExec },
+    input.sysfsSource === undefined
+      ? { destination: "/sys", type: "sysfs", source: "sysfs", options: [...noExec, "ro"] }
+      : {
+        destination: "/sys",
+        type: "bind",
+        source: input.sysfsSource,
+        options: ["rbind", "rprivate", "ro", ...noExec],
+      },
+    // The container's own cgroup (the cgroup namespace makes it the root), read-only: tools
+    // inside read their memory limit and usage there.
+    { destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["ro", ...noExec] },
+  ];
+}
+
+/** The pod's /etc files and volumes, as bind mounts. */
+function podMounts(input: RuntimeSpecInput): OciMount[] {
+  const mounts: OciMount[] = [];
+  if (input.etcFiles) {
+    mounts.push(
+      bind(input.etcFiles.hosts, "/etc/hosts", false),
+      bind(input.etcFiles.hostname, "/etc/hostname", false),
+      bind(input.etcFiles.resolvConf, "/etc/resolv.conf", false),
+    );
+  }
+  for (const volume of input.volumes ?? []) {
+    if (!volume.source.startsWith("/") || !volume.destination.startsWith("/")) {
+      throw new RangeError(
+        `Cannot build the runtime spec as a volume's paths must be absolute: "${volume.source}" -> "${volume.destination}"`,
+      );
+    }
+    mounts.push(bind(volume.source, volume.destination, volume.readOnly ?? false));
+  }
+  return mounts;
+}
+
+/** The cgroup limits: memory, CPU (shares, quota, period), pids, and the device rules. */
+function resourcesOf(input: RuntimeSpecInput): RuntimeSpec["linux"]["resources"] {
+  const resources: RuntimeSpec["linux"]["resources"] = { devices: [...DEVICE_RULES] };
+  if (input.memoryBytes !== undefined) resources.memory = { limit: input.memoryBytes };
+  if (input.cpuMillis !== undefined) {
+    resources.cpu = {
+      shares: cpuShares(input.cpuMillis),
+      quota: cpuQuota(input.cpuMillis),
+      period: CPU_PERIOD_US,
+    };
+  }
+  if (input.pidsLimit !== undefined) resources.pids = { limit: input.pidsLimit };
+  return resources;
 }

@@ -1,8 +1,8 @@
 /**
- * Kubernetes resource quantities as a node reads them from a pod's `resources`: memory in bytes
- * (`512Mi`, `1G`, `1e9`, `1.5Gi`) and CPU in millicores (`500m`, `1`, `0.25`). Pure, so the
- * table of suffixes is tested without a cluster; a malformed quantity is a `RangeError` naming it,
- * which the node reports on the pod rather than guessing a limit.
+ * Kubernetes resource quantities, read the one way every program reads them (a node turning a
+ * pod's `resources` into cgroup limits, the manager reporting a template's CPU and memory):
+ * memory in bytes (`512Mi`, `1G`, `1e9`, `1.5Gi`) and CPU in millicores (`500m`, `1`, `0.25`).
+ * A malformed quantity is a `RangeError` naming it, which the caller reports rather than guessing.
  *
  * @module
  */
@@ -28,7 +28,15 @@ const DECIMAL: Record<string, number> = {
   E: 1e18,
 };
 
-/** The value of quantity `text` (e.g. `1.5Gi` → 1610612736, `500m` → 0.5). */
+/**
+ * The value of quantity `text` (e.g. `1.5Gi` → 1610612736, `500m` → 0.5).
+ *
+ * @example
+ * ```ts
+ * import { parseQuantity } from "@kruise-agents/shared/api";
+ * parseQuantity("512Mi"); // 536870912
+ * ```
+ */
 export function parseQuantity(text: string | number): number {
   if (typeof text === "number") return text;
   const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?)$/.exec(
