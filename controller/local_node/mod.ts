@@ -34,3 +34,4 @@ export { LocalNodeError, type LocalNodeErrorCode } from "./errors.ts";
 export { REASON_LOST, REASON_RUNTIME_EXITED, REASON_START_FAILED } from "./pod_status.ts";
 export { REASON_IMAGE_NOT_PRESENT } from "./pod_runner.ts";
 export { buildImages, defaultImageLayout } from "./image_layout.ts";
+export type { ContainerNode, ContainerNodeConfig } from "./container/mod.ts";

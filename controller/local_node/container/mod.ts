@@ -64,5 +64,5 @@ export {
   type SeccompRule,
 } from "./seccomp_profile.ts";
 export type { CommandOptions, CommandOutput, CommandRunner } from "./_command.ts";
-export { mountsUnder } from "./rootfs.ts";
+export { type MountEntry, mountsUnder } from "./rootfs.ts";
 export { checkTraversable } from "./node_host.ts";
