@@ -22,6 +22,16 @@ export const ENVD_VERSION = "0.6.13";
 export const ACCESS_TOKEN_HEADER = "x-access-token";
 
 /**
+ * Environment variable that gives the runtime its sandbox's access token from its first second
+ * (set on the pod from the sandbox's own Secret). The runtime removes it from its environment at
+ * start, so no command inherits it.
+ */
+export const ACCESS_TOKEN_ENV = "KRUISE_AGENTS_ACCESS_TOKEN";
+
+/** Header carrying E2B's traffic access token, for the ports other than envd's. */
+export const TRAFFIC_TOKEN_HEADER = "e2b-traffic-access-token";
+
+/**
  * Base URL of `port` at `host` (an IPv4 or IPv6 address, or a name).
  *
  * @example
