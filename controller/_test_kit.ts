@@ -27,6 +27,7 @@ import {
 import { ManualClock } from "@kruise-agents/shared/std";
 import { Informer } from "@kruise-agents/shared/kube";
 import { parsePod, type Pod } from "@kruise-agents/shared/api";
+import { generateTokenKey, importTokenKey } from "@kruise-agents/shared/api";
 
 /** Polls `probe` until it returns a value other than `undefined`/`false`; fails after `attempts`. */
 export async function eventually<T>(
@@ -237,4 +238,12 @@ export function standaloneSandbox(name: string, spec: Partial<Sandbox["spec"]> =
       ...spec,
     },
   };
+}
+
+let testKey: Promise<CryptoKey> | undefined;
+
+/** One token key for every controller a test process starts. */
+export function testTokenKey(): Promise<CryptoKey> {
+  testKey ??= importTokenKey(generateTokenKey());
+  return testKey;
 }

@@ -13,6 +13,8 @@ export interface Config {
   kubeconfig?: string;
   /** Only this namespace; absent means all namespaces. */
   namespace?: string;
+  /** File with the key sandbox tokens are derived with (the manager holds the same one). */
+  tokenKeyFile?: string;
   /** Concurrent reconciles per controller. */
   workers: number;
   /** Server-side timeout of each watch, in seconds (jittered up to twice that). */
@@ -31,6 +33,8 @@ export const USAGE = `Usage: controller [options]
 Reconciles SandboxSets (warm pools) and Sandboxes (pods, pause/resume, deadlines).
 
 Options:
+  --token-key-file PATH   key every sandbox's access token is derived with; required, and the
+                          manager's must be the same (base64 of 32 random bytes)
   --kubeconfig PATH       kubeconfig file (default: in-cluster service account, or $KUBECONFIG)
   --namespace NAME        watch only this namespace (default: all)
   --workers N             concurrent reconciles per controller (default: 4)
@@ -68,6 +72,7 @@ export function parseConfig(args: readonly string[]): Config {
       options: {
         kubeconfig: { type: "string" },
         namespace: { type: "string" },
+        "token-key-file": { type: "string" },
         workers: { type: "string" },
         "watch-timeout": { type: "string" },
         "health-port": { type: "string" },
@@ -87,5 +92,6 @@ export function parseConfig(args: readonly string[]): Config {
   };
   if (values.kubeconfig !== undefined) config.kubeconfig = values.kubeconfig;
   if (values.namespace !== undefined) config.namespace = values.namespace;
+  if (values["token-key-file"] !== undefined) config.tokenKeyFile = values["token-key-file"];
   return config;
 }

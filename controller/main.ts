@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { readTokenKey } from "@kruise-agents/shared/api";
 import { createKubernetesClient, healthHandler } from "@kruise-agents/shared/kube";
 import { childLogger, consoleLogger } from "@kruise-agents/shared/std";
 import { parseConfig, USAGE } from "./config.ts";
@@ -34,6 +35,11 @@ async function main(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (config.tokenKeyFile === undefined) {
+    console.error(`--token-key-file is required\n\n${USAGE}`);
+    return 2;
+  }
+  const tokenKey = await readTokenKey(config.tokenKeyFile);
   const logger = childLogger(consoleLogger, { component: "controller" });
   const kube = createKubernetesClient({ kubeconfigPath: config.kubeconfig, logger });
   const abort = new AbortController();
@@ -47,6 +53,7 @@ async function main(args: string[]): Promise<number> {
     logger,
     namespace: config.namespace,
     watchTimeoutSeconds: config.watchTimeoutSeconds,
+    tokenKey,
   });
   // Ready (/readyz) only once every informer holds its first list; until then the informers
   // retry the API server with backoff, and the workers wait.

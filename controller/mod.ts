@@ -71,6 +71,11 @@ export interface StartControllerOptions {
   expectationsTimeoutMs?: number | undefined;
   /** Server-side timeout of each watch, in seconds (see the shared `Informer`). @default {300} */
   watchTimeoutSeconds?: number | undefined;
+  /**
+   * The key every sandbox's tokens are derived with (`importTokenKey` of `shared/api`); the
+   * manager must hold the same one.
+   */
+  tokenKey: CryptoKey;
 }
 
 /** A running controller. */
@@ -142,7 +147,14 @@ function controllers(
     clock,
     logger,
   });
-  const sandboxReconciler = new SandboxReconciler({ kube, sandboxes, pods, clock, logger });
+  const sandboxReconciler = new SandboxReconciler({
+    kube,
+    sandboxes,
+    pods,
+    clock,
+    logger,
+    tokenKey: options.tokenKey,
+  });
   return [
     new Controller({
       name: "sandboxset",

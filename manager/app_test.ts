@@ -13,15 +13,18 @@ import {
   METADATA_CSI_MOUNT_POINT,
   METADATA_CSI_VOLUME_NAME,
   METADATA_IMAGE,
+  sandboxToken,
 } from "@kruise-agents/shared/api";
 import { EmbeddedStore, type KubeObject, SANDBOXES } from "@kruise-agents/shared/kube";
 import { createManager, type Manager } from "./mod.ts";
 import {
+  arm,
   followPause,
   type Runtimes,
   seedPool,
   startRuntimes,
   testKeys,
+  testTokenKey,
 } from "./testing/fixtures.ts";
 import { silentLogger } from "@kruise-agents/shared/std";
 
@@ -46,11 +49,18 @@ async function setup(
   const runtimes = await startRuntimes(total);
   let next = 0;
   for (const p of pools) {
-    await seedPool(kube, { ...p, ips: runtimes.ips.slice(next, next += p.size) });
+    const pool = await seedPool(kube, { ...p, ips: runtimes.ips.slice(next, next += p.size) });
+    for (const sandbox of pool) await arm(runtimes, sandbox);
   }
-  const follower = followPause(kube, { coldIps: runtimes.ips.slice(next) });
+  const follower = followPause(kube, { coldIps: runtimes.ips.slice(next), runtimes });
   const { keys, a, b, admin } = await testKeys();
-  const manager = await createManager({ kube, keys, domain: "sandbox.test", logger: silentLogger });
+  const manager = await createManager({
+    kube,
+    keys,
+    domain: "sandbox.test",
+    logger: silentLogger,
+    tokenKey: await testTokenKey(),
+  });
   return {
     kube,
     manager,
@@ -113,7 +123,9 @@ Deno.test("create claims a warm sandbox with one write and late-binds it through
   const meta = claimed!.metadata;
   assert.equal(meta.labels?.[LABEL_SANDBOX_ID], body.sandboxID);
   assert.deepEqual(meta.ownerReferences ?? [], []);
-  assert.equal(meta.annotations?.[ANNOTATION_RUNTIME_ACCESS_TOKEN], body.envdAccessToken);
+  // The token is derived from the Sandbox's identity, never stored on it.
+  assert.equal(meta.annotations?.[ANNOTATION_RUNTIME_ACCESS_TOKEN], undefined);
+  assert.equal(body.envdAccessToken, await sandboxToken(await testTokenKey(), "envd", meta));
   assertOwnerIsKeyId(meta.annotations?.[ANNOTATION_OWNER]);
   const shutdown = Date.parse((claimed!.spec as { shutdownTime: string }).shutdownTime);
   assert.ok(shutdown > Date.now() + 50_000 && shutdown <= Date.now() + 60_000);
@@ -348,7 +360,7 @@ Deno.test("50 concurrent creates on a pool of 50 all succeed and never share a s
   // Every runtime was initialised exactly by its own claim.
   for (const s of claimed) {
     const rt = env.runtimes.byIp.get((s.status as { sandboxIp: string }).sandboxIp)!;
-    assert.equal(rt.state.accessToken, s.metadata.annotations?.[ANNOTATION_RUNTIME_ACCESS_TOKEN]);
+    assert.equal(rt.state.envVars.E2B_SANDBOX_ID, s.metadata.labels?.[LABEL_SANDBOX_ID]);
   }
 });
 
@@ -376,6 +388,7 @@ Deno.test("a create whose /init fails leaves no claimed sandbox behind", async (
     keys,
     domain: "sandbox.test",
     logger: silentLogger,
+    tokenKey: await testTokenKey(),
     fetch: () => Promise.reject(new TypeError("connection refused")),
   });
   try {

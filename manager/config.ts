@@ -37,6 +37,8 @@ export interface ManagerConfig {
   healthPort: number;
   /** The embedded store's data directory (single-machine mode) instead of a cluster. */
   dataDir?: string;
+  /** File with the key sandbox tokens are derived with: the controller's. */
+  tokenKeyFile: string;
 }
 
 /** Usage text for `--help` and bad flags. */
@@ -46,13 +48,14 @@ export const USAGE = `Usage: sandbox-manager --keys-file FILE [options]
   --hostname ADDR        listen address (default 0.0.0.0)
   --domain DOMAIN        data-plane domain returned to SDKs (default localhost)
   --keys-file FILE       API keys file, JSON or YAML {keys: [{id, name, team, hash}]}
+  --token-key-file FILE  key sandbox tokens are derived with (the controller's; required)
   --kubeconfig FILE      kubeconfig (default: in-cluster service account)
   --max-timeout SECONDS  largest sandbox timeout (default 3600)
   --envd-version V       envd version reported to SDKs (default ${ENVD_VERSION})
   --watch-timeout SECS   server-side timeout of each watch, jittered up to 2x (default 300)
   --health-port N        port of /healthz, /readyz, /metrics on --hostname; 0 = off (default 8082)
   --data-dir DIR         run on the embedded store in DIR instead of a cluster (needs write access)
-Environment: MANAGER_KEYS_FILE, MANAGER_DOMAIN, KUBECONFIG stand in for the flags.
+Environment: MANAGER_KEYS_FILE, MANAGER_TOKEN_KEY_FILE, MANAGER_DOMAIN, KUBECONFIG stand in for the flags.
 Subcommand: sandbox-manager keygen --team NAMESPACE [--name NAME]
   prints a new key and the keys-file entry holding its hash`;
 
@@ -84,17 +87,21 @@ export function parseConfig(
       "watch-timeout": { type: "string" },
       "health-port": { type: "string" },
       "data-dir": { type: "string" },
+      "token-key-file": { type: "string" },
     },
     strict: true,
   });
   const keysFile = values["keys-file"] ?? env.MANAGER_KEYS_FILE;
   if (!keysFile) throw new TypeError("Missing --keys-file (or MANAGER_KEYS_FILE)");
+  const tokenKeyFile = values["token-key-file"] ?? env.MANAGER_TOKEN_KEY_FILE;
+  if (!tokenKeyFile) throw new TypeError("Missing --token-key-file (or MANAGER_TOKEN_KEY_FILE)");
   const config: ManagerConfig = {
     port: int(values.port, "--port", 3000),
     proxyPort: int(values["proxy-port"], "--proxy-port", 3001),
     hostname: values.hostname ?? "0.0.0.0",
     domain: values.domain ?? env.MANAGER_DOMAIN ?? "localhost",
     keysFile,
+    tokenKeyFile,
     maxTimeoutSeconds: int(values["max-timeout"], "--max-timeout", 3600, 1),
     envdVersion: values["envd-version"] ?? ENVD_VERSION,
     watchTimeoutSeconds: int(values["watch-timeout"], "--watch-timeout", 300, 1),

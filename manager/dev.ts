@@ -16,7 +16,7 @@
  */
 import { parseArgs } from "node:util";
 import { parseAllDocuments } from "yaml";
-import { parseSandboxSet } from "@kruise-agents/shared/api";
+import { ensureTokenKey, parseSandboxSet } from "@kruise-agents/shared/api";
 import {
   EmbeddedStore,
   isAlreadyExists,
@@ -194,14 +194,16 @@ if (import.meta.main) {
   const kube = await EmbeddedStore.open({ dataDir: `${dataDir}/store` });
   const { key, store } = await devApiKey(dataDir, config.team);
   const applied = await applyTemplates(kube, config.templates);
-  const controller = await startController({ kube });
+  // The key every sandbox's tokens are derived with, kept with the store (root's alone).
+  const tokenKey = await ensureTokenKey(`${dataDir}/token-key`);
+  const controller = await startController({ kube, tokenKey });
   const node = await startLocalNode({
     kube,
     dataDir: `${dataDir}/node`,
     imageLayout,
     containers: { prefix: config.nodePrefix, subnet: config.podSubnet },
   });
-  const manager = await createManager({ kube, keys: store, domain: config.domain });
+  const manager = await createManager({ kube, keys: store, domain: config.domain, tokenKey });
   const stop = new AbortController();
   const api = Deno.serve({
     hostname: config.host,

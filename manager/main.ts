@@ -18,6 +18,7 @@ import {
   type KubeClient,
 } from "@kruise-agents/shared/kube";
 import { childLogger, consoleLogger } from "@kruise-agents/shared/std";
+import { readTokenKey } from "@kruise-agents/shared/api";
 import { stringify } from "yaml";
 import { ApiKeyStore, generateApiKey, parseKeysFile } from "./auth/api_keys.ts";
 import { parseConfig, USAGE } from "./config.ts";
@@ -61,6 +62,7 @@ async function serve(args: string[]): Promise<void> {
     envdVersion: config.envdVersion,
     logger,
     watchTimeoutSeconds: config.watchTimeoutSeconds,
+    tokenKey: await readTokenKey(config.tokenKeyFile),
   });
   // Not ready (/readyz 503) until the caches hold their first lists; the informers retry a busy
   // or restarting API server meanwhile instead of exiting.

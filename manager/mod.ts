@@ -34,6 +34,7 @@ import { SandboxProxy } from "./proxy/sandbox_proxy.ts";
 import { Claimer } from "./sandboxes/claim.ts";
 import { Lifecycle } from "./sandboxes/lifecycle.ts";
 import { RuntimeClient } from "./sandboxes/runtime_client.ts";
+import { SandboxTokens } from "./sandboxes/tokens.ts";
 import { SandboxClient } from "./sandboxes/sandbox_client.ts";
 import { SandboxIndex } from "./sandboxes/sandbox_index.ts";
 
@@ -59,6 +60,8 @@ export interface ManagerDeps {
   kube: KubeClient;
   /** API keys. */
   keys: ApiKeyStore;
+  /** The key sandbox tokens are derived with: the controller's (`importTokenKey`). */
+  tokenKey: CryptoKey;
   /** Data-plane domain returned to SDKs. */
   domain: string;
   /** Current time and timers (a test hook). @default {systemClock} */
@@ -111,7 +114,8 @@ export function launchManager(deps: ManagerDeps): ManagerHandle {
     watchTimeoutSeconds: deps.watchTimeoutSeconds,
   });
   const started = index.start();
-  const runtime = new RuntimeClient({ fetch: deps.fetch });
+  const tokens = new SandboxTokens(deps.tokenKey);
+  const runtime = new RuntimeClient({ tokens, fetch: deps.fetch });
   const services = { sandboxes: new SandboxClient(deps.kube), index, runtime };
   const claimer = new Claimer(services, {
     clock,
@@ -123,13 +127,14 @@ export function launchManager(deps: ManagerDeps): ManagerHandle {
     pauseWaitMs: deps.pauseWaitMs,
     resumeWaitMs: deps.resumeWaitMs,
   });
-  const proxy = new SandboxProxy(index, { clock, fetch: deps.fetch });
+  const proxy = new SandboxProxy(index, { clock, fetch: deps.fetch, tokens });
   const app = createApp({
     keys: deps.keys,
     index,
     claimer,
     lifecycle,
     runtime,
+    tokens,
     view: { domain: deps.domain, envdVersion: deps.envdVersion ?? ENVD_VERSION },
     limits: { maxTimeoutSeconds: deps.maxTimeoutSeconds ?? 3600 },
     clock,

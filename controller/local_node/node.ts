@@ -272,7 +272,10 @@ class Node implements LocalNode {
       ready: running && tracked.ready,
       frozen: running && record.frozen,
     };
-    if (record.container) observation.podIP = record.container.ip;
+    if (record.container) {
+      observation.podIP = record.container.ip;
+      observation.egress = record.egress ?? "";
+    }
     if (why) Object.assign(observation, { reason: why.reason, message: why.message });
     return observation;
   }

@@ -43,6 +43,8 @@ export class PodRunner {
   readonly #containers: ContainerNode;
   readonly #secrets: SecretLookup;
   readonly #logger: Logger;
+  /** The egress annotation that last failed to apply, per pod uid (so it is logged once). */
+  readonly #failedEgress = new Map<string, string | undefined>();
 
   /** Creates the runner; Secrets referenced by pods are read through `kube`. */
   constructor(containers: ContainerNode, kube: KubeClient, logger: Logger) {
@@ -140,17 +142,20 @@ export class PodRunner {
   async #egress(pod: Pod, record: SandboxRecord): Promise<void> {
     const wanted = pod.metadata.annotations?.[ANNOTATION_POD_EGRESS];
     if (wanted === record.egress || !record.container) return;
+    if (this.#failedEgress.get(record.uid) === wanted) return; // reported once already
     try {
       record.container = await this.#containers.setEgress(record.container, podEgress(pod));
       record.egress = wanted;
+      this.#failedEgress.delete(record.uid);
       await saveRecord(record);
     } catch (error) {
-      // A bad annotation keeps the rules the pod has; the manager validates before it writes.
+      // The pod keeps the rules it has, and its status keeps saying which: a create waiting for
+      // these rules fails rather than run without them.
+      this.#failedEgress.set(record.uid, wanted);
       this.#logger.error("cannot apply the pod's egress rules", {
         pod: `${record.namespace}/${record.name}`,
         error: errorMessage(error),
       });
-      record.egress = wanted;
     }
   }
 

@@ -7,7 +7,11 @@
  * @module
  */
 import type { PodCondition, PodStatus } from "@kruise-agents/shared/api";
-import { CONDITION_POD_FROZEN, setCondition } from "@kruise-agents/shared/api";
+import {
+  CONDITION_EGRESS_APPLIED,
+  CONDITION_POD_FROZEN,
+  setCondition,
+} from "@kruise-agents/shared/api";
 import { deepEqual } from "@kruise-agents/shared/std";
 
 /** What the node knows of one sandbox. */
@@ -24,6 +28,8 @@ export interface SandboxObservation {
   ready: boolean;
   /** Whether every process of the sandbox is stopped. */
   frozen: boolean;
+  /** The egress annotation value in force (`""`: none); absent until the container runs. */
+  egress?: string | undefined;
   /** Machine-readable reason of a failure. */
   reason?: string | undefined;
   /** Human-readable message of a failure. */
@@ -56,6 +62,14 @@ export function podStatusFor(
   set("ContainersReady", ready, readiness);
   set("Ready", ready, readiness);
   set(CONDITION_POD_FROZEN, observation.frozen, observation.frozen ? "Frozen" : "Running");
+  if (observation.egress !== undefined) {
+    conditions = setCondition(conditions, {
+      type: CONDITION_EGRESS_APPLIED,
+      status: "True",
+      reason: "Applied",
+      message: observation.egress,
+    }, nowMs);
+  }
   const status: PodStatus = {
     phase: observation.phase,
     hostIP: observation.hostIP,

@@ -1,23 +1,33 @@
 /**
- * The Pod a Sandbox wants (pure): same name and namespace as the Sandbox, so a second create is
- * rejected by the API server and a lagging cache can never produce two Pods; a controller
- * ownerReference to the Sandbox, so deleting the Sandbox collects the Pod.
+ * The Pod a Sandbox wants, and the Secret that carries its token (pure): same name and namespace
+ * as the Sandbox, so a second create is rejected by the API server and a lagging cache can never
+ * produce two Pods; a controller ownerReference to the Sandbox, so deleting the Sandbox collects
+ * the Pod and the Secret.
+ *
+ * The annotations the controller keeps equal to the Sandbox on a running Pod
+ * ({@linkcode controlledPodAnnotations}): the freeze of a paused Sandbox, and the egress settings a
+ * create asked for, which the node turns into firewall rules.
  *
  * @module
  */
 import {
   ANNOTATION_CREATED_BY,
+  ANNOTATION_POD_EGRESS,
   ANNOTATION_POD_FREEZE,
   CREATED_BY_SANDBOX,
   LABEL_CREATED_BY,
   LABEL_POD_TEMPLATE_HASH,
   LABEL_SANDBOX_NAME,
+  type Pod,
   type Sandbox,
+  TOKEN_SECRET_KEY,
+  tokenSecretName,
 } from "@kruise-agents/shared/api";
+import { ACCESS_TOKEN_ENV } from "@kruise-agents/shared/envd/http";
+import type { KubeObject } from "@kruise-agents/shared/kube";
 import { hashObject } from "../machinery/hash.ts";
 import { controllerReference } from "../machinery/owner.ts";
 import { TerminalError } from "../machinery/result.ts";
-import type { Pod } from "@kruise-agents/shared/api";
 
 /** `pod-template-hash` of a Sandbox: the hash of `spec.template` (its `status.updateRevision`). */
 export function podTemplateHash(sandbox: Sandbox): string {
@@ -25,11 +35,40 @@ export function podTemplateHash(sandbox: Sandbox): string {
 }
 
 /**
+ * The values the Pod's controlled annotations should have (`null`: absent): the freeze while
+ * `spec.paused`, and the Sandbox's own egress annotation.
+ */
+export function controlledPodAnnotations(sandbox: Sandbox): Record<string, string | null> {
+  return {
+    [ANNOTATION_POD_FREEZE]: sandbox.spec.paused === true ? "true" : null,
+    [ANNOTATION_POD_EGRESS]: sandbox.metadata.annotations?.[ANNOTATION_POD_EGRESS] ?? null,
+  };
+}
+
+/** The Secret that gives the sandbox's pod its envd access token (created before the Pod). */
+export function tokenSecret(sandbox: Sandbox, token: string): KubeObject {
+  const name = sandbox.metadata.name ?? "";
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: {
+      name: tokenSecretName(name),
+      namespace: sandbox.metadata.namespace,
+      labels: { [LABEL_CREATED_BY]: CREATED_BY_SANDBOX, [LABEL_SANDBOX_NAME]: name },
+      ownerReferences: [controllerReference(sandbox)],
+    },
+    type: "Opaque",
+    stringData: { [TOKEN_SECRET_KEY]: token },
+  };
+}
+
+/**
  * The Pod of `sandbox`: the template's metadata and spec (with `automountServiceAccountToken`
  * false unless the template sets it), plus labels `created-by=sandbox`, `pod-template-hash`,
- * `sandbox-name`, annotation `created-by=sandbox`, and the freeze annotation when the Sandbox is
- * already paused. Throws {@linkcode TerminalError} for a
- * Sandbox without an inline template (`templateRef` resolution is not implemented).
+ * `sandbox-name`, annotation `created-by=sandbox`, the controlled annotations, and the envd token
+ * from the sandbox's Secret in the main container's environment. Throws
+ * {@linkcode TerminalError} for a Sandbox without an inline template (`templateRef` resolution is
+ * not implemented).
  */
 export function desiredPod(sandbox: Sandbox): Pod {
   const template = sandbox.spec.template;
@@ -45,7 +84,19 @@ export function desiredPod(sandbox: Sandbox): Pod {
     ...template.metadata?.annotations,
     [ANNOTATION_CREATED_BY]: CREATED_BY_SANDBOX,
   };
-  if (sandbox.spec.paused === true) annotations[ANNOTATION_POD_FREEZE] = "true";
+  for (const [key, value] of Object.entries(controlledPodAnnotations(sandbox))) {
+    if (value !== null) annotations[key] = value;
+  }
+  const spec = structuredClone(template.spec);
+  const [main, ...rest] = spec.containers;
+  const token = { secretKeyRef: { name: tokenSecretName(name), key: TOKEN_SECRET_KEY } };
+  if (main !== undefined) {
+    const env = Array.isArray(main.env) ? main.env : [];
+    spec.containers = [
+      { ...main, env: [...env, { name: ACCESS_TOKEN_ENV, valueFrom: token }] },
+      ...rest,
+    ];
+  }
   return {
     apiVersion: "v1",
     kind: "Pod",
@@ -64,7 +115,7 @@ export function desiredPod(sandbox: Sandbox): Pod {
     spec: {
       // A sandbox runs code nobody has read: no API credentials unless its template asks.
       automountServiceAccountToken: false,
-      ...structuredClone(template.spec),
+      ...spec,
     },
   };
 }

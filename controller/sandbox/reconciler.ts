@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { ANNOTATION_POD_FREEZE, type Sandbox } from "@kruise-agents/shared/api";
+import { type Sandbox, sandboxToken } from "@kruise-agents/shared/api";
 import {
   isAlreadyExists,
   isConflict,
@@ -28,6 +28,7 @@ import {
   type KubeClient,
   PODS,
   SANDBOXES,
+  SECRETS,
 } from "@kruise-agents/shared/kube";
 import type { Clock } from "@kruise-agents/shared/std";
 import { deepEqual } from "@kruise-agents/shared/std";
@@ -35,7 +36,7 @@ import type { Informer } from "@kruise-agents/shared/kube";
 import { errorMessage, type Logger } from "@kruise-agents/shared/std";
 import { controllerOf } from "../machinery/owner.ts";
 import { earliest, type ReconcileResult, TerminalError } from "../machinery/result.ts";
-import { desiredPod } from "./desired_pod.ts";
+import { controlledPodAnnotations, desiredPod, tokenSecret } from "./desired_pod.ts";
 import { isTerminalPhase, parsePod, type Pod } from "@kruise-agents/shared/api";
 import { computeSandboxStatus } from "./status.ts";
 
@@ -51,6 +52,8 @@ export interface SandboxReconcilerDeps {
   clock: Clock;
   /** Log sink. */
   logger: Logger;
+  /** The key sandbox tokens are derived with (see `shared/api/sandbox_token.ts`). */
+  tokenKey: CryptoKey;
 }
 
 function deadline(value: string | undefined): number | undefined {
@@ -91,7 +94,7 @@ export class SandboxReconciler {
       pod = created.pod;
       podCreateError = created.error;
     }
-    if (pod !== undefined) pod = await this.#syncFreeze(sandbox, pod, errors);
+    if (pod !== undefined) pod = await this.#syncAnnotations(sandbox, pod, errors);
 
     const status = computeSandboxStatus({ sandbox, pod, podCreateError, nowMs: now });
     await this.#writeStatus(key, sandbox, status, errors);
@@ -164,6 +167,7 @@ export class SandboxReconciler {
     errors: unknown[],
   ): Promise<{ pod?: Pod; error?: string; raced?: boolean }> {
     try {
+      await this.#createTokenSecret(sandbox);
       return { pod: parsePod(await this.#deps.kube.create(PODS, { ...desiredPod(sandbox) })) };
     } catch (error) {
       if (isAlreadyExists(error)) return { raced: true };
@@ -177,20 +181,33 @@ export class SandboxReconciler {
     }
   }
 
-  /** Keeps the Pod's freeze annotation equal to `spec.paused`; returns the Pod as written. */
-  async #syncFreeze(sandbox: Sandbox, pod: Pod, errors: unknown[]): Promise<Pod> {
-    const want = sandbox.spec.paused === true;
-    const have = pod.metadata.annotations?.[ANNOTATION_POD_FREEZE] === "true";
-    if (want === have) return pod;
+  /** The Secret with the sandbox's envd token, before its Pod (which reads it); idempotent. */
+  async #createTokenSecret(sandbox: Sandbox): Promise<void> {
+    const token = await sandboxToken(this.#deps.tokenKey, "envd", sandbox.metadata);
+    try {
+      await this.#deps.kube.create(SECRETS, tokenSecret(sandbox, token));
+    } catch (error) {
+      if (!isAlreadyExists(error)) throw error;
+    }
+  }
+
+  /**
+   * Keeps the Pod's controlled annotations (freeze, egress) equal to the Sandbox's wishes;
+   * returns the Pod as written.
+   */
+  async #syncAnnotations(sandbox: Sandbox, pod: Pod, errors: unknown[]): Promise<Pod> {
+    const patch: Record<string, string | null> = {};
+    for (const [key, want] of Object.entries(controlledPodAnnotations(sandbox))) {
+      if ((pod.metadata.annotations?.[key] ?? null) !== want) patch[key] = want;
+    }
+    if (Object.keys(patch).length === 0) return pod;
     try {
       return parsePod(
         await this.#deps.kube.patch(
           PODS,
           sandbox.metadata.namespace ?? "",
           sandbox.metadata.name ?? "",
-          {
-            metadata: { annotations: { [ANNOTATION_POD_FREEZE]: want ? "true" : null } },
-          },
+          { metadata: { annotations: patch } },
         ),
       );
     } catch (error) {

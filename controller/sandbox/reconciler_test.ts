@@ -7,15 +7,20 @@ import {
   parseSandbox,
   type Sandbox,
   SandboxConditionType,
+  sandboxToken,
+  TOKEN_SECRET_KEY,
+  tokenSecretName,
 } from "@kruise-agents/shared/api";
+import { ACCESS_TOKEN_ENV } from "@kruise-agents/shared/envd/http";
 import {
   EmbeddedStore,
   isNotFound,
   type KubeClient,
   PODS,
   SANDBOXES,
+  SECRETS,
 } from "@kruise-agents/shared/kube";
-import { eventually, FakeKubelet, standaloneSandbox } from "../_test_kit.ts";
+import { eventually, FakeKubelet, standaloneSandbox, testTokenKey } from "../_test_kit.ts";
 import assert from "node:assert/strict";
 import { ManualClock } from "@kruise-agents/shared/std";
 import { rfc3339Seconds } from "@kruise-agents/shared/std";
@@ -38,7 +43,12 @@ async function world(clock?: ManualClock) {
   const store = await EmbeddedStore.open();
   const kubelet = new FakeKubelet(store);
   await kubelet.start();
-  const controller = await startController({ kube: store, workers: 2, clock });
+  const controller = await startController({
+    kube: store,
+    workers: 2,
+    clock,
+    tokenKey: await testTokenKey(),
+  });
   return {
     store,
     kubelet,
@@ -65,6 +75,16 @@ Deno.test("Sandbox reconciler creates its Pod and mirrors it into the status", a
   assert.deepEqual(pod.metadata.labels?.[LABEL_POD_TEMPLATE_HASH], podTemplateHash(created));
   assert.deepEqual((pod.spec!.containers as { image: string }[])[0]?.image, "runtime:1");
   assert.equal(pod.spec!.automountServiceAccountToken, false, "no API credentials in a sandbox");
+  // Token from birth: a Secret of the Sandbox's own, read by the pod's env, holds the derived token.
+  const env = (pod.spec!.containers[0] as { env?: unknown[] }).env;
+  assert.deepEqual(env?.at(-1), {
+    name: ACCESS_TOKEN_ENV,
+    valueFrom: { secretKeyRef: { name: tokenSecretName("s1"), key: TOKEN_SECRET_KEY } },
+  });
+  const secret = await w.store.get(SECRETS, NS, tokenSecretName("s1"));
+  const stored = atob((secret.data as Record<string, string>)[TOKEN_SECRET_KEY]!);
+  assert.equal(stored, await sandboxToken(await testTokenKey(), "envd", created.metadata));
+  assert.equal(secret.metadata.ownerReferences?.[0]?.uid, created.metadata.uid);
   const status = running.status!;
   assert.deepEqual(status.sandboxIp, pod.status?.podIP);
   assert.deepEqual(status.podInfo?.podUID, pod.metadata.uid);

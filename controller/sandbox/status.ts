@@ -20,6 +20,7 @@
  */
 import {
   type Condition,
+  CONDITION_EGRESS_APPLIED,
   CONDITION_POD_FROZEN,
   isTerminalPhase,
   LABEL_POD_TEMPLATE_HASH,
@@ -103,8 +104,9 @@ export function computeSandboxStatus(input: SandboxObservation): SandboxStatus {
   const podPhase = pod.status?.phase;
   if (podPhase === "Succeeded") draft.phase("Succeeded");
   else if (podPhase === "Failed") draft.phase("Failed", "Pod Failed");
-  else if (phase0 === "Pending" && podPhase !== "Running") draft.phase("Pending");
-  else {
+  else if (phase0 === "Pending" && podPhase !== "Running") {
+    draft.phase("Pending", podWaitReason(pod));
+  } else {
     const frozen = podConditionStatus(pod, CONDITION_POD_FROZEN) === "True";
     if (sandbox.spec.paused === true) pausing(draft, frozen);
     else resuming(draft, frozen);
@@ -145,6 +147,23 @@ function mirrorPod(draft: Draft, pod: Pod): void {
   if (revision !== undefined) status.updateRevision = revision;
   const ready = podConditionStatus(pod, "Ready") === "True";
   draft.set(SandboxConditionType.Ready, ready ? "True" : "False", SandboxConditionReason.PodReady);
+  const egress = pod.status?.conditions?.find((c) => c.type === CONDITION_EGRESS_APPLIED);
+  if (egress !== undefined) {
+    const value = egress.status === "True" ? "True" : "False";
+    draft.conditions = setCondition(draft.conditions, {
+      type: CONDITION_EGRESS_APPLIED,
+      status: value,
+      reason: egress.reason || "Applied",
+      message: egress.message ?? "",
+    }, draft.nowMs);
+  }
+}
+
+/** Why a Pod that is not running yet waits (an image not built here, a missing Secret). */
+function podWaitReason(pod: Pod): string | undefined {
+  const { reason, message } = pod.status ?? {};
+  if (!reason) return undefined;
+  return message ? `${reason}: ${message}` : reason;
 }
 
 /** `spec.paused`: Paused once the Pod reports frozen, Running with SandboxPaused Pending until. */

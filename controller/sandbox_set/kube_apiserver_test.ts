@@ -17,7 +17,7 @@ import {
 import { type KubeClient, SANDBOX_SETS, SANDBOXES } from "@kruise-agents/shared/kube";
 import { createKubernetesClient } from "@kruise-agents/shared/kube";
 import { kubectl, kubeEnvWithCrds } from "@kruise-agents/shared/testing";
-import { eventually, FakeKubelet, sandboxSet } from "../_test_kit.ts";
+import { eventually, FakeKubelet, sandboxSet, testTokenKey } from "../_test_kit.ts";
 import assert from "node:assert/strict";
 import { startController } from "../mod.ts";
 
@@ -42,7 +42,12 @@ Deno.test({
     const kube = createKubernetesClient({ kubeconfigPath: env.kubeconfig });
     const kubelet = new FakeKubelet(kube);
     await kubelet.start();
-    const controller = await startController({ kube, namespace: ns, workers: 2 });
+    const controller = await startController({
+      kube,
+      namespace: ns,
+      workers: 2,
+      tokenKey: await testTokenKey(),
+    });
     try {
       const manifest = sandboxSet("ci", 2);
       manifest.metadata.namespace = ns;

@@ -19,7 +19,7 @@ import {
   SANDBOX_SETS,
   SANDBOXES,
 } from "@kruise-agents/shared/kube";
-import { eventually, FakeKubelet, LaggingClient, sandboxSet } from "../_test_kit.ts";
+import { eventually, FakeKubelet, LaggingClient, sandboxSet, testTokenKey } from "../_test_kit.ts";
 import assert from "node:assert/strict";
 import { startController } from "../mod.ts";
 import { poolSelector } from "./set_status.ts";
@@ -84,7 +84,11 @@ async function world(kube?: KubeClient) {
   const client = kube ?? store;
   const kubelet = new FakeKubelet(store);
   await kubelet.start();
-  const controller = await startController({ kube: client, workers: 2 });
+  const controller = await startController({
+    kube: client,
+    workers: 2,
+    tokenKey: await testTokenKey(),
+  });
   return {
     store,
     client,
@@ -269,7 +273,11 @@ Deno.test("SandboxSet reconciler never double-creates while its cache lags behin
   const lagging = new LaggingClient(store);
   const kubelet = new FakeKubelet(store);
   await kubelet.start();
-  const controller = await startController({ kube: lagging, workers: 2 });
+  const controller = await startController({
+    kube: lagging,
+    workers: 2,
+    tokenKey: await testTokenKey(),
+  });
   try {
     await store.create(SANDBOX_SETS, { ...sandboxSet("lag", 3) });
     await eventually(

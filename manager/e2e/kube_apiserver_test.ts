@@ -6,7 +6,12 @@
 import assert from "node:assert/strict";
 import { Sandbox } from "e2b";
 import { createKubernetesClient, NAMESPACES, SANDBOXES } from "@kruise-agents/shared/kube";
-import { LABEL_SANDBOX_CLAIMED, LABEL_SANDBOX_POOL } from "@kruise-agents/shared/api";
+import {
+  generateTokenKey,
+  importTokenKey,
+  LABEL_SANDBOX_CLAIMED,
+  LABEL_SANDBOX_POOL,
+} from "@kruise-agents/shared/api";
 import { startController } from "@kruise-agents/controller";
 import { buildImages, startLocalNode } from "@kruise-agents/local-node";
 import { kubeEnvWithCrds } from "@kruise-agents/shared/testing";
@@ -24,7 +29,8 @@ Deno.test({
     const kube = createKubernetesClient({ kubeconfigPath: env.kubeconfig });
     const ns = `e2e-${crypto.randomUUID().slice(0, 8)}`;
     await basePool(kube, ns, 1);
-    const controller = await startController({ kube, namespace: ns });
+    const tokenKey = await importTokenKey(generateTokenKey());
+    const controller = await startController({ kube, namespace: ns, tokenKey });
     const dataDir = await Deno.makeTempDir();
     await Deno.chmod(dataDir, 0o711); // the containers' root reaches its pod directory through it
     const node = await startLocalNode({
@@ -36,6 +42,7 @@ Deno.test({
     const { key, record } = await generateApiKey({ team: ns, name: "e2e" });
     const manager = await createManager({
       kube,
+      tokenKey,
       keys: new ApiKeyStore([record]),
       domain: "localhost",
     });

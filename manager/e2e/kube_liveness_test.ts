@@ -40,6 +40,7 @@ import {
   stopSystem,
   type System,
   watchRestarts,
+  writeTokenKey,
 } from "./kube_system.ts";
 
 /** Seconds after which the API server (and our clients) end each watch. */
@@ -146,6 +147,7 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "ka-startup-" });
     const { record } = await generateApiKey({ team: "default", name: "startup" });
     await Deno.writeTextFile(`${dir}/keys.yaml`, stringify({ keys: [record] }));
+    const tokenKeyFile = await writeTokenKey(dir);
     const rodeOut = new Set<string>(); // programs that met a not-yet-ready API and retried
     try {
       for (let round = 1; round <= 10; round++) {
@@ -154,7 +156,7 @@ Deno.test({
         await delay(1000);
         const health = { controller: freePort(), manager: freePort() };
         const apiPort = freePort();
-        const common = ["--kubeconfig", env.kubeconfig];
+        const common = ["--kubeconfig", env.kubeconfig, "--token-key-file", tokenKeyFile];
         const programs = [
           controllerProgram(common, health.controller),
           managerProgram(common, {

@@ -7,6 +7,7 @@
  * @module
  */
 import {
+  generateTokenKey,
   LABEL_SANDBOX_CLAIMED,
   LABEL_SANDBOX_POOL,
   parseSandbox,
@@ -107,6 +108,13 @@ export async function watchRestarts(healthPort: number): Promise<Record<string, 
   return out;
 }
 
+/** Writes a new token key file in `dir` (as the chart's Secret would hold it); its path. */
+export async function writeTokenKey(dir: string): Promise<string> {
+  const path = `${dir}/token-key`;
+  await Deno.writeTextFile(path, generateTokenKey(), { mode: 0o600 });
+  return path;
+}
+
 /** The controller as a program, its health endpoint on loopback `healthPort`. */
 export function controllerProgram(args: string[], healthPort: number): Program {
   return new Program("controller", NET_ENV_READ, "../../controller/main.ts", [
@@ -167,6 +175,7 @@ export async function startSystem(
   const health = { controller: freePort(), manager: freePort(), node: freePort() };
   const [apiPort, proxyPort] = [freePort(), freePort()];
   const common = ["--kubeconfig", env.kubeconfig, "--watch-timeout", String(watchTimeout)];
+  const keyFile = ["--token-key-file", await writeTokenKey(dir)];
   const programs = [
     new Program("local node", ["--allow-all"], "../../controller/local_node/main.ts", [
       ...common,
@@ -180,8 +189,8 @@ export async function startSystem(
       String(health.node),
       "--kill-sandboxes-on-exit",
     ]),
-    controllerProgram([...common, "--namespace", namespace], health.controller),
-    managerProgram(common, {
+    controllerProgram([...common, ...keyFile, "--namespace", namespace], health.controller),
+    managerProgram([...common, ...keyFile], {
       keysFile: `${dir}/keys.yaml`,
       apiPort,
       proxyPort,

@@ -22,12 +22,14 @@
  *
  * @module
  */
-import { ANNOTATION_RUNTIME_ACCESS_TOKEN, type Sandbox } from "@kruise-agents/shared/api";
-import { ENVD_PORT, sandboxUrl } from "@kruise-agents/shared/envd/http";
-import { type Clock, safeEqual } from "@kruise-agents/shared/std";
+import type { Sandbox } from "@kruise-agents/shared/api";
+import { sandboxUrl } from "@kruise-agents/shared/envd/http";
+import type { Clock } from "@kruise-agents/shared/std";
 import type { SandboxIndex } from "../sandboxes/sandbox_index.ts";
 import { isServing, sandboxIdOf } from "../sandboxes/state.ts";
 import { parseRoute, type ProxyRoute } from "./route.ts";
+import { accessDenial } from "./access.ts";
+import type { SandboxTokens } from "../sandboxes/tokens.ts";
 
 /** Options of {@linkcode SandboxProxy}. */
 export interface SandboxProxyOptions {
@@ -35,6 +37,8 @@ export interface SandboxProxyOptions {
   clock: Clock;
   /** The fetch used upstream (tests inject one). @default {globalThis.fetch} */
   fetch?: typeof fetch | undefined;
+  /** The sandboxes' tokens, checked before anything reaches a sandbox. */
+  tokens: SandboxTokens;
 }
 
 const HOP_BY_HOP = [
@@ -75,22 +79,6 @@ function json(status: number, body: unknown): Response {
 /** Base URL of `port` on the sandbox's address. */
 function targetBase(sandbox: Sandbox, port: number, scheme: "http" | "ws"): string {
   return sandboxUrl(sandbox.status?.sandboxIp ?? "", port, scheme);
-}
-
-/** Whether the request needs and lacks the sandbox's envd access token. */
-export function lacksAccessToken(
-  request: Request,
-  route: ProxyRoute,
-  token: string | undefined,
-): boolean {
-  if (route.port !== ENVD_PORT || !token || request.method === "OPTIONS") return false;
-  const url = new URL(route.path, "http://sandbox");
-  if (url.pathname === "/health") return false;
-  const given = request.headers.get("x-access-token");
-  if (given === null && url.pathname === "/files" && url.searchParams.has("signature")) {
-    return false;
-  }
-  return given === null || !safeEqual(given, token);
 }
 
 /** The data-plane proxy. */
@@ -139,10 +127,8 @@ export class SandboxProxy implements Disposable {
     if (!sandbox || !isServing(sandbox, this.#options.clock.now())) {
       return sandboxNotFoundResponse(route.sandboxId);
     }
-    const token = sandbox.metadata.annotations?.[ANNOTATION_RUNTIME_ACCESS_TOKEN];
-    if (lacksAccessToken(request, route, token)) {
-      return json(401, { code: 401, message: "unauthorized: invalid or missing access token" });
-    }
+    const denial = accessDenial(request, route, await this.#options.tokens.of(sandbox));
+    if (denial !== undefined) return json(401, { code: 401, message: denial });
     if ((request.headers.get("upgrade") ?? "").toLowerCase() === "websocket") {
       return this.#webSocket(request, sandbox, route);
     }

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { type KubeObject, SANDBOXES } from "@kruise-agents/shared/kube";
 import { LABEL_SANDBOX_ID } from "@kruise-agents/shared/api";
 import { managerWithPool } from "../testing/fixtures.ts";
-import { lacksAccessToken, stripHopByHop } from "./sandbox_proxy.ts";
+import { stripHopByHop } from "./sandbox_proxy.ts";
+import { accessDenial, type AccessTokens } from "./access.ts";
 
 Deno.test("stripHopByHop() drops hop-by-hop headers and those Connection names", () => {
   const h = stripHopByHop(
@@ -21,21 +22,42 @@ Deno.test("stripHopByHop() drops hop-by-hop headers and those Connection names",
   assert.deepEqual([...h.keys()], ["x-keep"]);
 });
 
-Deno.test("lacksAccessToken() gates envd on the token", () => {
-  const route = (path: string, port = 49983) => ({ sandboxId: "s", port, path });
-  const req = (headers: Record<string, string> = {}, method = "GET") =>
-    new Request("http://gw/", { headers, method });
-  assert.ok(lacksAccessToken(req(), route("/envs"), "tok"));
-  assert.ok(lacksAccessToken(req({ "x-access-token": "bad" }), route("/envs"), "tok"));
-  assert.ok(!lacksAccessToken(req({ "x-access-token": "tok" }), route("/envs"), "tok"));
-  assert.ok(!lacksAccessToken(req(), route("/health"), "tok"));
-  assert.ok(!lacksAccessToken(req(), route("/files?path=a&signature=v1_x"), "tok"));
-  assert.ok(
-    lacksAccessToken(req({ "x-access-token": "bad" }), route("/files?signature=v1_x"), "tok"),
-  );
-  assert.ok(!lacksAccessToken(req({}, "OPTIONS"), route("/envs"), "tok"));
-  assert.ok(!lacksAccessToken(req(), route("/execute", 49999), "tok"));
-  assert.ok(!lacksAccessToken(req(), route("/envs"), undefined));
+Deno.test("accessDenial() gates envd and /execute on the token, other ports on the traffic token", () => {
+  const open: AccessTokens = { envd: "tok", traffic: null };
+  const closed: AccessTokens = { envd: "tok", traffic: "traf" };
+  const cases: [string, Record<string, string>, string, number, AccessTokens, boolean][] = [
+    // method, headers, path, port, tokens, denied
+    ["GET", {}, "/envs", 49983, open, true],
+    ["GET", { "x-access-token": "bad" }, "/envs", 49983, open, true],
+    ["GET", { "x-access-token": "tok" }, "/envs", 49983, open, false],
+    ["GET", {}, "/health", 49983, open, false],
+    ["GET", {}, "/files?path=a&signature=v1_x", 49983, open, false],
+    ["GET", { "x-access-token": "bad" }, "/files?signature=v1_x", 49983, open, true],
+    ["OPTIONS", {}, "/envs", 49983, open, false],
+    ["POST", {}, "/execute", 49999, open, true],
+    ["POST", { "x-access-token": "tok" }, "/execute", 49999, open, false],
+    ["POST", {}, "/contexts", 49999, open, false],
+    ["DELETE", {}, "/contexts/abc", 49999, open, false],
+    ["GET", {}, "/health", 49999, open, false],
+    ["GET", {}, "/", 8080, open, false],
+    ["GET", {}, "/", 8080, closed, true],
+    ["GET", { "e2b-traffic-access-token": "traf" }, "/", 8080, closed, false],
+    ["POST", { "x-access-token": "tok" }, "/execute", 49999, closed, true],
+    [
+      "POST",
+      { "x-access-token": "tok", "e2b-traffic-access-token": "traf" },
+      "/execute",
+      49999,
+      closed,
+      false,
+    ],
+    ["GET", { "x-access-token": "tok" }, "/envs", 49983, closed, false],
+  ];
+  for (const [method, headers, path, port, tokens, denied] of cases) {
+    const request = new Request("http://gw/", { method, headers });
+    const why = accessDenial(request, { sandboxId: "s", port, path }, tokens);
+    assert.equal(why !== undefined, denied, `${method} ${port}${path} ${JSON.stringify(headers)}`);
+  }
 });
 
 Deno.test("the proxy streams to the sandbox, relays WebSockets and tears down on kill", async () => {

@@ -1,12 +1,14 @@
 /**
  * Request bodies of the E2B REST API, parsed at the boundary into typed values; anything
- * malformed is a 400 {@linkcode ApiError} with a message naming the field. Unknown fields
- * (`secure`, `allow_internet_access`, `network`, `mcp`, ...) are accepted and ignored, as the
- * reference does, so newer SDKs keep working.
+ * malformed is a 400 {@linkcode ApiError} with a message naming the field. `allow_internet_access`
+ * and `network` become the sandbox's egress rules and traffic token; other unknown fields
+ * (`secure`: every sandbox is secured, `mcp`, ...) are accepted and ignored, as the reference does,
+ * so newer SDKs keep working.
  *
  * @module
  */
 import { BodyTooLargeError, readJson as readJsonBody } from "@kruise-agents/shared/std";
+import { checkEgressEntry, type PodEgress } from "@kruise-agents/shared/api";
 import { ApiError } from "../errors.ts";
 
 /** Limits of timeouts. */
@@ -78,6 +80,52 @@ export interface NewSandbox {
   metadata: Record<string, string>;
   /** Env vars. */
   envVars: Record<string, string>;
+  /**
+   * Egress asked for (`allow_internet_access: false`, `network.denyOut`/`allowOut`); absent when
+   * the create asked for nothing (full internet access).
+   */
+  egress?: PodEgress;
+  /** `network.allowPublicTraffic`: `false` puts the sandbox's other ports behind a token. */
+  allowPublicTraffic: boolean;
+}
+
+/** Parses E2B's `allow_internet_access` and `network` into egress settings; 400 on bad input. */
+export function parseNetwork(
+  o: Record<string, unknown>,
+): Pick<NewSandbox, "egress" | "allowPublicTraffic"> {
+  const network = o.network === undefined || o.network === null
+    ? {}
+    : object(o.network, '"network"');
+  const egress: PodEgress = {};
+  const internet = o.allow_internet_access;
+  if (internet !== undefined && internet !== null) {
+    if (typeof internet !== "boolean") bad('"allow_internet_access" must be a boolean');
+    if (!internet) egress.allowInternetAccess = false;
+  }
+  for (const field of ["allowOut", "denyOut"] as const) {
+    const list = network[field];
+    if (list === undefined || list === null) continue;
+    if (!Array.isArray(list) || list.some((e) => typeof e !== "string")) {
+      bad(`"network.${field}" must be a list of strings`);
+    }
+    for (const entry of list as string[]) {
+      try {
+        checkEgressEntry(entry);
+      } catch (error) {
+        bad(`"network.${field}": ${(error as Error).message}`);
+      }
+    }
+    if (list.length > 0) egress[field] = list as string[];
+  }
+  const publicTraffic = network.allowPublicTraffic;
+  if (publicTraffic !== undefined && publicTraffic !== null && typeof publicTraffic !== "boolean") {
+    bad('"network.allowPublicTraffic" must be a boolean');
+  }
+  const out: Pick<NewSandbox, "egress" | "allowPublicTraffic"> = {
+    allowPublicTraffic: publicTraffic !== false,
+  };
+  if (Object.keys(egress).length > 0) out.egress = egress;
+  return out;
 }
 
 /** Default timeout of `POST /sandboxes` when absent (E2B's spec: 15 s). */
@@ -102,6 +150,7 @@ export function parseNewSandbox(
     timeoutSeconds: checkTimeout(timeout, limits),
     metadata: stringMap(o.metadata, "metadata"),
     envVars: stringMap(o.envVars, "envVars"),
+    ...parseNetwork(o),
   };
 }
 

@@ -13,14 +13,14 @@ import type { SandboxRoutesDeps } from "./sandboxes.ts";
 
 /** Builds the lifecycle sub-app (mounted at `/` by `sandboxRoutes`). */
 export function sandboxLifecycleRoutes(
-  deps: Pick<SandboxRoutesDeps, "lifecycle" | "view" | "limits" | "clock">,
+  deps: Pick<SandboxRoutesDeps, "lifecycle" | "view" | "limits" | "clock" | "tokens">,
 ): Hono<AuthEnv> {
-  const { lifecycle, view, limits, clock } = deps;
+  const { lifecycle, view, limits, clock, tokens } = deps;
   const app = new Hono<AuthEnv>();
 
   app.get("/sandboxes/:id", async (c) => {
     const sandbox = await lifecycle.get(c.req.param("id"), c.var.caller);
-    return c.json(detailBody(sandbox, view, clock.now()));
+    return c.json(detailBody(sandbox, view, clock.now(), await tokens.of(sandbox)));
   });
 
   app.delete("/sandboxes/:id", async (c) => {
@@ -60,14 +60,15 @@ export function sandboxLifecycleRoutes(
     app.post(path, async (c) => {
       const seconds = parseTimeoutBody(await readJson(c.req.raw), limits, fallback);
       const result = await lifecycle.connect(c.req.param("id"), c.var.caller, seconds);
-      return c.json(sandboxBody(result.sandbox, view), result.resumed ? 201 : 200);
+      const body = sandboxBody(result.sandbox, view, await tokens.of(result.sandbox));
+      return c.json(body, result.resumed ? 201 : 200);
     });
   }
 
   app.post("/sandboxes/:id/resume", async (c) => {
     const seconds = parseTimeoutBody(await readJson(c.req.raw), limits, V1_DEFAULT_TIMEOUT);
     const sandbox = await lifecycle.resume(c.req.param("id"), c.var.caller, seconds);
-    return c.json(sandboxBody(sandbox, view), 201);
+    return c.json(sandboxBody(sandbox, view, await tokens.of(sandbox)), 201);
   });
 
   return app;

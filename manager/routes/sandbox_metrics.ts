@@ -5,7 +5,6 @@
  * @module
  */
 import { Hono } from "hono";
-import { ANNOTATION_RUNTIME_ACCESS_TOKEN } from "@kruise-agents/shared/api";
 import type { AuthEnv } from "../auth/middleware.ts";
 import { e2bState } from "../sandboxes/state.ts";
 import { metricBody } from "./views.ts";
@@ -23,11 +22,7 @@ export function sandboxMetricsRoutes(
     const sandbox = await lifecycle.get(id, c.var.caller);
     const at = clock.now();
     if (e2bState(sandbox, at) !== "running") return c.json([]);
-    const token = sandbox.metadata.annotations?.[ANNOTATION_RUNTIME_ACCESS_TOKEN] ?? "";
-    const sample = metricBody(
-      await runtime.metrics(sandbox.status?.sandboxIp ?? "", token, c.req.raw.signal),
-      at,
-    );
+    const sample = metricBody(await runtime.metrics(sandbox, c.req.raw.signal), at);
     // The runtime keeps no history: one current sample, if it falls in [start, end].
     const start = Number(c.req.query("start") ?? -Infinity);
     const end = Number(c.req.query("end") ?? Infinity);

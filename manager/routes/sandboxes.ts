@@ -16,6 +16,7 @@ import type { RuntimeClient } from "../sandboxes/runtime_client.ts";
 import type { SandboxIndex } from "../sandboxes/sandbox_index.ts";
 import { e2bState, sandboxIdOf, startedAtMs, templateIdOf } from "../sandboxes/state.ts";
 import { listedBody, sandboxBody, type ViewContext } from "./views.ts";
+import type { SandboxTokens } from "../sandboxes/tokens.ts";
 import type { Sandbox } from "@kruise-agents/shared/api";
 import type { Clock } from "@kruise-agents/shared/std";
 import { parseNewSandbox, readJson, type TimeoutLimits } from "./bodies.ts";
@@ -32,6 +33,8 @@ export interface SandboxRoutesDeps {
   lifecycle: Lifecycle;
   /** Runtime calls (metrics). */
   runtime: RuntimeClient;
+  /** The sandboxes' tokens, for the bodies that report them. */
+  tokens: SandboxTokens;
   /** Domain and envd version for bodies. */
   view: ViewContext;
   /** Timeout bounds. */
@@ -66,14 +69,14 @@ function listEntries(sandboxes: Sandbox[], at: number): Entry[] {
 
 /** `POST` and `GET` on `/sandboxes` and `/v2/sandboxes`: create and list. */
 function sandboxCollectionRoutes(deps: SandboxRoutesDeps): Hono<AuthEnv> {
-  const { index, claimer, view, limits, clock } = deps;
+  const { index, claimer, view, limits, clock, tokens } = deps;
   const app = new Hono<AuthEnv>();
 
   for (const [path, v2] of [["/sandboxes", false], ["/v2/sandboxes", true]] as const) {
     app.post(path, async (c) => {
       const body = parseNewSandbox(await readJson(c.req.raw), limits, { v2 });
       const sandbox = await claimer.create(body, c.var.caller, c.req.raw.signal);
-      return c.json(sandboxBody(sandbox, view), 201);
+      return c.json(sandboxBody(sandbox, view, await tokens.of(sandbox)), 201);
     });
   }
 

@@ -8,13 +8,13 @@
  * @module
  */
 import {
-  ANNOTATION_RUNTIME_ACCESS_TOKEN,
   parseQuantity,
   type PodTemplateSpec,
   type Sandbox,
   type SandboxSet,
 } from "@kruise-agents/shared/api";
 import type { EnvdMetrics } from "@kruise-agents/shared/envd/http";
+import type { TokenPair } from "../sandboxes/tokens.ts";
 import { readMetadata } from "../sandboxes/metadata.ts";
 import { e2bState, endAtMs, sandboxIdOf, startedAtMs, templateIdOf } from "../sandboxes/state.ts";
 
@@ -42,7 +42,7 @@ export interface SandboxBody {
   /** envd access token. */
   envdAccessToken?: string;
   /** Always null: no public-traffic token. */
-  trafficAccessToken: null;
+  trafficAccessToken: string | null;
   /** Data-plane domain. */
   domain: string;
   /** Template alias. */
@@ -88,19 +88,17 @@ export interface SandboxDetailBody extends ListedSandboxBody {
 }
 
 /** `Sandbox` body for create and connect. */
-export function sandboxBody(sandbox: Sandbox, ctx: ViewContext): SandboxBody {
-  const body: SandboxBody = {
+export function sandboxBody(sandbox: Sandbox, ctx: ViewContext, tokens: TokenPair): SandboxBody {
+  return {
     templateID: templateIdOf(sandbox),
     sandboxID: sandboxIdOf(sandbox),
     clientID: CLIENT_ID,
     envdVersion: ctx.envdVersion,
-    trafficAccessToken: null,
+    envdAccessToken: tokens.envd,
+    trafficAccessToken: tokens.traffic,
     domain: ctx.domain,
     alias: templateIdOf(sandbox),
   };
-  const token = sandbox.metadata.annotations?.[ANNOTATION_RUNTIME_ACCESS_TOKEN];
-  if (token) body.envdAccessToken = token;
-  return body;
 }
 
 /** `ListedSandbox` body (no access token, as in E2B). */
@@ -121,15 +119,18 @@ export function listedBody(sandbox: Sandbox, ctx: ViewContext, now: number): Lis
 }
 
 /** `SandboxDetail` body. */
-export function detailBody(sandbox: Sandbox, ctx: ViewContext, now: number): SandboxDetailBody {
-  const body: SandboxDetailBody = {
+export function detailBody(
+  sandbox: Sandbox,
+  ctx: ViewContext,
+  now: number,
+  tokens: TokenPair,
+): SandboxDetailBody {
+  return {
     ...listedBody(sandbox, ctx, now),
     domain: ctx.domain,
     lifecycle: { autoResume: false, onTimeout: "kill" },
+    envdAccessToken: tokens.envd,
   };
-  const token = sandbox.metadata.annotations?.[ANNOTATION_RUNTIME_ACCESS_TOKEN];
-  if (token) body.envdAccessToken = token;
-  return body;
 }
 
 /** E2B `SandboxMetric` from envd's `/metrics`. */

@@ -18,7 +18,7 @@
  * @module
  */
 import { isConflict, isNotFound } from "@kruise-agents/shared/kube";
-import type { Sandbox } from "@kruise-agents/shared/api";
+import type { PodEgress, Sandbox } from "@kruise-agents/shared/api";
 import type { Caller } from "../auth/api_keys.ts";
 import { ApiError } from "../errors.ts";
 import {
@@ -27,13 +27,13 @@ import {
   coldSandbox,
   storedInitRequest,
 } from "./claim_mutation.ts";
-import { newAccessToken, newSandboxId } from "./ids.ts";
+import { newSandboxId } from "./ids.ts";
 import { planMetadata } from "./metadata.ts";
 import type { RuntimeClient } from "./runtime_client.ts";
 import { SandboxIndex } from "./sandbox_index.ts";
 import type { SandboxClient } from "./sandbox_client.ts";
 import type { SandboxServices } from "./services.ts";
-import { isSandboxReady } from "@kruise-agents/shared/api";
+import { isEgressApplied, isSandboxReady } from "@kruise-agents/shared/api";
 import { chooseTemplate, parseTemplateId } from "./template_choice.ts";
 import { type Clock, errorMessage, type Logger, silentLogger } from "@kruise-agents/shared/std";
 
@@ -47,6 +47,10 @@ export interface CreateRequest {
   metadata: Record<string, string>;
   /** User env vars. */
   envVars: Record<string, string>;
+  /** Egress settings asked for; absent: full internet access. */
+  egress?: PodEgress | undefined;
+  /** `false`: the sandbox's ports other than envd's need the traffic access token. */
+  allowPublicTraffic?: boolean | undefined;
 }
 
 /** Options of {@linkcode Claimer}. */
@@ -105,8 +109,9 @@ export class Claimer {
         templateId: ref.name,
         owner: caller.keyId,
         lock: crypto.randomUUID(),
-        accessToken: newAccessToken(),
         envVars: request.envVars,
+        egress: request.egress,
+        allowPublicTraffic: request.allowPublicTraffic ?? true,
         now,
         shutdownAt: now + request.timeoutSeconds * 1000,
         metadata: plan,
@@ -187,26 +192,29 @@ export class Claimer {
     return written;
   }
 
-  /** Waits for readiness (cold sandboxes) and late-binds the runtime settings. */
+  /**
+   * Waits for readiness (cold sandboxes) and for the egress rules a create asked for to be in
+   * force (a sandbox with `allow_internet_access: false` never runs a command with internet
+   * access), then late-binds the runtime settings.
+   */
   async #finish(sandbox: Sandbox, init: boolean, signal: AbortSignal): Promise<Sandbox> {
     let ready = sandbox;
-    if (!isSandboxReady(sandbox)) {
+    const settled = (s: Sandbox) => isSandboxReady(s) && isEgressApplied(s);
+    if (!settled(sandbox)) {
       const timeout = AbortSignal.timeout(this.#options.coldStartTimeoutMs ?? 120_000);
       try {
-        ready = await this.#index.waitFor(
-          sandbox,
-          isSandboxReady,
-          AbortSignal.any([signal, timeout]),
-        );
+        ready = await this.#index.waitFor(sandbox, settled, AbortSignal.any([signal, timeout]));
       } catch (error) {
         if (timeout.aborted) {
-          throw new Error("the cold sandbox did not become ready in time", { cause: error });
+          throw new Error("the sandbox did not become ready (or its rules apply) in time", {
+            cause: error,
+          });
         }
         throw error;
       }
     }
     const request = storedInitRequest(ready);
-    if (init && request) await this.#runtime.init(ready.status?.sandboxIp ?? "", request, signal);
+    if (init && request) await this.#runtime.init(ready, request.envVars, signal);
     return ready;
   }
 

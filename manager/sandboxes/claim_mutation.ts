@@ -11,7 +11,8 @@ import {
   ANNOTATION_INIT_RUNTIME_REQUEST,
   ANNOTATION_LOCK,
   ANNOTATION_OWNER,
-  ANNOTATION_RUNTIME_ACCESS_TOKEN,
+  ANNOTATION_POD_EGRESS,
+  ANNOTATION_PUBLIC_TRAFFIC,
   ANNOTATION_SANDBOX_PRIORITY,
   ANNOTATION_UPDATED_METADATA_IN_CLAIM,
   API_VERSION,
@@ -20,18 +21,20 @@ import {
   LABEL_SANDBOX_POOL,
   LABEL_SANDBOX_TEMPLATE,
   LABEL_TEMPLATE_HASH,
+  type PodEgress,
   type Sandbox,
   SANDBOX_KIND,
   type SandboxSet,
 } from "@kruise-agents/shared/api";
 import type { MetadataPlan } from "./metadata.ts";
 
-/** The `/init` request a claim late-binds into the runtime, stored for replays after resume. */
+/**
+ * The `/init` request a claim late-binds into the runtime, stored for replays after resume. The
+ * access token is not in it: the runtime has had it since birth, and it is derived, never stored.
+ */
 export interface InitRuntimeRequest {
   /** Global env vars of the sandbox. */
   envVars: Record<string, string>;
-  /** The envd access token. */
-  accessToken: string;
 }
 
 /** Everything a claim writes. */
@@ -44,10 +47,12 @@ export interface ClaimSpec {
   owner: string;
   /** Claim lock UUID. */
   lock: string;
-  /** envd access token. */
-  accessToken: string;
   /** User env vars (the E2B_* ones are added here). */
   envVars: Record<string, string>;
+  /** Egress settings; the node turns them into firewall rules for the sandbox's pod. */
+  egress?: PodEgress | undefined;
+  /** `false`: ports other than envd's need the traffic access token. */
+  allowPublicTraffic: boolean;
   /** Claim time, ms. */
   now: number;
   /** Shutdown time, ms (`now + timeout`). */
@@ -68,15 +73,12 @@ export function sandboxEnvVars(spec: ClaimSpec): Record<string, string> {
 
 /**
  * The claimed form of `sandbox`: labels `sandbox-claimed=true` and `sandbox-id`; annotations
- * lock, owner, claim timestamp, access token, `/init` request and the user's metadata keys;
+ * lock, owner, claim timestamp, `/init` request and the user's metadata keys;
  * ownerReferences emptied (the SandboxSet lets go, so its pool replenishes); shutdown time set.
  * `metadata.resourceVersion` is kept, which is what makes the update optimistic.
  */
 export function claimedSandbox(sandbox: Sandbox, spec: ClaimSpec): Sandbox {
-  const init: InitRuntimeRequest = {
-    envVars: sandboxEnvVars(spec),
-    accessToken: spec.accessToken,
-  };
+  const init: InitRuntimeRequest = { envVars: sandboxEnvVars(spec) };
   return {
     ...sandbox,
     metadata: {
@@ -93,9 +95,10 @@ export function claimedSandbox(sandbox: Sandbox, spec: ClaimSpec): Sandbox {
         [ANNOTATION_LOCK]: spec.lock,
         [ANNOTATION_OWNER]: spec.owner,
         [ANNOTATION_CLAIM_TIMESTAMP]: new Date(spec.now).toISOString(),
-        [ANNOTATION_RUNTIME_ACCESS_TOKEN]: spec.accessToken,
         [ANNOTATION_INIT_RUNTIME_REQUEST]: JSON.stringify(init),
         [ANNOTATION_UPDATED_METADATA_IN_CLAIM]: spec.metadata.claimedKeys,
+        ...(spec.egress ? { [ANNOTATION_POD_EGRESS]: JSON.stringify(spec.egress) } : {}),
+        ...(spec.allowPublicTraffic ? {} : { [ANNOTATION_PUBLIC_TRAFFIC]: "false" }),
       },
       ownerReferences: [],
     },
@@ -148,10 +151,8 @@ export function storedInitRequest(sandbox: Sandbox): InitRuntimeRequest | undefi
   if (!raw) return undefined;
   try {
     const v = JSON.parse(raw) as Partial<InitRuntimeRequest>;
-    if (typeof v.accessToken !== "string" || typeof v.envVars !== "object" || !v.envVars) {
-      return undefined;
-    }
-    return { accessToken: v.accessToken, envVars: v.envVars };
+    if (typeof v.envVars !== "object" || !v.envVars) return undefined;
+    return { envVars: v.envVars };
   } catch {
     return undefined;
   }

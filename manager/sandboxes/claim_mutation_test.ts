@@ -3,6 +3,8 @@ import {
   ANNOTATION_CLAIM_TIMESTAMP,
   ANNOTATION_LOCK,
   ANNOTATION_OWNER,
+  ANNOTATION_POD_EGRESS,
+  ANNOTATION_PUBLIC_TRAFFIC,
   ANNOTATION_RUNTIME_ACCESS_TOKEN,
   ANNOTATION_SANDBOX_PRIORITY,
   API_VERSION,
@@ -51,8 +53,8 @@ const spec = (metadata: Record<string, string> = {}): ClaimSpec => ({
   templateId: "base",
   owner: "key-1",
   lock: "lock-1",
-  accessToken: "tok",
   envVars: { A: "1", E2B_SANDBOX_ID: "forged" },
+  allowPublicTraffic: true,
   now: Date.UTC(2026, 0, 1),
   shutdownAt: Date.UTC(2026, 0, 1, 0, 5),
   metadata: planMetadata(metadata),
@@ -69,16 +71,25 @@ Deno.test("claimedSandbox() writes the claim, keeps the resourceVersion and drop
   assert.equal(m.labels?.tier, "gold");
   assert.equal(m.annotations?.[ANNOTATION_LOCK], "lock-1");
   assert.equal(m.annotations?.[ANNOTATION_OWNER], "key-1");
-  assert.equal(m.annotations?.[ANNOTATION_RUNTIME_ACCESS_TOKEN], "tok");
+  // No token on the object: it is derived from the Sandbox's identity, never stored.
+  assert.equal(m.annotations?.[ANNOTATION_RUNTIME_ACCESS_TOKEN], undefined);
+  assert.equal(m.annotations?.[ANNOTATION_POD_EGRESS], undefined);
+  assert.equal(m.annotations?.[ANNOTATION_PUBLIC_TRAFFIC], undefined);
   assert.equal(m.annotations?.[ANNOTATION_CLAIM_TIMESTAMP], "2026-01-01T00:00:00.000Z");
   assert.equal(claimed.spec.shutdownTime, "2026-01-01T00:05:00.000Z");
   assert.deepEqual(storedInitRequest(claimed), {
-    accessToken: "tok",
     envVars: { A: "1", E2B_SANDBOX: "true", E2B_SANDBOX_ID: "abc123", E2B_TEMPLATE_ID: "base" },
   });
   assert.deepEqual(readMetadata(claimed), { team: "x", tier: "gold" });
   // The input is untouched (the cache holds it).
   assert.equal(warm.metadata.labels?.[LABEL_SANDBOX_CLAIMED], "false");
+});
+
+Deno.test("claimedSandbox() records the egress and public-traffic settings a create asked for", () => {
+  const egress = { allowInternetAccess: false, allowOut: ["203.0.113.0/24"] };
+  const claimed = claimedSandbox(warm, { ...spec(), egress, allowPublicTraffic: false });
+  assert.deepEqual(JSON.parse(claimed.metadata.annotations?.[ANNOTATION_POD_EGRESS] ?? ""), egress);
+  assert.equal(claimed.metadata.annotations?.[ANNOTATION_PUBLIC_TRAFFIC], "false");
 });
 
 Deno.test("coldSandbox() builds a claimed Sandbox from the SandboxSet's template", () => {

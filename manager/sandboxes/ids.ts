@@ -34,11 +34,6 @@ export function isSandboxId(id: string): boolean {
   return SANDBOX_ID_PATTERN.test(id);
 }
 
-/** Returns a new envd access token: 32 random bytes, hex (the SDK signs file URLs with it). */
-export function newAccessToken(): string {
-  return toHex(crypto.getRandomValues(new Uint8Array(32)));
-}
-
 /** Hex of `bytes`, lower case. */
 export function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");

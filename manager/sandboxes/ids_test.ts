@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isSandboxId, newAccessToken, newSandboxId } from "./ids.ts";
+import { isSandboxId, newSandboxId } from "./ids.ts";
 
 Deno.test("newSandboxId() is 20 chars of [a-z0-9], never a dash, and unique", () => {
   const ids = new Set<string>();
@@ -16,9 +16,4 @@ Deno.test("isSandboxId() refuses what cannot be a label value or host label", ()
   for (const bad of ["", "a-b", "ABC", "a.b", "a/b", "x".repeat(64)]) {
     assert.ok(!isSandboxId(bad), bad);
   }
-});
-
-Deno.test("newAccessToken() is 64 hex characters", () => {
-  assert.match(newAccessToken(), /^[0-9a-f]{64}$/);
-  assert.notEqual(newAccessToken(), newAccessToken());
 });

@@ -187,7 +187,7 @@ export class Lifecycle {
       });
     }
     const request = storedInitRequest(ready);
-    if (request) await this.#runtime.init(ready.status?.sandboxIp ?? "", request);
+    if (request) await this.#runtime.init(ready, request.envVars);
     return ready;
   }
 

@@ -8,11 +8,14 @@
  */
 import {
   API_VERSION,
+  generateTokenKey,
+  importTokenKey,
   LABEL_SANDBOX_CLAIMED,
   LABEL_SANDBOX_POOL,
   LABEL_SANDBOX_TEMPLATE,
   SANDBOX_KIND,
   SANDBOX_SET_KIND,
+  sandboxToken,
 } from "@kruise-agents/shared/api";
 import {
   EmbeddedStore,
@@ -26,6 +29,26 @@ import { createRuntime, type Runtime } from "@kruise-agents/runtime";
 import { silentLogger } from "@kruise-agents/shared/std";
 import { ApiKeyStore, generateApiKey } from "../auth/api_keys.ts";
 import { createManager, type ManagerHandle } from "../mod.ts";
+
+let tokenKey: Promise<CryptoKey> | undefined;
+
+/** One token key for every manager a test process starts (the controller's key, in production). */
+export function testTokenKey(): Promise<CryptoKey> {
+  tokenKey ??= importTokenKey(generateTokenKey());
+  return tokenKey;
+}
+
+/**
+ * Gives the runtime serving `sandbox` the sandbox's envd token, as the local node gives it to the
+ * container at birth (here after the fact, since the in-process runtimes start before their
+ * Sandboxes exist).
+ */
+export async function arm(runtimes: Runtimes, sandbox: KubeObject): Promise<void> {
+  const ip = (sandbox.status as { sandboxIp?: string } | undefined)?.sandboxIp ?? "";
+  const runtime = runtimes.byIp.get(ip);
+  if (runtime === undefined) return;
+  runtime.state.accessToken = await sandboxToken(await testTokenKey(), "envd", sandbox.metadata);
+}
 
 /** Ready status with `ip`. */
 export function readyStatus(ip: string): Record<string, unknown> {
@@ -140,7 +163,7 @@ export async function startRuntimes(n: number): Promise<Runtimes> {
  */
 export function followPause(
   kube: KubeClient,
-  options: { coldIps?: string[] } = {},
+  options: { coldIps?: string[]; runtimes?: Runtimes } = {},
 ): AsyncDisposable {
   const stop = new AbortController();
   const cold = [...options.coldIps ?? []];
@@ -160,7 +183,9 @@ export function followPause(
         else if (spec.paused && status?.phase === "Running") next = { ...status, phase: "Paused" };
         else if (!spec.paused && status?.phase === "Paused") next = { ...status, phase: "Running" };
         if (next) {
-          await kube.updateStatus(SANDBOXES, { ...object, status: next }).catch(() => {});
+          const written = await kube.updateStatus(SANDBOXES, { ...object, status: next })
+            .catch(() => undefined);
+          if (written && options.runtimes) await arm(options.runtimes, written);
         }
       }
     } catch (error) {
@@ -210,13 +235,15 @@ export interface ManagerWithPool extends AsyncDisposable {
 export async function managerWithPool(size: number): Promise<ManagerWithPool> {
   const kube = await EmbeddedStore.open();
   const runtimes = await startRuntimes(size);
-  await seedPool(kube, { namespace: "team-a", name: "base", ips: runtimes.ips });
+  const pool = await seedPool(kube, { namespace: "team-a", name: "base", ips: runtimes.ips });
+  for (const sandbox of pool) await arm(runtimes, sandbox);
   const { keys, a, b, admin } = await testKeys();
   const manager = await createManager({
     kube,
     keys,
     domain: "sandbox.test",
     logger: silentLogger,
+    tokenKey: await testTokenKey(),
   });
   return {
     kube,

@@ -97,8 +97,17 @@ export const ANNOTATION_CLEANUP_RETAIN_ON_FAILURE = "agents.kruise.io/cleanup-re
 export const ANNOTATION_UPDATED_METADATA_IN_CLAIM = "agents.kruise.io/updated-metadata-in-claim";
 /** URL of the in-sandbox runtime, overriding `http://{podIP}:49983`. */
 export const ANNOTATION_RUNTIME_URL = "agents.kruise.io/runtime-url";
-/** Access token of the in-sandbox runtime (plaintext in the reference). */
+/**
+ * Access token of the in-sandbox runtime (plaintext in the reference). Not written here: tokens
+ * are derived (see `sandbox_token.ts`), never stored in an object.
+ */
 export const ANNOTATION_RUNTIME_ACCESS_TOKEN = "agents.kruise.io/runtime-access-token";
+/**
+ * `"false"` on a Sandbox whose create asked for no public traffic (E2B's
+ * `network.allowPublicTraffic`): the proxy then requires the traffic access token on every port
+ * but envd's.
+ */
+export const ANNOTATION_PUBLIC_TRAFFIC = "agents.kruise.io/public-traffic";
 /** TLS port of the in-sandbox runtime. */
 export const ANNOTATION_RUNTIME_TLS_PORT = "agents.kruise.io/runtime-tls-port";
 /** How long a paused Sandbox lives: `forever` or a Go duration. */

@@ -24,6 +24,15 @@ export const CONDITION_POD_FROZEN = "agents.kruise.io/Frozen";
  */
 export const ANNOTATION_POD_EGRESS = "agents.kruise.io/egress";
 
+/**
+ * Condition a node that enforces {@linkcode ANNOTATION_POD_EGRESS} reports on the Pod (and the
+ * controller mirrors on the Sandbox): `True` with the annotation value it applied as the message
+ * (`""` for none). A create that asked for egress rules answers only once they are in force; a
+ * node that does not report the condition enforces nothing per pod (its cluster's
+ * NetworkPolicies do), and nobody waits for it.
+ */
+export const CONDITION_EGRESS_APPLIED = "agents.kruise.io/EgressApplied";
+
 /** A sandbox's egress settings, as E2B's create request states them. */
 export interface PodEgress {
   /** `false` denies all egress not in `allowOut`. @default {true} */
@@ -68,4 +77,23 @@ export function parsePodEgress(text: string): PodEgress {
   if (value.allowOut !== undefined) egress.allowOut = cidrList(value.allowOut, "allowOut");
   if (value.denyOut !== undefined) egress.denyOut = cidrList(value.denyOut, "denyOut");
   return egress;
+}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/;
+
+/**
+ * Checks one `allowOut`/`denyOut` entry: an IPv4 address or CIDR, the forms the nodes' firewall
+ * rules take. E2B's domain entries (filtered through a proxy by host name) are not supported.
+ *
+ * @throws {RangeError} naming the entry.
+ */
+export function checkEgressEntry(entry: string): void {
+  const m = IPV4.exec(entry);
+  const ok = m !== null && m.slice(1, 5).every((o) => Number(o) <= 255) &&
+    (m[5] === undefined || Number(m[5]) <= 32);
+  if (!ok) {
+    throw new RangeError(
+      `"${entry}" is not an IPv4 address or CIDR (domain rules are not supported)`,
+    );
+  }
 }

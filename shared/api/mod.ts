@@ -33,3 +33,4 @@ export * from "./conditions.ts";
 export * from "./pod.ts";
 export * from "./sandbox_state.ts";
 export * from "./quantity.ts";
+export * from "./sandbox_token.ts";

@@ -19,7 +19,8 @@ import {
   LABEL_SANDBOX_ID,
   OWNER_MANAGER_SCALE_DOWN,
 } from "./labels.ts";
-import { conditionIsTrue } from "./conditions.ts";
+import { conditionIsTrue, findCondition } from "./conditions.ts";
+import { ANNOTATION_POD_EGRESS, CONDITION_EGRESS_APPLIED } from "./local_node.ts";
 import { type Sandbox, SandboxConditionType, type SandboxPhase } from "./sandbox.ts";
 
 /** Whether `phase` is terminal: Succeeded or Failed. */
@@ -81,4 +82,15 @@ export function isPaused(sandbox: Sandbox): boolean {
 export function controllingPool(sandbox: Sandbox): string | undefined {
   return sandbox.metadata.ownerReferences?.find((o) => o.controller && o.kind === "SandboxSet")
     ?.name;
+}
+
+/**
+ * Whether the egress rules the Sandbox asks for (its `agents.kruise.io/egress` annotation) are in
+ * force: its node reports having applied exactly them, or its node does not report egress at all.
+ */
+export function isEgressApplied(sandbox: Sandbox): boolean {
+  const applied = findCondition(sandbox.status?.conditions, CONDITION_EGRESS_APPLIED);
+  if (applied === undefined) return true;
+  const wanted = sandbox.metadata.annotations?.[ANNOTATION_POD_EGRESS] ?? "";
+  return applied.status === "True" && applied.message === wanted;
 }
