@@ -8,15 +8,19 @@ Deno.test("parseNewSandbox() turns allow_internet_access and network into egress
   const plain = parseNewSandbox({ templateID: "base" }, limits, { v2: true });
   assert.equal(plain.egress, undefined);
   assert.equal(plain.allowPublicTraffic, true);
-  const closed = parseNewSandbox({
-    templateID: "base",
-    allow_internet_access: false,
-    network: {
-      allowOut: ["203.0.113.7"],
-      denyOut: ["0.0.0.0/0"],
-      allowPublicTraffic: false,
+  const closed = parseNewSandbox(
+    {
+      templateID: "base",
+      allow_internet_access: false,
+      network: {
+        allowOut: ["203.0.113.7"],
+        denyOut: ["0.0.0.0/0"],
+        allowPublicTraffic: false,
+      },
     },
-  }, limits, { v2: true });
+    limits,
+    { v2: true },
+  );
   assert.deepEqual(closed.egress, {
     allowInternetAccess: false,
     allowOut: ["203.0.113.7"],
