@@ -27,6 +27,7 @@ import {
   testTokenKey,
 } from "./testing/fixtures.ts";
 import { silentLogger } from "@kruise-agents/shared/std";
+import type { TeamLimits } from "./auth/api_keys.ts";
 
 interface Env extends AsyncDisposable {
   kube: EmbeddedStore;
@@ -42,7 +43,7 @@ interface Env extends AsyncDisposable {
 
 async function setup(
   pools: { namespace: string; name: string; size: number }[],
-  extra: { coldRuntimes?: number } = {},
+  extra: { coldRuntimes?: number; limits?: Record<string, TeamLimits> } = {},
 ): Promise<Env> {
   const kube = await EmbeddedStore.open();
   const total = pools.reduce((n, p) => n + p.size, 0) + (extra.coldRuntimes ?? 0);
@@ -53,7 +54,7 @@ async function setup(
     for (const sandbox of pool) await arm(runtimes, sandbox);
   }
   const follower = followPause(kube, { coldIps: runtimes.ips.slice(next), runtimes });
-  const { keys, a, b, admin } = await testKeys();
+  const { keys, a, b, admin } = await testKeys(extra.limits);
   const manager = await createManager({
     kube,
     keys,
@@ -287,6 +288,9 @@ Deno.test("pause is 204 then 409; connect resumes with 201 and the same token", 
   await errorBody(await env.call("POST", `/sandboxes/${id}/pause`), 409);
   const info = await (await env.call("GET", `/sandboxes/${id}`)).json();
   assert.equal(info.state, "paused");
+  // A paused sandbox is kept for the paused retention (24 h by default), then deleted.
+  const keptUntil = Date.parse(info.endAt);
+  assert.ok(Math.abs(keptUntil - (Date.now() + 86_400_000)) < 60_000, info.endAt);
   await errorBody(
     await env.call("POST", `/sandboxes/${id}/timeout`, { body: { timeout: 10 } }),
     404,
@@ -376,6 +380,28 @@ Deno.test("an empty pool creates a cold sandbox, claimed from the start, and wai
   assert.equal(cold?.metadata.ownerReferences, undefined);
   const rt = env.runtimes.byIp.get(env.runtimes.ips[0]!)!;
   assert.equal(rt.state.accessToken, body.envdAccessToken);
+});
+
+Deno.test("a team past its sandbox limit gets E2B's 429; a paused sandbox counts, a killed one not", async () => {
+  await using env = await setup([{ namespace: "team-a", name: "base", size: 3 }], {
+    limits: { "team-a": { maxSandboxes: 2 } },
+  });
+  const create = () => env.call("POST", "/sandboxes", { body: { templateID: "base" } });
+  const first = await (await create()).json();
+  const second = await create();
+  assert.equal(second.status, 201);
+  assert.match(await errorBody(await create(), 429), /at most 2 sandboxes/);
+  // Paused, it still counts; killed, it no longer does.
+  assert.equal((await env.call("POST", `/sandboxes/${first.sandboxID}/pause`)).status, 204);
+  assert.equal((await create()).status, 429);
+  assert.equal((await env.call("DELETE", `/sandboxes/${first.sandboxID}`)).status, 204);
+  assert.equal((await create()).status, 201);
+  // Another team is not limited by team-a's limit.
+  assert.equal(
+    (await env.call("POST", "/sandboxes", { key: env.keys.b, body: { templateID: "base" } }))
+      .status,
+    404,
+  );
 });
 
 Deno.test("a create whose /init fails leaves no claimed sandbox behind", async () => {

@@ -33,6 +33,8 @@ export interface ManagerConfig {
   envdVersion: string;
   /** Server-side timeout of each watch, seconds (jittered up to twice that). @default {300} */
   watchTimeoutSeconds: number;
+  /** How long a paused sandbox is kept, seconds. @default {86400} */
+  pausedTtlSeconds: number;
   /** Port of `/healthz`, `/readyz` and `/metrics`; 0 turns it off. @default {8082} */
   healthPort: number;
   /** The embedded store's data directory (single-machine mode) instead of a cluster. */
@@ -53,6 +55,7 @@ export const USAGE = `Usage: sandbox-manager --keys-file FILE [options]
   --max-timeout SECONDS  largest sandbox timeout (default 3600)
   --envd-version V       envd version reported to SDKs (default ${ENVD_VERSION})
   --watch-timeout SECS   server-side timeout of each watch, jittered up to 2x (default 300)
+  --paused-ttl SECS      how long a paused sandbox is kept before it is deleted (default 86400)
   --health-port N        port of /healthz, /readyz, /metrics on --hostname; 0 = off (default 8082)
   --data-dir DIR         run on the embedded store in DIR instead of a cluster (needs write access)
 Environment: MANAGER_KEYS_FILE, MANAGER_TOKEN_KEY_FILE, MANAGER_DOMAIN, KUBECONFIG stand in for the flags.
@@ -85,6 +88,7 @@ export function parseConfig(
       "max-timeout": { type: "string" },
       "envd-version": { type: "string" },
       "watch-timeout": { type: "string" },
+      "paused-ttl": { type: "string" },
       "health-port": { type: "string" },
       "data-dir": { type: "string" },
       "token-key-file": { type: "string" },
@@ -105,6 +109,7 @@ export function parseConfig(
     maxTimeoutSeconds: int(values["max-timeout"], "--max-timeout", 3600, 1),
     envdVersion: values["envd-version"] ?? ENVD_VERSION,
     watchTimeoutSeconds: int(values["watch-timeout"], "--watch-timeout", 300, 1),
+    pausedTtlSeconds: int(values["paused-ttl"], "--paused-ttl", 86_400, 1),
     healthPort: int(values["health-port"], "--health-port", 8082),
   };
   if (values["data-dir"]) config.dataDir = values["data-dir"];

@@ -12,6 +12,7 @@ Deno.test("parseConfig() applies defaults and flags, env as fallback", () => {
     maxTimeoutSeconds: 3600,
     envdVersion: "0.6.13",
     watchTimeoutSeconds: 300,
+    pausedTtlSeconds: 86400,
     healthPort: 8082,
   });
   const c = parseConfig(["--port", "8080", "--proxy-port", "8080", "--max-timeout", "86400"], {

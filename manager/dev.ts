@@ -55,6 +55,8 @@ export interface DevConfig {
   podSubnet: string;
   /** The sandbox images' OCI layout; absent: build them (cached) and use that. */
   imageLayout?: string;
+  /** How long a paused sandbox is kept, seconds. @default {86400} */
+  pausedTtlSeconds: number;
 }
 
 /**
@@ -73,7 +75,8 @@ export function defaultDataDir(
 export const DEV_USAGE =
   `Usage: deno task dev [--data-dir DIR] [--host ADDR] [--port N] [--proxy-port N]
                      [--domain D] [--templates DIR] [--team NS] [--kill-sandboxes-on-exit]
-                     [--node-prefix P] [--pod-subnet CIDR] [--image-layout DIR]`;
+                     [--node-prefix P] [--pod-subnet CIDR] [--image-layout DIR]
+                     [--paused-ttl SECONDS]`;
 
 /** Parses the flags of `deno task dev`; throws `TypeError`/`RangeError` on bad ones. */
 export function parseDevConfig(args: string[]): DevConfig {
@@ -92,6 +95,7 @@ export function parseDevConfig(args: string[]): DevConfig {
       "node-prefix": { type: "string" },
       "pod-subnet": { type: "string" },
       "image-layout": { type: "string" },
+      "paused-ttl": { type: "string" },
     },
   });
   const port = (v: string | undefined, name: string, d: number) => {
@@ -99,6 +103,14 @@ export function parseDevConfig(args: string[]): DevConfig {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 0 || n > 65535) {
       throw new RangeError(`Cannot parse --${name}: "${v}" is not a port number`);
+    }
+    return n;
+  };
+  const seconds = (v: string | undefined, name: string, d: number) => {
+    if (v === undefined) return d;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new RangeError(`Cannot parse --${name}: "${v}" is not a whole number of seconds`);
     }
     return n;
   };
@@ -113,6 +125,7 @@ export function parseDevConfig(args: string[]): DevConfig {
     killSandboxesOnExit: values["kill-sandboxes-on-exit"] ?? false,
     nodePrefix: values["node-prefix"] ?? "ka",
     podSubnet: values["pod-subnet"] ?? "10.213.0.0/16",
+    pausedTtlSeconds: seconds(values["paused-ttl"], "paused-ttl", 86_400),
   };
   if (values["image-layout"]) config.imageLayout = values["image-layout"];
   return config;
@@ -162,7 +175,7 @@ export async function devApiKey(
   const keyPath = `${dataDir}/api-key`, keysPath = `${dataDir}/keys.yaml`;
   try {
     const key = (await Deno.readTextFile(keyPath)).trim();
-    const store = new ApiKeyStore(parseKeysFile(await Deno.readTextFile(keysPath)));
+    const store = ApiKeyStore.fromText(await Deno.readTextFile(keysPath));
     return { key, store };
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
@@ -203,7 +216,13 @@ if (import.meta.main) {
     imageLayout,
     containers: { prefix: config.nodePrefix, subnet: config.podSubnet },
   });
-  const manager = await createManager({ kube, keys: store, domain: config.domain, tokenKey });
+  const manager = await createManager({
+    kube,
+    keys: store,
+    domain: config.domain,
+    tokenKey,
+    pausedTtlSeconds: config.pausedTtlSeconds,
+  });
   const stop = new AbortController();
   const api = Deno.serve({
     hostname: config.host,

@@ -42,7 +42,7 @@ async function keygen(args: string[]): Promise<void> {
 async function serve(args: string[]): Promise<void> {
   const config = parseConfig(args, Deno.env.toObject());
   const logger = childLogger(consoleLogger, { component: "manager" });
-  const keys = new ApiKeyStore(parseKeysFile(await Deno.readTextFile(config.keysFile)));
+  const keys = ApiKeyStore.fromText(await Deno.readTextFile(config.keysFile));
   let kube: KubeClient;
   let store: EmbeddedStore | undefined;
   if (config.dataDir) {
@@ -62,6 +62,7 @@ async function serve(args: string[]): Promise<void> {
     envdVersion: config.envdVersion,
     logger,
     watchTimeoutSeconds: config.watchTimeoutSeconds,
+    pausedTtlSeconds: config.pausedTtlSeconds,
     tokenKey: await readTokenKey(config.tokenKeyFile),
   });
   // Not ready (/readyz 503) until the caches hold their first lists; the informers retry a busy

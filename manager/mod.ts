@@ -74,6 +74,8 @@ export interface ManagerDeps {
   envdVersion?: string | undefined;
   /** How long pause waits for the sandbox to freeze, ms. @default {30000} */
   pauseWaitMs?: number | undefined;
+  /** How long a paused sandbox is kept, seconds. @default {86400} */
+  pausedTtlSeconds?: number | undefined;
   /** How long connect waits for a resumed sandbox, ms. @default {60000} */
   resumeWaitMs?: number | undefined;
   /** How long a cold create waits for readiness, ms. @default {120000} */
@@ -126,6 +128,7 @@ export function launchManager(deps: ManagerDeps): ManagerHandle {
     clock,
     pauseWaitMs: deps.pauseWaitMs,
     resumeWaitMs: deps.resumeWaitMs,
+    pausedTtlSeconds: deps.pausedTtlSeconds,
   });
   const proxy = new SandboxProxy(index, { clock, fetch: deps.fetch, tokens });
   const app = createApp({

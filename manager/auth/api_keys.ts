@@ -11,6 +11,9 @@
  *     name: ci
  *     team: default          # namespace
  *     hash: 9b71d224bd62...  # sha-256 hex of the key
+ * teams:                     # optional: limits per team
+ *   default:
+ *     maxSandboxes: 20       # running and paused at once; past it a create gets 429
  * ```
  *
  * A plain SHA-256 (not a slow KDF) is enough because keys carry 160 random bits: there is
@@ -44,6 +47,14 @@ export interface Caller {
   team: string;
   /** Whether the team sees every namespace. */
   admin: boolean;
+  /** The team's limit of sandboxes (running and paused), if it has one. */
+  maxSandboxes?: number;
+}
+
+/** What a team may use. */
+export interface TeamLimits {
+  /** Sandboxes (running and paused) the team may have at once. */
+  maxSandboxes?: number;
 }
 
 const KEY_PATTERN = /^e2b_[0-9a-f]{40}$/;
@@ -132,13 +143,48 @@ export function parseKeysFile(text: string): ApiKeyRecord[] {
   });
 }
 
+/**
+ * Parses the `teams` map of a keys file (`{teams: {NAME: {maxSandboxes: N}}}`; absent: no
+ * limits); throws `TypeError` naming the first bad entry.
+ */
+export function parseTeamLimits(text: string): Record<string, TeamLimits> {
+  const doc: unknown = parseYaml(text);
+  const teams = (doc as { teams?: unknown } | null)?.teams;
+  if (teams === undefined || teams === null) return {};
+  if (typeof teams !== "object" || Array.isArray(teams)) {
+    throw new TypeError('Cannot parse keys file: "teams" must map team names to limits');
+  }
+  const out: Record<string, TeamLimits> = {};
+  for (const [team, value] of Object.entries(teams as Record<string, unknown>)) {
+    const max = (value as { maxSandboxes?: unknown } | null)?.maxSandboxes;
+    if (max === undefined) {
+      out[team] = {};
+      continue;
+    }
+    if (typeof max !== "number" || !Number.isInteger(max) || max < 0) {
+      throw new TypeError(
+        `Cannot parse keys file: teams.${team}.maxSandboxes must be a whole number`,
+      );
+    }
+    out[team] = { maxSandboxes: max };
+  }
+  return out;
+}
+
 /** Looks keys up by hash. Immutable: reloading builds a new store. */
 export class ApiKeyStore {
   readonly #byHash: Map<string, ApiKeyRecord>;
+  readonly #limits: Record<string, TeamLimits>;
 
-  /** Builds the store from stored records. */
-  constructor(records: Iterable<ApiKeyRecord>) {
+  /** Builds the store from stored records and the teams' limits. */
+  constructor(records: Iterable<ApiKeyRecord>, limits: Record<string, TeamLimits> = {}) {
     this.#byHash = new Map([...records].map((r) => [r.hash, r]));
+    this.#limits = limits;
+  }
+
+  /** A store of the keys and limits in a keys file's text (JSON or YAML). */
+  static fromText(text: string): ApiKeyStore {
+    return new ApiKeyStore(parseKeysFile(text), parseTeamLimits(text));
   }
 
   /** The caller a key authenticates, or `undefined` for an unknown or absent key. */
@@ -146,6 +192,13 @@ export class ApiKeyStore {
     if (!key) return undefined;
     const record = this.#byHash.get(await hashApiKey(key.trim()));
     if (!record) return undefined;
-    return { keyId: record.id, team: record.team, admin: record.team === ADMIN_TEAM };
+    const caller: Caller = {
+      keyId: record.id,
+      team: record.team,
+      admin: record.team === ADMIN_TEAM,
+    };
+    const max = this.#limits[record.team]?.maxSandboxes;
+    if (max !== undefined) caller.maxSandboxes = max;
+    return caller;
   }
 }

@@ -5,6 +5,7 @@ import {
   hashApiKey,
   isApiKeyFormat,
   parseKeysFile,
+  parseTeamLimits,
 } from "./api_keys.ts";
 
 Deno.test("generateApiKey() makes E2B-shaped keys whose record holds only the hash", async () => {
@@ -45,4 +46,15 @@ Deno.test("parseKeysFile() reads JSON and YAML and names the first bad entry", (
     ],
   ];
   for (const [text, message] of cases) assert.throws(() => parseKeysFile(text), message);
+});
+
+Deno.test("parseTeamLimits() reads the keys file's teams and ApiKeyStore hands them to callers", async () => {
+  const { key, record } = await generateApiKey({ team: "t1", name: "k" });
+  const text = JSON.stringify({ keys: [record], teams: { t1: { maxSandboxes: 3 }, t2: {} } });
+  assert.deepEqual(parseTeamLimits(text), { t1: { maxSandboxes: 3 }, t2: {} });
+  assert.equal((await ApiKeyStore.fromText(text).authenticate(key))?.maxSandboxes, 3);
+  assert.deepEqual(parseTeamLimits(JSON.stringify({ keys: [] })), {});
+  for (const teams of [[], { t: { maxSandboxes: -1 } }, { t: { maxSandboxes: "2" } }]) {
+    assert.throws(() => parseTeamLimits(JSON.stringify({ keys: [], teams })), TypeError);
+  }
 });

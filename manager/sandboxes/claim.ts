@@ -73,6 +73,8 @@ export class Claimer {
   readonly #options: ClaimerOptions;
   /** Pool objects a create of this process is writing right now (`namespace/name`). */
   readonly #inFlight = new Set<string>();
+  /** Creates under way per team, so a burst cannot pass a team's limit within this replica. */
+  readonly #creating = new Map<string, number>();
 
   /** Creates the claimer. */
   constructor(services: SandboxServices, options: ClaimerOptions) {
@@ -86,6 +88,38 @@ export class Claimer {
    * is empty and cold creates are turned off, 500 when claiming keeps failing.
    */
   async create(request: CreateRequest, caller: Caller, signal: AbortSignal): Promise<Sandbox> {
+    this.#checkLimit(caller);
+    const team = caller.team;
+    this.#creating.set(team, (this.#creating.get(team) ?? 0) + 1);
+    try {
+      return await this.#create(request, caller, signal);
+    } finally {
+      const left = (this.#creating.get(team) ?? 1) - 1;
+      if (left > 0) this.#creating.set(team, left);
+      else this.#creating.delete(team);
+    }
+  }
+
+  /**
+   * E2B's 429 when the caller's team already has its limit of sandboxes: running and paused
+   * ones (a paused one until its retention ends), and the creates this replica is serving.
+   */
+  #checkLimit(caller: Caller): void {
+    const max = caller.maxSandboxes;
+    if (max === undefined) return;
+    const team = { ...caller, admin: false };
+    const used = this.#index.visible(team, this.#options.clock.now()).length +
+      (this.#creating.get(caller.team) ?? 0);
+    if (used >= max) {
+      throw new ApiError(
+        429,
+        `Rate limit exceeded: team "${caller.team}" may have at most ${max} sandboxes ` +
+          "(running and paused) at once; kill one or wait for one to end",
+      );
+    }
+  }
+
+  async #create(request: CreateRequest, caller: Caller, signal: AbortSignal): Promise<Sandbox> {
     const plan = planMetadata(request.metadata);
     const ref = parseTemplateId(request.templateId);
     const sets = this.#index.setsNamed(ref.name, caller).filter((s) =>

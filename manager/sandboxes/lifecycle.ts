@@ -39,6 +39,11 @@ export interface LifecycleOptions {
   pauseWaitMs?: number | undefined;
   /** How long connect waits for a resumed sandbox to be Ready, ms. @default {60000} */
   resumeWaitMs?: number | undefined;
+  /**
+   * How long a paused sandbox is kept, seconds: its shutdown time while paused (a connect sets a
+   * new one). It counts against its team's sandbox limit until then. @default {86400}
+   */
+  pausedTtlSeconds?: number | undefined;
 }
 
 /** Result of a connect. */
@@ -112,7 +117,7 @@ export class Lifecycle {
       try {
         sandbox = await this.#patch(sandbox, {
           metadata: { resourceVersion: sandbox.metadata.resourceVersion },
-          spec: { paused: true, shutdownTime: null },
+          spec: { paused: true, shutdownTime: this.#at(this.#options.pausedTtlSeconds ?? 86_400) },
         });
         break;
       } catch (error) {

@@ -27,7 +27,7 @@ import {
 } from "@kruise-agents/shared/kube";
 import { createRuntime, type Runtime } from "@kruise-agents/runtime";
 import { silentLogger } from "@kruise-agents/shared/std";
-import { ApiKeyStore, generateApiKey } from "../auth/api_keys.ts";
+import { ApiKeyStore, generateApiKey, type TeamLimits } from "../auth/api_keys.ts";
 import { createManager, type ManagerHandle } from "../mod.ts";
 
 let tokenKey: Promise<CryptoKey> | undefined;
@@ -200,15 +200,15 @@ export function followPause(
   };
 }
 
-/** Two teams' keys (`team-a`, `team-b`) and an admin key, with their store. */
-export async function testKeys(): Promise<
+/** Two teams' keys (`team-a`, `team-b`) and an admin key, with their store (and `limits`). */
+export async function testKeys(limits: Record<string, TeamLimits> = {}): Promise<
   { keys: ApiKeyStore; a: string; b: string; admin: string }
 > {
   const a = await generateApiKey({ team: "team-a" });
   const b = await generateApiKey({ team: "team-b" });
   const admin = await generateApiKey({ team: "admin" });
   return {
-    keys: new ApiKeyStore([a.record, b.record, admin.record]),
+    keys: new ApiKeyStore([a.record, b.record, admin.record], limits),
     a: a.key,
     b: b.key,
     admin: admin.key,
