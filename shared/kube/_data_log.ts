@@ -5,7 +5,14 @@
  * it is compacted: the whole state goes to `snapshot.json` through a temp file and a rename, then
  * the log is truncated. Reopening replays the log over the snapshot, skipping entries the snapshot
  * already holds (a crash between the rename and the truncate), and ignores a torn last line (a
- * crash mid-append). No fsync: a process crash loses nothing, a power cut may lose the tail.
+ * crash mid-append). Each batch is synced to disk (`fdatasync`, about 0.5 ms here) before its
+ * writes resolve, so a write the store acknowledged survives a power cut too.
+ *
+ * The files hold every sandbox's state (and the Secrets of their tokens): the directory is 0700
+ * and every file 0600, whatever the umask. A damaged line or snapshot is set aside (appended to
+ * `damaged.jsonl`, or renamed `snapshot.json.damaged-<time>`) and reported in
+ * {@linkcode RecoveredState.damaged}, so one bad record neither stops the store nor is retried on
+ * every start.
  *
  * Alternative considered: one file per object written via temp+rename. It needs a separate counter
  * file for the resourceVersion (deletes advance it too) and a rename per write; the log is one
@@ -34,6 +41,8 @@ export interface RecoveredState {
   resourceVersion: number;
   /** Every object in the order of the snapshot, then the log. */
   records: LogRecord[];
+  /** What was set aside as damaged (for the owner to log). */
+  damaged: string[];
 }
 
 interface Snapshot {
@@ -61,51 +70,24 @@ export class DataLog {
 
   /** Opens (creating) `dir`, reads what it holds, and compacts it into a fresh snapshot. */
   static async open(dir: string): Promise<{ log: DataLog; state: RecoveredState }> {
-    await Deno.mkdir(dir, { recursive: true });
-    let snapshot: Snapshot = { resourceVersion: 0, entries: [] };
-    try {
-      snapshot = JSON.parse(await Deno.readTextFile(`${dir}/${SNAPSHOT}`));
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) {
-        throw new Error(`Cannot open the data directory "${dir}": bad ${SNAPSHOT}`, {
-          cause: error,
-        });
-      }
-    }
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    await Deno.chmod(dir, 0o700);
+    const damaged: string[] = [];
+    const snapshot = await readSnapshot(dir, damaged);
     const records: LogRecord[] = snapshot.entries.map((put) => ({
       rv: Number(put.object.metadata.resourceVersion),
       put,
     }));
     let resourceVersion = snapshot.resourceVersion;
-    let text = "";
-    try {
-      text = await Deno.readTextFile(`${dir}/${LOG}`);
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-    const lines = text.split("\n");
-    for (const [index, line] of lines.entries()) {
-      if (line === "") continue;
-      let record: LogRecord;
-      try {
-        record = JSON.parse(line);
-      } catch (error) {
-        // Only the last line can be torn (the process died mid-append); anything else is damage.
-        if (index >= lines.length - 2) break;
-        throw new Error(
-          `Cannot open the data directory "${dir}": bad line ${index + 1} of ${LOG}`,
-          {
-            cause: error,
-          },
-        );
-      }
+    for (const record of await readLog(dir, damaged)) {
       if (record.rv <= snapshot.resourceVersion) continue;
       records.push(record);
       resourceVersion = Math.max(resourceVersion, record.rv);
     }
-    const file = await Deno.open(`${dir}/${LOG}`, { create: true, append: true });
+    const file = await Deno.open(`${dir}/${LOG}`, { create: true, append: true, mode: 0o600 });
+    await Deno.chmod(`${dir}/${LOG}`, 0o600);
     const log = new DataLog(dir, file);
-    return { log, state: { resourceVersion, records } };
+    return { log, state: { resourceVersion, records, damaged } };
   }
 
   /** Number of log lines after which {@linkcode DataLog.append} asks for a compaction. */
@@ -140,7 +122,13 @@ export class DataLog {
     const task = (async () => {
       const state = snapshot();
       const tmp = `${this.#dir}/${SNAPSHOT}.tmp`;
-      await Deno.writeTextFile(tmp, JSON.stringify(state));
+      const out = await Deno.open(tmp, { write: true, create: true, truncate: true, mode: 0o600 });
+      try {
+        await out.write(new TextEncoder().encode(JSON.stringify(state)));
+        await out.syncData();
+      } finally {
+        out.close();
+      }
       await Deno.rename(tmp, `${this.#dir}/${SNAPSHOT}`);
       this.#file.close();
       this.#file = await Deno.open(`${this.#dir}/${LOG}`, {
@@ -180,6 +168,7 @@ export class DataLog {
         const bytes = new TextEncoder().encode(batch);
         let offset = 0;
         while (offset < bytes.length) offset += await this.#file.write(bytes.subarray(offset));
+        await this.#file.syncData();
         for (const w of waiters) w.resolve();
       } catch (error) {
         this.#failed = error;
@@ -190,4 +179,53 @@ export class DataLog {
     }
     this.#flushing = undefined;
   }
+}
+
+/** The snapshot of `dir` (empty when there is none); a damaged one is renamed aside. */
+async function readSnapshot(dir: string, damaged: string[]): Promise<Snapshot> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(`${dir}/${SNAPSHOT}`);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return { resourceVersion: 0, entries: [] };
+    throw error;
+  }
+  try {
+    const snapshot = JSON.parse(text) as Snapshot;
+    if (typeof snapshot.resourceVersion === "number" && Array.isArray(snapshot.entries)) {
+      return snapshot;
+    }
+  } catch { /* damaged */ }
+  const aside = `${dir}/${SNAPSHOT}.damaged-${Date.now()}`;
+  await Deno.rename(`${dir}/${SNAPSHOT}`, aside);
+  damaged.push(`${SNAPSHOT} (moved to ${aside})`);
+  return { resourceVersion: 0, entries: [] };
+}
+
+/** The log lines of `dir`; a torn last line is dropped, a damaged one set aside. */
+async function readLog(dir: string, damaged: string[]): Promise<LogRecord[]> {
+  let text = "";
+  try {
+    text = await Deno.readTextFile(`${dir}/${LOG}`);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  const records: LogRecord[] = [];
+  const lines = text.split("\n");
+  for (const [index, line] of lines.entries()) {
+    if (line === "") continue;
+    try {
+      const record = JSON.parse(line) as LogRecord;
+      if (typeof record.rv === "number" && ("put" in record || "del" in record)) {
+        records.push(record);
+        continue;
+      }
+    } catch {
+      // Only the last line can be torn (the process died mid-append): nothing to keep.
+      if (index >= lines.length - 2) break;
+    }
+    await Deno.writeTextFile(`${dir}/damaged.jsonl`, line + "\n", { append: true, mode: 0o600 });
+    damaged.push(`line ${index + 1} of ${LOG} (kept in damaged.jsonl)`);
+  }
+  return records;
 }

@@ -65,6 +65,7 @@ import {
 } from "./client.ts";
 import { type Clock, systemClock } from "../std/clock.ts";
 import { isRecord } from "../std/json.ts";
+import { consoleLogger, type Logger } from "../std/logger.ts";
 
 /** Options of {@linkcode EmbeddedStore.open}. */
 export interface EmbeddedStoreOptions {
@@ -81,6 +82,8 @@ export interface EmbeddedStoreOptions {
   /** Events a single watcher may have pending before it is ended with 410 `Gone`.
    * @default {100000} */
   watchBufferLimit?: number | undefined;
+  /** Where damaged records found at open are reported. @default {consoleLogger} */
+  logger?: Logger | undefined;
 }
 
 /**
@@ -122,6 +125,12 @@ export class EmbeddedStore implements KubeClient, AsyncDisposable {
   static async open(options: EmbeddedStoreOptions = {}): Promise<EmbeddedStore> {
     if (options.dataDir === undefined) return new EmbeddedStore(options, undefined, 0);
     const { log, state } = await DataLog.open(options.dataDir);
+    for (const what of state.damaged) {
+      (options.logger ?? consoleLogger).error("set aside a damaged record of the embedded store", {
+        dataDir: options.dataDir,
+        record: what,
+      });
+    }
     const store = new EmbeddedStore(options, log, state.resourceVersion);
     await store.#table.restore(state.records);
     return store;

@@ -3,6 +3,7 @@
 // The shared API semantics are in contract_test.ts, contract_delete_test.ts and
 // contract_watch_test.ts.
 import assert from "node:assert/strict";
+import { silentLogger } from "../std/logger.ts";
 import { isGone, type KubeObject, NAMESPACES, PODS, SANDBOX_SETS, SANDBOXES } from "./client.ts";
 import { EmbeddedStore } from "./embedded_store.ts";
 import { isKubeApiError } from "./_test_util.ts";
@@ -80,6 +81,41 @@ Deno.test("EmbeddedStore.open() ignores a torn last log line (a crash mid-append
     await using store = await EmbeddedStore.open({ dataDir });
     assert.deepEqual((await store.list(SANDBOXES)).items.map((i) => i.metadata.name), ["kept"]);
     assert.equal(store.resourceVersion, "1");
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("EmbeddedStore keeps its files root's alone, and sets a damaged record aside once", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    {
+      await using store = await EmbeddedStore.open({ dataDir, logger: silentLogger });
+      await store.create(SANDBOXES, sandbox("first"));
+      await store.create(SANDBOXES, sandbox("second"));
+    }
+    // A damaged line in the middle of the log, with a good one after it.
+    const [first, second] = (await Deno.readTextFile(`${dataDir}/log.jsonl`)).split("\n");
+    await Deno.writeTextFile(`${dataDir}/log.jsonl`, `${first}\n{not json}\n${second}\n`);
+    const reported: string[] = [];
+    const logger = { ...silentLogger, error: (msg: string) => void reported.push(msg) };
+    {
+      await using store = await EmbeddedStore.open({ dataDir, logger });
+      const names = (await store.list(SANDBOXES)).items.map((i) => i.metadata.name).sort();
+      assert.deepEqual(names, ["first", "second"]);
+    }
+    assert.deepEqual(reported, ["set aside a damaged record of the embedded store"]);
+    // Set aside at the first open after the damage (reported there), not again afterwards.
+    {
+      await using _store = await EmbeddedStore.open({ dataDir, logger });
+    }
+    assert.equal(reported.length, 1);
+    assert.match(await Deno.readTextFile(`${dataDir}/damaged.jsonl`), /\{not json\}/);
+    for (const entry of Deno.readDirSync(dataDir)) {
+      const mode = Deno.statSync(`${dataDir}/${entry.name}`).mode! & 0o777;
+      assert.equal(mode & 0o077, 0, `${entry.name} is ${mode.toString(8)}`);
+    }
+    assert.equal(Deno.statSync(dataDir).mode! & 0o777, 0o700);
   } finally {
     await Deno.remove(dataDir, { recursive: true });
   }
