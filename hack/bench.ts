@@ -9,6 +9,7 @@ const BENCHES = [
   "runtime/interpreter/interpreter_bench.ts",
   "manager/manager_bench.ts",
   "manager/kube_bench.ts",
+  "controller/local_node/node_bench.ts",
 ];
 
 if (import.meta.main) {

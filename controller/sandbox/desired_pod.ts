@@ -23,11 +23,18 @@ import {
   TOKEN_SECRET_KEY,
   tokenSecretName,
 } from "@kruise-agents/shared/api";
-import { ACCESS_TOKEN_ENV } from "@kruise-agents/shared/envd/http";
+import { ACCESS_TOKEN_ENV, ENVD_PORT } from "@kruise-agents/shared/envd/http";
 import type { KubeObject } from "@kruise-agents/shared/kube";
 import { hashObject } from "../machinery/hash.ts";
 import { controllerReference } from "../machinery/owner.ts";
 import { TerminalError } from "../machinery/result.ts";
+
+/** The readiness probe of a sandbox whose template names none: envd's `/health`. */
+const ENVD_READINESS = {
+  httpGet: { path: "/health", port: ENVD_PORT },
+  periodSeconds: 1,
+  failureThreshold: 3,
+};
 
 /** `pod-template-hash` of a Sandbox: the hash of `spec.template` (its `status.updateRevision`). */
 export function podTemplateHash(sandbox: Sandbox): string {
@@ -65,8 +72,9 @@ export function tokenSecret(sandbox: Sandbox, token: string): KubeObject {
 /**
  * The Pod of `sandbox`: the template's metadata and spec (with `automountServiceAccountToken`
  * false unless the template sets it), plus labels `created-by=sandbox`, `pod-template-hash`,
- * `sandbox-name`, annotation `created-by=sandbox`, the controlled annotations, and the envd token
- * from the sandbox's Secret in the main container's environment. Throws
+ * `sandbox-name`, annotation `created-by=sandbox`, the controlled annotations, the envd token
+ * from the sandbox's Secret in the main container's environment, and envd's `/health` as its
+ * readiness probe unless the template has one. Throws
  * {@linkcode TerminalError} for a Sandbox without an inline template (`templateRef` resolution is
  * not implemented).
  */
@@ -93,7 +101,13 @@ export function desiredPod(sandbox: Sandbox): Pod {
   if (main !== undefined) {
     const env = Array.isArray(main.env) ? main.env : [];
     spec.containers = [
-      { ...main, env: [...env, { name: ACCESS_TOKEN_ENV, valueFrom: token }] },
+      {
+        ...main,
+        env: [...env, { name: ACCESS_TOKEN_ENV, valueFrom: token }],
+        // A sandbox is ready when its envd answers, not when its process exists: without this a
+        // kubelet would report Ready before the runtime listens, and a claim's /init would race it.
+        readinessProbe: main.readinessProbe ?? ENVD_READINESS,
+      },
       ...rest,
     ];
   }

@@ -75,6 +75,11 @@ Deno.test("Sandbox reconciler creates its Pod and mirrors it into the status", a
   assert.deepEqual(pod.metadata.labels?.[LABEL_POD_TEMPLATE_HASH], podTemplateHash(created));
   assert.deepEqual((pod.spec!.containers as { image: string }[])[0]?.image, "runtime:1");
   assert.equal(pod.spec!.automountServiceAccountToken, false, "no API credentials in a sandbox");
+  assert.deepEqual((pod.spec!.containers[0] as { readinessProbe?: unknown }).readinessProbe, {
+    httpGet: { path: "/health", port: 49983 },
+    periodSeconds: 1,
+    failureThreshold: 3,
+  });
   // Token from birth: a Secret of the Sandbox's own, read by the pod's env, holds the derived token.
   const env = (pod.spec!.containers[0] as { env?: unknown[] }).env;
   assert.deepEqual(env?.at(-1), {
