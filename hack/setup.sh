@@ -40,6 +40,15 @@ if [[ -d /etc/sudoers.d && ! -f /etc/sudoers.d/user ]]; then
   chmod 0440 /etc/sudoers.d/user
 fi
 
+# The runtime's tests start Jupyter and its kernels as `user` (least privilege, as in a sandbox).
+# Where Python lives under root's home (pyenv in /root/.pyenv), `user` must be able to traverse
+# /root to reach it: execute only, so it still cannot list /root.
+py="$(command -v python3 || true)"
+if [[ "$py" == /root/* && -d /root ]] && ! sudo -u user test -x /root 2>/dev/null; then
+  echo "setup: letting user traverse /root to reach $py"
+  chmod o+x /root
+fi
+
 if [[ -f hack/setup_kernels.sh ]]; then
   bash hack/setup_kernels.sh
 fi

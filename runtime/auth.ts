@@ -7,15 +7,12 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ACCESS_TOKEN_HEADER } from "@kruise-agents/shared/envd";
-import { safeEqual } from "@kruise-agents/shared/std";
 import type { RuntimeState } from "./state.ts";
 import type { User, UserDirectory } from "./users.ts";
 
 /** Whether the request carries the current access token (always true when none is set). */
 export function hasValidToken(req: Request, state: RuntimeState): boolean {
-  if (state.accessToken === undefined) return true;
-  const token = req.headers.get(ACCESS_TOKEN_HEADER);
-  return token !== null && safeEqual(token, state.accessToken);
+  return state.accepts(req.headers.get(ACCESS_TOKEN_HEADER));
 }
 
 /** The user name from `Authorization: Basic`, or `undefined` when the header names none. */

@@ -15,17 +15,26 @@ export interface RuntimeConfig {
   interpreterPort: number | "auto";
   /** Default run-as user until `/init` names one. @default {"user"} */
   defaultUser: string;
+  /**
+   * A file holding the access token, read once at start (for running outside a pod); without
+   * it the token comes from the `KRUISE_AGENTS_ACCESS_TOKEN` env var, if set.
+   */
+  accessTokenFile: string | undefined;
 }
 
 /** The usage text printed for `--help` and for bad flags. */
 export const USAGE =
   `Usage: agent-runtime [--host ADDR] [--port N] [--interpreter-port N] [--user NAME]
+                     [--access-token-file PATH]
 
-  --host ADDR            address to listen on (default 0.0.0.0)
-  --port N               envd API port (default 49983)
-  --interpreter-port N   code-interpreter port, 0 to disable, auto for any free
-                         port (default 49999)
-  --user NAME            default run-as user until /init sets one (default user)`;
+  --host ADDR                address to listen on (default 0.0.0.0)
+  --port N                   envd API port (default 49983)
+  --interpreter-port N       code-interpreter port, 0 to disable, auto for any free
+                             port (default 49999)
+  --user NAME                default run-as user until /init sets one (default user)
+  --access-token-file PATH   read the access token from PATH once at start; without it
+                             the token is taken from $KRUISE_AGENTS_ACCESS_TOKEN, and
+                             without either the runtime is open until /init sets one`;
 
 function port(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -36,7 +45,7 @@ function port(value: string | undefined, name: string, fallback: number): number
   return n;
 }
 
-const FLAGS = ["host", "port", "interpreter-port", "user"] as const;
+const FLAGS = ["host", "port", "interpreter-port", "user", "access-token-file"] as const;
 type Flag = typeof FLAGS[number];
 
 /**
@@ -72,5 +81,6 @@ export function parseConfig(args: string[]): RuntimeConfig {
       ? "auto"
       : port(values["interpreter-port"], "interpreter-port", 49999),
     defaultUser: values.user ?? "user",
+    accessTokenFile: values["access-token-file"],
   };
 }

@@ -7,6 +7,7 @@ Deno.test("parseConfig() applies defaults and reads every flag", () => {
     port: 49983,
     interpreterPort: 49999,
     defaultUser: "user",
+    accessTokenFile: undefined,
   });
   assert.equal(parseConfig(["--interpreter-port", "auto"]).interpreterPort, "auto");
   assert.deepEqual(
@@ -19,8 +20,16 @@ Deno.test("parseConfig() applies defaults and reads every flag", () => {
       "0",
       "--user",
       "root",
+      "--access-token-file",
+      "/run/token",
     ]),
-    { host: "127.0.0.5", port: 0, interpreterPort: 0, defaultUser: "root" },
+    {
+      host: "127.0.0.5",
+      port: 0,
+      interpreterPort: 0,
+      defaultUser: "root",
+      accessTokenFile: "/run/token",
+    },
   );
 });
 

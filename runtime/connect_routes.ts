@@ -13,6 +13,14 @@ import {
   universalServerResponseToFetch,
 } from "@connectrpc/connect/protocol";
 
+/**
+ * Largest Connect request message: 16 MiB, the code interpreter's cap too. The biggest bodies the
+ * SDKs send are `SendInput` chunks of a command's stdin (base64 in JSON); a larger message is
+ * refused with Connect's `resource_exhausted` (HTTP 429 for unary calls) before it is read, when
+ * its `Content-Length` says so, or as soon as it passes the cap.
+ */
+export const MAX_RPC_MESSAGE_BYTES = 16 * 1024 * 1024;
+
 /** A fetch handler for Connect routes that answers `undefined` for paths it does not serve. */
 export type ConnectFetch = (req: Request) => Promise<Response> | undefined;
 
@@ -25,7 +33,7 @@ export type ConnectFetch = (req: Request) => Promise<Response> | undefined;
 export function connectFetch(routes: (router: ConnectRouter) => void): ConnectFetch {
   const router = createConnectRouter({
     jsonOptions: { ignoreUnknownFields: true },
-    readMaxBytes: 64 * 1024 * 1024,
+    readMaxBytes: MAX_RPC_MESSAGE_BYTES,
   });
   routes(router);
   const handlers = new Map<string, UniversalHandler>(

@@ -2,31 +2,44 @@
  * agent-runtime: the in-sandbox daemon. Serves envd's API on `--port` (49983) and, unless
  * `--interpreter-port 0`, the code interpreter on `--interpreter-port` (49999).
  *
+ * Start-up order matters for the access token: it is taken from `KRUISE_AGENTS_ACCESS_TOKEN`
+ * (or `--access-token-file`) and removed from the environment before anything is spawned, and
+ * both listeners refuse calls without it from their first request (see `state.ts`). The rest
+ * of the start-up environment is the template's env vars, under every claim's.
+ *
+ * The code interpreter's Jupyter Server and kernels run as the default user (`--user`, `user`
+ * in the sandbox images) when the runtime is root and that account exists; otherwise as the
+ * runtime's own account.
+ *
  * Prints one line `listening envd=<host>:<port>` once the envd listener is up, which tests and
  * the local node wait for.
  *
  * @module
  */
-import { parseConfig, USAGE } from "./config.ts";
-import { createRuntime } from "./server.ts";
+import { parseConfig, type RuntimeConfig, USAGE } from "./config.ts";
+import { createRuntime, type Runtime } from "./server.ts";
 import { RuntimeState } from "./state.ts";
-import type { Interpreter } from "./interpreter/mod.ts";
+import type { Interpreter, RunAs } from "./interpreter/mod.ts";
+import { takeAccessToken, templateEnvVars } from "./startup_env.ts";
 import { warmUp } from "./warm_up.ts";
 
-if (import.meta.main) {
-  let config;
-  try {
-    if (Deno.args.includes("--help")) {
-      console.log(USAGE);
-      Deno.exit(0);
-    }
-    config = parseConfig(Deno.args);
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    Deno.exit(2);
-  }
-  const runtime = createRuntime({ state: new RuntimeState({ defaultUser: config.defaultUser }) });
-  if (!await warmUp(runtime.fetch).catch(() => false)) {
+/** The account kernels run as: the default user, when the runtime may and can switch to it. */
+function kernelUser(runtime: Runtime): RunAs | undefined {
+  if (Deno.uid() !== 0) return undefined;
+  const user = runtime.deps.users.byName(runtime.state.defaultUser);
+  if (!user || user.uid === 0) return undefined;
+  return { uid: user.uid, gid: user.gid, home: user.home, username: user.name };
+}
+
+async function main(config: RuntimeConfig, accessToken: string | undefined): Promise<void> {
+  const runtime = createRuntime({
+    state: new RuntimeState({
+      defaultUser: config.defaultUser,
+      envVars: templateEnvVars(Deno.env.toObject()),
+      accessToken,
+    }),
+  });
+  if (!await warmUp(runtime.fetch, accessToken).catch(() => false)) {
     console.error("warm-up: running /bin/true as the default user failed");
   }
   const controller = new AbortController();
@@ -41,12 +54,16 @@ if (import.meta.main) {
   let interpreter: Interpreter | undefined;
   let interpreterServer: Deno.HttpServer | undefined;
   if (config.interpreterPort !== 0) {
-    const home = runtime.deps.users.byName(runtime.state.defaultUser)?.home ?? "/home/user";
+    const runAs = kernelUser(runtime);
+    const home = runAs?.home ??
+      runtime.deps.users.byName(runtime.state.defaultUser)?.home ?? "/home/user";
     // Loaded only when enabled, so a runtime without the interpreter does not carry its code.
     const { createInterpreter } = await import("./interpreter/mod.ts");
     interpreter = await createInterpreter({
       getEnvs: () => runtime.state.envVars,
+      accessToken: () => runtime.state.accessToken,
       cwd: home,
+      ...(runAs ? { runAs } : {}),
     });
     interpreterServer = Deno.serve({
       hostname: config.host,
@@ -62,4 +79,22 @@ if (import.meta.main) {
   await interpreterServer?.finished;
   await interpreter?.[Symbol.asyncDispose]();
   await runtime[Symbol.asyncDispose]();
+}
+
+if (import.meta.main) {
+  let config: RuntimeConfig;
+  let accessToken: string | undefined;
+  try {
+    if (Deno.args.includes("--help")) {
+      console.log(USAGE);
+      Deno.exit(0);
+    }
+    config = parseConfig(Deno.args);
+    // First of all: nothing spawned from here on may inherit the token.
+    accessToken = takeAccessToken(config.accessTokenFile);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    Deno.exit(2);
+  }
+  await main(config, accessToken);
 }

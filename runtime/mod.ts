@@ -6,7 +6,8 @@
  * @module
  */
 export { createRuntime, type Runtime, type RuntimeOptions } from "./server.ts";
-export { RuntimeState } from "./state.ts";
+export { type InitRefusal, RuntimeState, type RuntimeStateOptions } from "./state.ts";
+export type { InitRequest } from "@kruise-agents/shared/envd/http";
 export { parseConfig, type RuntimeConfig } from "./config.ts";
 export { type User, UserDirectory } from "./users.ts";
 export type { RuntimeDeps } from "./deps.ts";

@@ -3,6 +3,8 @@
  * local node, the test harness; `deno task runtime` in deno.json spells the same list). The
  * sandbox is the isolation boundary, so the runtime may run commands and touch files and the
  * network; `--allow-sys` is narrowed to what `/metrics` and the run-as-user switch read.
+ * `--allow-ffi` is for the C library (`libc.ts`): the file APIs switch the main thread's
+ * filesystem credentials to the requesting user's, and read and write metadata xattrs.
  *
  * @module
  */
@@ -14,6 +16,7 @@ export const RUNTIME_PERMISSIONS: readonly string[] = [
   "--allow-write",
   "--allow-net",
   "--allow-env",
+  "--allow-ffi",
   "--allow-sys=cpus,systemMemoryInfo,statfs,uid,gid",
   // A 1 MiB young generation: an idle sandbox keeps about 2 MB less resident (idle RSS target
   // 60 MB), and the runtime's allocations are short-lived, so throughput does not suffer.

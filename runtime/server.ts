@@ -4,9 +4,17 @@
  * `/metrics`, `/files`), else a JSON 404. It is a pure function of its dependencies, so tests
  * call it without a socket; `main.ts` puts it on `Deno.serve`.
  *
+ * Access: once the runtime has an access token (from birth: see `state.ts`), every request needs
+ * it in `X-Access-Token` (else envd's 401) except `GET /health`, `OPTIONS` (CORS preflights carry
+ * no credentials) and `/files` with a valid signed URL; `/init` needs it too. A runtime started
+ * without a token is open until an `/init` sets one.
+ *
+ * Request bodies are capped: Connect messages at `MAX_RPC_MESSAGE_BYTES` (`resource_exhausted`),
+ * `/init` at `readJson`'s 1 MiB (413); `/files` uploads are streamed to disk, never held.
+ *
  * @module
  */
-import { BodyTooLargeError, readJson, safeEqual } from "@kruise-agents/shared/std";
+import { BodyTooLargeError, readJson } from "@kruise-agents/shared/std";
 import { hasValidToken } from "./auth.ts";
 import { connectFetch } from "./connect_routes.ts";
 import type { RuntimeDeps } from "./deps.ts";
@@ -17,7 +25,11 @@ import { MetricsSampler } from "./metrics.ts";
 import { ProcessTable } from "./process/process_table.ts";
 import { processRoutes } from "./process/service.ts";
 import { RuntimeState } from "./state.ts";
-import { parseInitRequest } from "@kruise-agents/shared/envd";
+import {
+  ACCESS_TOKEN_HEADER,
+  type InitRequest,
+  parseInitRequest,
+} from "@kruise-agents/shared/envd";
 import { UserDirectory } from "./users.ts";
 
 /** Options of {@linkcode createRuntime}. */
@@ -80,12 +92,9 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   }
 
   async function init(req: Request): Promise<Response> {
-    // The first /init of a sandbox is open (the manager late-binds the token through it); once a
-    // token is set, only its holder may change the settings.
-    const token = req.headers.get("x-access-token");
-    if (state.accessToken !== undefined && !(token && safeEqual(token, state.accessToken))) {
-      return errorResponse(401, UNAUTHORIZED_MESSAGE);
-    }
+    // Once the runtime has a token (from birth, or from the first /init of a runtime started
+    // without one), /init needs it, and cannot name another one or clear it.
+    if (!hasValidToken(req, state)) return errorResponse(401, UNAUTHORIZED_MESSAGE);
     let body: unknown;
     try {
       body = await readJson(req);
@@ -93,11 +102,16 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       if (error instanceof BodyTooLargeError) return errorResponse(413, error.message);
       return errorResponse(400, "invalid init request: body is not valid JSON");
     }
+    let request: InitRequest;
     try {
-      state.apply(parseInitRequest(body));
+      request = parseInitRequest(body);
     } catch (error) {
       return errorResponse(400, (error as Error).message);
     }
+    if (state.refuseInit(req.headers.get(ACCESS_TOKEN_HEADER), request)) {
+      return errorResponse(401, "access token is already set and cannot be changed");
+    }
+    state.apply(request);
     return new Response(null, { status: 204, headers: { "cache-control": "no-store" } });
   }
 

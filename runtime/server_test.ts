@@ -94,6 +94,17 @@ Deno.test("createRuntime() refuses every call without the token once /init set o
 Deno.test("createRuntime() answers bad input in envd's and Connect's shapes", async (t) => {
   await using rt = createRuntime();
 
+  await t.step("an /init body over 1 MiB is 413 JSON", async () => {
+    const res = await rt.fetch(
+      new Request("http://sandbox/init", {
+        method: "POST",
+        body: JSON.stringify({ envVars: { BIG: "x".repeat(1024 * 1024) } }),
+      }),
+    );
+    assert.equal(res.status, 413);
+    assert.equal((await res.json()).code, 413);
+  });
+
   await t.step("malformed /init JSON is 400 JSON", async () => {
     const res = await rt.fetch(new Request("http://sandbox/init", { method: "POST", body: "{" }));
     assert.equal(res.status, 400);

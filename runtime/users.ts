@@ -56,6 +56,28 @@ export function parseGroups(text: string): Map<number, string> {
 }
 
 /**
+ * Parses `/etc/group` text into the supplementary groups of each member: user name → gids of the
+ * groups that list it.
+ */
+export function parseGroupMembers(text: string): Map<string, number[]> {
+  const members = new Map<string, number[]>();
+  for (const line of text.split("\n")) {
+    if (line.startsWith("#")) continue;
+    const [name, , gid, list] = line.split(":");
+    const g = Number(gid);
+    if (!name || !list || !Number.isInteger(g)) continue;
+    for (const member of list.split(",")) {
+      const user = member.trim();
+      if (user === "") continue;
+      const gids = members.get(user) ?? [];
+      if (!gids.includes(g)) gids.push(g);
+      members.set(user, gids);
+    }
+  }
+  return members;
+}
+
+/**
  * Looks up accounts and names. Lookups re-read the databases when a name or id is unknown, so a
  * user created after start-up is found.
  */
@@ -63,6 +85,7 @@ export class UserDirectory {
   #read: () => AccountFiles;
   #users: User[] = [];
   #groups = new Map<number, string>();
+  #members = new Map<string, number[]>();
 
   /**
    * Reads the databases once now; later misses re-read them.
@@ -79,6 +102,7 @@ export class UserDirectory {
     const files = this.#read();
     this.#users = parsePasswd(files.passwd);
     this.#groups = parseGroups(files.group);
+    this.#members = parseGroupMembers(files.group);
   }
 
   /** The user named `name`, or `undefined` when there is none. */
@@ -99,6 +123,18 @@ export class UserDirectory {
       user = this.#users.find((u) => u.uid === uid);
     }
     return user?.name ?? String(uid);
+  }
+
+  /**
+   * The groups `user` acts with, as `initgroups(3)` computes them: the primary group first, then
+   * every group that lists the user as a member.
+   */
+  groupsOf(user: User): number[] {
+    const groups = [user.gid];
+    for (const gid of this.#members.get(user.name) ?? []) {
+      if (!groups.includes(gid)) groups.push(gid);
+    }
+    return groups;
   }
 
   /** The name of group `gid`, or the number as a string when it has none. */

@@ -8,10 +8,14 @@
  */
 
 /**
- * Runs `/bin/true` as the default user through `fetch` and drains the answer. Resolves with
- * whether the command ran to `exit status 0`.
+ * Runs `/bin/true` as the default user through `fetch` and drains the answer, with the
+ * runtime's `accessToken` if it has one. Resolves with whether the command ran to
+ * `exit status 0`.
  */
-export async function warmUp(fetch: (req: Request) => Promise<Response>): Promise<boolean> {
+export async function warmUp(
+  fetch: (req: Request) => Promise<Response>,
+  accessToken?: string,
+): Promise<boolean> {
   const body = new TextEncoder().encode(
     JSON.stringify({ process: { cmd: "/bin/true", args: [], envs: {} }, stdin: false }),
   );
@@ -21,7 +25,11 @@ export async function warmUp(fetch: (req: Request) => Promise<Response>): Promis
   const res = await fetch(
     new Request("http://runtime/process.Process/Start", {
       method: "POST",
-      headers: { "content-type": "application/connect+json", "connect-protocol-version": "1" },
+      headers: {
+        "content-type": "application/connect+json",
+        "connect-protocol-version": "1",
+        ...(accessToken ? { "x-access-token": accessToken } : {}),
+      },
       body: envelope,
     }),
   );

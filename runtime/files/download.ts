@@ -7,12 +7,20 @@
  * Responses carry `Cache-Control: no-transform` so that `Deno.serve` does not compress them on
  * its own: the coding is chosen here.
  *
+ * The file is looked up and opened as the requesting user ({@linkcode UserFs}); only then is it
+ * streamed, through the descriptor. A file or a path the user may not read is refused with
+ * **403** and envd's JSON error body (envd itself runs every request as root and has no such
+ * answer; 403 is HTTP's "forbidden", and Connect's `permission_denied`, which the filesystem RPCs
+ * answer for the same case, maps to 403 too). The SDKs raise it as a `SandboxError` carrying
+ * the message.
+ *
  * @module
  */
 import { posix } from "@kruise-agents/shared/std";
 import { EnvdHttpError } from "../errors.ts";
 import { negotiateEncoding } from "./accept_encoding.ts";
 import { contentTypeFor } from "./content_type.ts";
+import type { UserFs } from "../filesystem/user_fs.ts";
 
 const SNIFF_BYTES = 512;
 
@@ -65,14 +73,17 @@ function slice(file: Deno.FsFile, length: number): ReadableStream<Uint8Array> {
   });
 }
 
-/** Serves the file at the absolute `path` for `req`. */
-export async function download(req: Request, path: string): Promise<Response> {
+/** Serves the file at the absolute `path` for `req`, read as `fs`'s user. */
+export async function download(req: Request, path: string, fs: UserFs): Promise<Response> {
   let info: Deno.FileInfo;
   try {
-    info = await Deno.stat(path);
+    info = fs.stat(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
       throw new EnvdHttpError(404, `path '${path}' does not exist`);
+    }
+    if (error instanceof Deno.errors.PermissionDenied) {
+      throw new EnvdHttpError(403, `error checking if path exists '${path}': permission denied`);
     }
     throw new EnvdHttpError(500, `error checking if path exists '${path}': ${error}`);
   }
@@ -86,8 +97,11 @@ export async function download(req: Request, path: string): Promise<Response> {
 
   let file: Deno.FsFile;
   try {
-    file = await Deno.open(path, { read: true });
+    file = fs.open(path, { read: true });
   } catch (error) {
+    if (error instanceof Deno.errors.PermissionDenied) {
+      throw new EnvdHttpError(403, `error opening file '${path}': permission denied`);
+    }
     throw new EnvdHttpError(500, `error opening file '${path}': ${error}`);
   }
   const head = new Uint8Array(SNIFF_BYTES);

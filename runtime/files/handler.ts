@@ -2,8 +2,8 @@
  * `GET`/`POST /files`, envd's file transfer endpoints. The server routes here before its token
  * gate because these requests may authenticate with a signed URL instead; this handler checks
  * the token or the signature itself, resolves the user from `?username=` (else the default
- * user), and hands over to {@linkcode download} or {@linkcode upload}. Errors are envd's JSON
- * `{code, message}`.
+ * user), and hands over to {@linkcode download} or {@linkcode upload}, which act with that user's
+ * filesystem rights. Errors are envd's JSON `{code, message}`.
  *
  * @module
  */
@@ -12,6 +12,7 @@ import type { RuntimeDeps } from "../deps.ts";
 import { EnvdHttpError, errorResponse } from "../errors.ts";
 import { resolvePath } from "../paths.ts";
 import type { User } from "../users.ts";
+import { UserFs } from "../filesystem/user_fs.ts";
 import { download } from "./download.ts";
 import { checkFileAccess } from "./signature.ts";
 import { upload } from "./upload.ts";
@@ -45,11 +46,12 @@ export function filesHandler(deps: RuntimeDeps): (req: Request) => Promise<Respo
       await checkFileAccess(req, deps.state, read ? "read" : "write");
       const query = new URL(req.url).searchParams;
       const user = lookupUser(deps, query.get("username"));
+      const fs = UserFs.of(user, deps.users);
       const workdir = deps.state.defaultWorkdir;
       if (read) {
-        return await download(req, resolvePath(query.get("path") ?? "", user.home, workdir));
+        return await download(req, resolvePath(query.get("path") ?? "", user.home, workdir), fs);
       }
-      return await upload(req, { user, path: query.get("path"), workdir });
+      return await upload(req, { user, fs, path: query.get("path"), workdir });
     } catch (error) {
       if (error instanceof EnvdHttpError) return errorResponse(error.status, error.message);
       return errorResponse(500, error instanceof Error ? error.message : String(error));

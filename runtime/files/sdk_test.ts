@@ -208,6 +208,8 @@ Deno.test("/files: an upload cut off half-way leaves no file behind and the serv
   await using rt = await startRuntime({ secure: false });
   const dir = `/tmp/cut_${rt.pid}`;
   await Deno.mkdir(dir, { recursive: true });
+  await Deno.chmod(dir, 0o777); // the upload runs as the default user, who must be able to write
+
   for (const contentType of ["application/octet-stream", "multipart/form-data; boundary=B"]) {
     const controller = new AbortController();
     let sent = 0;

@@ -22,7 +22,7 @@ Deno.test("checkFileAccess() applies envd's order of checks", async (t) => {
   await t.step("open when the sandbox has no token", async () => {
     await checkFileAccess(req("path=x"), state, "read", now);
   });
-  state.accessToken = TOKEN;
+  state.apply({ accessToken: TOKEN });
   await t.step("a matching header token wins, a wrong one fails", async () => {
     await checkFileAccess(req("path=x", { "x-access-token": TOKEN }), state, "read", now);
     await fails(

@@ -4,7 +4,8 @@
  * else the part's file name, resolved like any path) and other parts are skipped; and
  * `application/octet-stream`, the raw body written to the required `path`. Either may be
  * `Content-Encoding: gzip`. Everything is streamed: the multipart reader hands over each part as
- * it arrives and each file goes to disk through {@linkcode writeFileAtomic}.
+ * it arrives and each file goes to disk through {@linkcode writeFileAtomic}, as the requesting
+ * user: a place that user may not write is refused with 403 (see `download.ts` for the choice).
  *
  * The reply lists the written files in part order as `{path, name, type: "file"}`, plus
  * `metadata` only when there is some; the SDK tests compare it exactly.
@@ -15,6 +16,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { posix } from "@kruise-agents/shared/std";
 import { EnvdHttpError } from "../errors.ts";
 import { resolvePath } from "../paths.ts";
+import type { UserFs } from "../filesystem/user_fs.ts";
 import type { User } from "../users.ts";
 import { GZIP } from "./accept_encoding.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
@@ -37,6 +39,8 @@ export interface UploadedFile {
 export interface UploadTarget {
   /** Run-as user. */
   user: User;
+  /** The filesystem as that user sees it. */
+  fs: UserFs;
   /** The `path` query parameter, if given. */
   path: string | null;
   /** Default workdir from `/init`, for an empty path. */
@@ -67,6 +71,9 @@ function writeError(error: unknown, path: string): EnvdHttpError {
     );
   }
   const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return new EnvdHttpError(403, `error writing file '${path}': permission denied`);
+  }
   if (error instanceof Deno.errors.NotADirectory || error instanceof Deno.errors.IsADirectory) {
     return new EnvdHttpError(400, `error writing file '${path}': ${message}`);
   }
@@ -83,11 +90,11 @@ function writeError(error: unknown, path: string): EnvdHttpError {
 async function writeOne(
   path: string,
   body: ReadableStream<Uint8Array>,
-  user: User,
+  fs: UserFs,
   metadata: Record<string, string>,
 ): Promise<UploadedFile> {
   try {
-    const { metadataStored } = await writeFileAtomic(path, body, user, metadata);
+    const { metadataStored } = await writeFileAtomic(path, body, fs, metadata);
     const entry: UploadedFile = { path, name: posix.basename(path), type: "file" };
     if (metadataStored && Object.keys(metadata).length > 0) entry.metadata = { ...metadata };
     return entry;
@@ -106,7 +113,7 @@ export async function upload(req: Request, target: UploadTarget): Promise<Respon
   if (mediaType === "application/octet-stream") {
     if (!target.path) throw new EnvdHttpError(400, "path is required for octet-stream upload");
     const path = resolve(target.path);
-    return Response.json([await writeOne(path, decoded(req), target.user, metadata)]);
+    return Response.json([await writeOne(path, decoded(req), target.fs, metadata)]);
   }
 
   if (mediaType === "multipart/form-data") {
@@ -124,7 +131,7 @@ export async function upload(req: Request, target: UploadTarget): Promise<Respon
           throw new EnvdHttpError(400, `cannot upload multiple files to the same path '${path}'`);
         }
         seen.add(path);
-        written.push(await writeOne(path, part.body, target.user, metadata));
+        written.push(await writeOne(path, part.body, target.fs, metadata));
       }
     } catch (error) {
       throw writeError(error, target.path ?? "");

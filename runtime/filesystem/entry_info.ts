@@ -3,7 +3,8 @@
  * permission bits, `permissions` is Go's `FileMode.String()` of the entry itself, and a symlink
  * reports the type and mode of its target, the fully resolved target path, and its own name and
  * permissions. Owners are names, or numbers when the account is unknown. Metadata comes from
- * `user.e2b.*` xattrs and is left out when empty.
+ * `user.e2b.*` xattrs and is left out when empty. Every lookup runs as the requesting user
+ * ({@linkcode UserFs}), so a symlink is resolved as that user would resolve it.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type EntryInfoSchema, FileType } from "@kruise-agents/shared/envd";
 import { posix } from "@kruise-agents/shared/std";
 import type { UserDirectory } from "../users.ts";
+import { UserFs } from "./user_fs.ts";
 import { readMetadata } from "./xattr.ts";
 
 /** The init shape of an `EntryInfo` message. */
@@ -66,6 +68,8 @@ export function fileTypeOf(info: Deno.FileInfo): FileType {
 export interface EntryInfoOptions {
   /** Names owners and groups. */
   users: UserDirectory;
+  /** Whom the lookups run as. @default {UserFs.SELF} */
+  fs?: UserFs | undefined;
   /**
    * Metadata already read in a batch (by `ListDir`); when absent the entry's own xattrs are
    * read.
@@ -75,23 +79,25 @@ export interface EntryInfoOptions {
 
 /**
  * Builds the `EntryInfo` of `path` (absolute, not resolved: a symlink describes itself). Throws
- * Deno's `NotFound` when the path does not exist.
+ * Deno's `NotFound` when the path does not exist and `PermissionDenied` when the user may not
+ * look it up.
  */
-export async function entryInfo(path: string, options: EntryInfoOptions): Promise<EntryInfoInit> {
-  const link = await Deno.lstat(path);
+export function entryInfo(path: string, options: EntryInfoOptions): EntryInfoInit {
+  const fs = options.fs ?? UserFs.SELF;
+  const link = fs.lstat(path);
   let symlinkTarget: string | undefined;
   let target: Deno.FileInfo | undefined = link;
   if (link.isSymlink) {
     try {
-      symlinkTarget = await Deno.realPath(path);
-      target = await Deno.stat(symlinkTarget);
+      symlinkTarget = fs.realPath(path);
+      target = fs.stat(symlinkTarget);
     } catch {
       // A dangling or cyclic link: envd reports the link path itself and an unknown type.
       symlinkTarget ??= path;
       target = undefined;
     }
   }
-  const metadata = options.metadata ?? await readMetadata(path);
+  const metadata = options.metadata ?? readMetadata(path, fs);
   const entry: EntryInfoInit = {
     name: posix.basename(path),
     type: target ? fileTypeOf(target) : FileType.UNSPECIFIED,

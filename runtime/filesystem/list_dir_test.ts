@@ -40,7 +40,7 @@ Deno.test("listDir() keeps the requested spelling of a symlinked directory in en
 Deno.test("listDir() rejects a file as invalid_argument and a missing path as not_found", async () => {
   const dir = await tree();
   const users = new UserDirectory();
-  await assert.rejects(listDir(`${dir}/file1.txt`, 1, users), { code: 3 });
-  await assert.rejects(listDir(`${dir}/nope`, 1, users), { code: 5 });
+  assert.throws(() => listDir(`${dir}/file1.txt`, 1, users), { code: 3 });
+  assert.throws(() => listDir(`${dir}/nope`, 1, users), { code: 5 });
   await Deno.remove(dir, { recursive: true });
 });

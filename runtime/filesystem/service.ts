@@ -1,7 +1,8 @@
 /**
  * `filesystem.Filesystem` as envd serves it: Stat, MakeDir, Move, ListDir, Remove, WatchDir and
- * the polled watchers. Each RPC resolves the run-as user (Basic auth, else the default user) and
- * resolves paths against that user's home; the work itself lives in one file per RPC.
+ * the polled watchers. Each RPC resolves the run-as user (Basic auth, else the default user),
+ * resolves paths against that user's home and acts with that user's filesystem rights
+ * ({@linkcode UserFs}); the work itself lives in one file per RPC.
  *
  * @module
  */
@@ -16,6 +17,7 @@ import { makeDir } from "./make_dir.ts";
 import { move } from "./move.ts";
 import { remove } from "./remove.ts";
 import { stat } from "./stat.ts";
+import { UserFs } from "./user_fs.ts";
 import { watchDir } from "./watch_dir.ts";
 import { WatcherRegistry } from "./watcher_registry.ts";
 
@@ -26,49 +28,53 @@ import { WatcherRegistry } from "./watcher_registry.ts";
 export function filesystemRoutes(router: ConnectRouter, deps: RuntimeDeps): void {
   const watchers = new WatcherRegistry();
 
-  function target(ctx: HandlerContext, path: string): { user: User; path: string } {
+  function target(ctx: HandlerContext, path: string): { user: User; fs: UserFs; path: string } {
     const user = rpcUser(ctx.requestHeader, deps.state, deps.users);
-    return { user, path: resolvePath(path, user.home, deps.state.defaultWorkdir) };
+    return {
+      user,
+      fs: UserFs.of(user, deps.users),
+      path: resolvePath(path, user.home, deps.state.defaultWorkdir),
+    };
   }
 
   router.service(Filesystem, {
     stat(req, ctx) {
-      return stat(target(ctx, req.path).path, deps.users);
+      const { fs, path } = target(ctx, req.path);
+      return stat(path, deps.users, fs);
     },
 
     makeDir(req, ctx) {
-      const { user, path } = target(ctx, req.path);
-      return makeDir(path, user);
+      const { fs, path } = target(ctx, req.path);
+      return makeDir(path, fs);
     },
 
     move(req, ctx) {
-      const { user, path: source } = target(ctx, req.source);
+      const { user, fs, path: source } = target(ctx, req.source);
       const destination = resolvePath(req.destination, user.home, deps.state.defaultWorkdir);
-      return move(source, destination, user, deps.users);
+      return move(source, destination, deps.users, fs);
     },
 
     listDir(req, ctx) {
-      return listDir(target(ctx, req.path).path, req.depth, deps.users);
+      const { fs, path } = target(ctx, req.path);
+      return listDir(path, req.depth, deps.users, fs);
     },
 
     remove(req, ctx) {
-      return remove(target(ctx, req.path).path);
+      const { fs, path } = target(ctx, req.path);
+      return remove(path, fs);
     },
 
     watchDir(req, ctx) {
       const { recursive, includeEntry } = req;
-      return watchDir(
-        target(ctx, req.path).path,
-        { recursive, includeEntry, users: deps.users },
-        ctx,
-      );
+      const { fs, path } = target(ctx, req.path);
+      return watchDir(path, { recursive, includeEntry, users: deps.users, fs }, ctx);
     },
 
     async createWatcher(req, ctx) {
       const { recursive, includeEntry } = req;
-      const dir = target(ctx, req.path).path;
+      const { fs, path } = target(ctx, req.path);
       return {
-        watcherId: await watchers.create(dir, { recursive, includeEntry, users: deps.users }),
+        watcherId: await watchers.create(path, { recursive, includeEntry, users: deps.users, fs }),
       };
     },
 

@@ -7,6 +7,11 @@
  * Events that arrive together are translated as one batch, because inotify reports a rename as
  * several events that only make sense side by side.
  *
+ * The watch itself is set up by Deno's watcher thread, with the runtime's (root's) rights, so the
+ * requesting user's rights are applied here: the watched directory must be one the user may
+ * list, and an event is passed on only when the user may list the directory it happened in (what
+ * the user's own inotify watch could have seen). Entries are looked up as the user.
+ *
  * @module
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
@@ -16,6 +21,7 @@ import { posix } from "@kruise-agents/shared/std";
 import type { UserDirectory } from "../users.ts";
 import { entryInfo } from "./entry_info.ts";
 import { translateFsEvents } from "./fs_event_translate.ts";
+import { UserFs } from "./user_fs.ts";
 
 /** The init shape of a `FilesystemEvent`. */
 export type FilesystemEventInit = MessageInitShape<typeof FilesystemEventSchema>;
@@ -28,6 +34,8 @@ export interface DirWatcherOptions {
   includeEntry: boolean;
   /** Names owners in entries. */
   users: UserDirectory;
+  /** Whose rights apply. @default {UserFs.SELF} */
+  fs?: UserFs | undefined;
 }
 
 /** How long to wait for the rest of a burst before translating it (inotify delivers at once). */
@@ -37,9 +45,9 @@ const SETTLE_MS = 10;
  * A write changes mtime and ctime together; a chmod changes only ctime. Deno reports ctime in
  * whole seconds, so a chmod within the same second as the last write still reads as a write.
  */
-async function classifyModify(path: string): Promise<EventType> {
+function classifyModify(path: string, fs: UserFs): EventType {
   try {
-    const info = await Deno.lstat(path);
+    const info = fs.lstat(path);
     if (info.ctime && info.mtime) {
       const ctime = Math.floor(info.ctime.getTime() / 1000);
       const mtime = Math.floor(info.mtime.getTime() / 1000);
@@ -60,6 +68,7 @@ export class DirWatcher implements Disposable {
 
   private constructor(root: string, fs: Deno.FsWatcher, options: DirWatcherOptions) {
     this.#fs = fs;
+    const userFs = options.fs ?? UserFs.SELF;
     const iterator = fs[Symbol.asyncIterator]();
     let pending: Promise<IteratorResult<Deno.FsEvent>> | undefined;
     const next = () => pending ??= iterator.next();
@@ -84,17 +93,24 @@ export class DirWatcher implements Disposable {
             if (more.done) break;
             batch.push(more.value);
           }
-          const raw = translateFsEvents(batch, root);
+          const listable = new Map<string, boolean>();
+          const visible = (path: string) => {
+            const dir = posix.dirname(path);
+            let ok = listable.get(dir);
+            if (ok === undefined) listable.set(dir, ok = userFs.canList(dir));
+            return ok;
+          };
+          const raw = translateFsEvents(batch, root).filter((event) => visible(event.path));
           if (raw.length === 0) batch.length = 0;
           for (const event of raw) {
-            const type = event.type === "modify" ? await classifyModify(event.path) : event.type;
+            const type = event.type === "modify" ? classifyModify(event.path, userFs) : event.type;
             const out: FilesystemEventInit = { name: posix.relative(root, event.path), type };
             if (
               options.includeEntry &&
               (type === EventType.CREATE || type === EventType.WRITE || type === EventType.CHMOD)
             ) {
               try {
-                out.entry = await entryInfo(event.path, { users: options.users });
+                out.entry = entryInfo(event.path, { users: options.users, fs: userFs });
               } catch {
                 // Removed before we looked; send the event without an entry.
               }
@@ -109,23 +125,42 @@ export class DirWatcher implements Disposable {
 
   /**
    * Starts watching `dir` (absolute). A missing directory is `not_found`, a non-directory
-   * `invalid_argument`, as in envd.
+   * `invalid_argument`, as in envd; one the user may not list is `permission_denied`.
    */
-  static async open(dir: string, options: DirWatcherOptions): Promise<DirWatcher> {
+  static open(dir: string, options: DirWatcherOptions): Promise<DirWatcher> {
+    const userFs = options.fs ?? UserFs.SELF;
     let info: Deno.FileInfo;
     try {
-      info = await Deno.stat(dir);
+      info = userFs.stat(dir);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) {
-        throw new ConnectError(`path ${dir} not found`, Code.NotFound);
+        return Promise.reject(new ConnectError(`path ${dir} not found`, Code.NotFound));
       }
-      throw new ConnectError(`error statting path ${dir}: ${error}`, Code.Internal);
+      if (error instanceof Deno.errors.PermissionDenied) {
+        return Promise.reject(
+          new ConnectError(`error statting path ${dir}: permission denied`, Code.PermissionDenied),
+        );
+      }
+      return Promise.reject(
+        new ConnectError(`error statting path ${dir}: ${error}`, Code.Internal),
+      );
     }
     if (!info.isDirectory) {
-      throw new ConnectError(`path ${dir} not a directory`, Code.InvalidArgument);
+      return Promise.reject(
+        new ConnectError(`path ${dir} not a directory`, Code.InvalidArgument),
+      );
     }
-    const fs = Deno.watchFs(dir, { recursive: options.recursive });
-    return new DirWatcher(posix.normalize(dir), fs, options);
+    if (!userFs.canList(dir)) {
+      return Promise.reject(
+        new ConnectError(`error watching path ${dir}: permission denied`, Code.PermissionDenied),
+      );
+    }
+    try {
+      const fs = Deno.watchFs(dir, { recursive: options.recursive });
+      return Promise.resolve(new DirWatcher(posix.normalize(dir), fs, options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Stops watching; the events stream ends. Idempotent. */

@@ -41,6 +41,8 @@ export interface CodeContextOptions {
   cwd: string;
   /** Kernelspec name to start. */
   kernelName: string;
+  /** Context id; the kernel id by default (a reserved default context has its own). */
+  id?: string | undefined;
   /** Sandbox-wide env vars; read at the first execution after each kernel start. */
   getEnvs: () => Record<string, string>;
   /**
@@ -74,8 +76,10 @@ function errorOutputOf(error: unknown): ErrorOutput {
 
 /** One stateful kernel serving executions in order. */
 export class CodeContext implements AsyncDisposable {
-  /** Context id: the Jupyter kernel id, stable across restarts. */
+  /** Context id, stable across restarts: the kernel id unless one was reserved for it. */
   readonly id: string;
+  /** Jupyter's id of the kernel. */
+  readonly #kernelId: string;
   /** Normalized language. */
   readonly language: string;
   /** Working directory. */
@@ -96,8 +100,9 @@ export class CodeContext implements AsyncDisposable {
   #restarting: Promise<void> | undefined;
   #removed = false;
 
-  private constructor(options: CodeContextOptions, id: string, connection: KernelConnection) {
-    this.id = id;
+  private constructor(options: CodeContextOptions, kernelId: string, connection: KernelConnection) {
+    this.id = options.id ?? kernelId;
+    this.#kernelId = kernelId;
     this.language = options.language;
     this.cwd = options.cwd;
     this.#family = kernelFamily(options.language);
@@ -314,7 +319,7 @@ export class CodeContext implements AsyncDisposable {
   async #reconnect(): Promise<void> {
     this.#awaitKernel = true;
     this.#connection = await KernelConnection.open(
-      this.#server.channelsUrl(this.id, crypto.randomUUID()),
+      this.#server.channelsUrl(this.#kernelId, crypto.randomUUID()),
       crypto.randomUUID(),
       { onKernelStatus: (state) => this.#onKernelStatus(state) },
     );
@@ -345,7 +350,7 @@ export class CodeContext implements AsyncDisposable {
     if (this.#restarting) return this.#restarting;
     const restart = (async () => {
       try {
-        await this.#server.restartKernel(this.id);
+        await this.#server.restartKernel(this.#kernelId);
         this.#dead = false;
       } catch (error) {
         this.#dead = true;
@@ -365,7 +370,7 @@ export class CodeContext implements AsyncDisposable {
   /** Interrupts the running cell; restarts the kernel if that does not end it in time. */
   async #interrupt(finished: () => boolean, generation: number): Promise<void> {
     try {
-      await this.#server.interruptKernel(this.id);
+      await this.#server.interruptKernel(this.#kernelId);
     } catch {
       // fall through to the restart below
     }
@@ -400,6 +405,6 @@ export class CodeContext implements AsyncDisposable {
       new ExecutionAbortedError("ContextRemoved", `Context ${this.id} was removed`),
     );
     this.#connection.close();
-    await this.#server.deleteKernel(this.id);
+    await this.#server.deleteKernel(this.#kernelId);
   }
 }

@@ -1,6 +1,8 @@
 /**
  * Assembles the code interpreter: one Jupyter Server child process, the context table and the
- * HTTP routes, with the startup contexts (python first) created in the background.
+ * HTTP routes, with the startup contexts created in the background: python's kernel starts with
+ * the interpreter, javascript's default context is reserved (listed, started on first use) to
+ * keep an idle code-interpreter sandbox small.
  *
  * @module
  */
@@ -28,9 +30,22 @@ export interface InterpreterOptions {
    * Languages whose default context starts with the interpreter, in order; the first one is the
    * default context of requests without a language and must start. Later ones whose kernelspec
    * is not installed are skipped.
-   * @default {["python", "javascript"]}
+   * @default {["python"]}
    */
   startLanguages?: string[];
+  /**
+   * Languages whose default context is listed from the start but whose kernel starts only when
+   * first used (skipped when their kernelspec is not installed). Deno's kernel is one: about
+   * 100 MB resident that most sandboxes never use.
+   * @default {["javascript"]}
+   */
+  lazyLanguages?: string[];
+  /**
+   * The sandbox's access token (read per request, so a token set later applies). While it is
+   * set, every route but `GET /health` and `/contexts*` needs it in `X-Access-Token`.
+   * @default {() => undefined}
+   */
+  accessToken?: () => string | undefined;
   /**
    * Python that has `jupyter_server` and `ipykernel` (see `hack/requirements.txt`).
    * @default {"python3"}
@@ -82,7 +97,10 @@ export interface Interpreter extends AsyncDisposable {
  */
 export function createInterpreter(options: InterpreterOptions): Promise<Interpreter> {
   const cwd = options.cwd ?? "/home/user";
-  const startLanguages = (options.startLanguages ?? ["python", "javascript"]).map((language) =>
+  const startLanguages = (options.startLanguages ?? ["python"]).map((language) =>
+    normalizeLanguage(language)
+  );
+  const lazyLanguages = (options.lazyLanguages ?? ["javascript"]).map((language) =>
     normalizeLanguage(language)
   );
   const server = JupyterServer.start({
@@ -100,12 +118,15 @@ export function createInterpreter(options: InterpreterOptions): Promise<Interpre
   const ready = (async () => {
     const [first, ...rest] = startLanguages;
     if (first !== undefined) await contexts.defaultFor(first);
-    if (rest.length === 0) return;
+    if (rest.length === 0 && lazyLanguages.length === 0) return;
     const installed = new Set(await (await server).kernelspecNames());
+    const isInstalled = (language: string) =>
+      installed.has(kernelNameFor(language, options.kernelNames));
     for (const language of rest) {
-      if (installed.has(kernelNameFor(language, options.kernelNames))) {
-        await contexts.defaultFor(language);
-      }
+      if (isInstalled(language)) await contexts.defaultFor(language);
+    }
+    for (const language of lazyLanguages) {
+      if (isInstalled(language)) contexts.reserveDefault(language);
     }
   })();
   ready.then(
@@ -119,6 +140,7 @@ export function createInterpreter(options: InterpreterOptions): Promise<Interpre
   );
   const app = createRoutes({
     contexts,
+    accessToken: options.accessToken ?? (() => undefined),
     startup: () => startup,
     ready,
     keepaliveMs: options.keepaliveMs,

@@ -145,6 +145,18 @@ Deno.test("createInterpreter() serves the code-interpreter API of §D", async (t
     assert.equal(js.lines.find((l) => l.type === "result")?.text, cwd);
   });
 
+  await t.step("the listed javascript context runs by its id, which it keeps", async () => {
+    const list = async () =>
+      (await (await fetch(`${url}/contexts`)).json()) as { id: string; language: string }[];
+    const before = (await list()).find((c) => c.language === "javascript");
+    assert.ok(before);
+    const js = await execute(url, { code: "globalThis.kept = 7; kept", context_id: before.id });
+    assert.equal(js.lines.find((l) => l.type === "result")?.text, "7");
+    const byLanguage = await execute(url, { code: "kept * 6", language: "javascript" });
+    assert.equal(byLanguage.lines.find((l) => l.type === "result")?.text, "42", "one context");
+    assert.deepEqual((await list()).find((c) => c.language === "javascript"), before);
+  });
+
   await t.step("sandbox-wide env vars apply, per-execution ones do not persist", async () => {
     // Set after startup: read at a context's first execution.
     envs.GLOBAL_A = "global a";
@@ -260,7 +272,18 @@ Deno.test("createInterpreter() leaves no kernel or Jupyter process after dispose
       }),
     );
     assert.match(await response.text(), /"text":"2"/);
-    assert.ok((await jupyterProcesses()).length >= 3, "server and two kernels ran");
+    const isDenoKernel = (p: { cmdline: string }) => /deno jupyter --kernel/.test(p.cmdline);
+    const idle = await jupyterProcesses();
+    assert.ok(idle.length >= 2, "the server and the python kernel run");
+    assert.ok(!idle.some(isDenoKernel), "no Deno kernel before javascript is asked for");
+    const js = await interpreter.fetch(
+      new Request("http://localhost/execute", {
+        method: "POST",
+        body: JSON.stringify({ code: "1 + 2", language: "javascript" }),
+      }),
+    );
+    assert.match(await js.text(), /"text":"3"/);
+    assert.ok((await jupyterProcesses()).some(isDenoKernel), "javascript started Deno's kernel");
     await interpreter[Symbol.asyncDispose]();
     assert.deepEqual(await jupyterProcesses(), []);
   } finally {

@@ -8,6 +8,12 @@
  * (each context changes into its own cwd) and a short heartbeat, so a kernel that dies is
  * restarted by the server's restarter within about a second.
  *
+ * With `runAs`, the server and so every kernel run as that user, switched with `setpriv
+ * --init-groups` exactly as commands are (`process/launch.ts`): that user's uid, gid and
+ * supplementary groups (Deno's `uid`/`gid` options would drop them all), `HOME`, `USER` and
+ * `LOGNAME` of the user, and the user's home as working directory. Kernels then write their
+ * connection files and IPython profile under that home.
+ *
  * @module
  */
 import { delay } from "@kruise-agents/shared/std";
@@ -33,7 +39,10 @@ export interface JupyterServerOptions {
    * @default {"python3"}
    */
   python?: string | undefined;
-  /** Run the server (and so every kernel) as this user; undefined = as the runtime's user. */
+  /**
+   * Run the server (and so every kernel) as this user; undefined = as the runtime's user. Needs
+   * a root runtime and `setpriv` (util-linux).
+   */
   runAs?: RunAs | undefined;
   /** Extra environment for the server and its kernels, on top of the runtime's own. */
   env?: Record<string, string> | undefined;
@@ -115,6 +124,54 @@ function freePort(): number {
 }
 
 /**
+ * The command line and environment of a Jupyter Server on `port`: as `options.runAs` (through
+ * `setpriv`, with that user's `HOME`, `USER` and `LOGNAME`) when given.
+ */
+function serverCommand(
+  options: JupyterServerOptions,
+  port: number,
+): { argv: string[]; env: Record<string, string> } {
+  const { runAs } = options;
+  const args = [
+    "-c",
+    BOOTSTRAP,
+    "--ServerApp.ip=127.0.0.1",
+    `--ServerApp.port=${port}`,
+    "--ServerApp.port_retries=0",
+    "--ServerApp.open_browser=False",
+    "--ServerApp.root_dir=/",
+    "--ServerApp.disable_check_xsrf=True",
+    "--ServerApp.terminals_enabled=False",
+    "--ServerApp.log_level=WARN",
+    "--ServerApp.password=",
+    "--IdentityProvider.token=",
+    `--KernelRestarter.time_to_dead=${options.heartbeatSeconds ?? 0.5}`,
+    "--KernelManager.shutdown_wait_time=2",
+    // Jupyter refuses to run as root without this (a runtime run by hand as root without a
+    // `runAs`); it changes nothing for other users.
+    "--ServerApp.allow_root=True",
+  ];
+  const env: Record<string, string> = {
+    ...Deno.env.toObject(),
+    // Silence Jupyter's platformdirs migration warning and debugpy's frozen-modules warning.
+    JUPYTER_PLATFORM_DIRS: "1",
+    PYDEVD_DISABLE_FILE_VALIDATION: "1",
+    ...(runAs ? { HOME: runAs.home, USER: runAs.username, LOGNAME: runAs.username } : {}),
+    ...options.env,
+  };
+  const python = options.python ?? "python3";
+  if (!runAs) return { argv: [python, ...args], env };
+  const setpriv = [
+    "setpriv",
+    `--reuid=${runAs.uid}`,
+    `--regid=${runAs.gid}`,
+    "--init-groups",
+    "--",
+  ];
+  return { argv: [...setpriv, python, ...args], env };
+}
+
+/**
  * A running Jupyter Server. Dispose it to shut down every kernel and the server; kernels that
  * outlive it (they run in their own sessions) are killed.
  */
@@ -159,43 +216,15 @@ export class JupyterServer implements AsyncDisposable {
   }
 
   static async #startOnce(options: JupyterServerOptions, port: number): Promise<JupyterServer> {
-    const { runAs } = options;
-    const args = [
-      "-c",
-      BOOTSTRAP,
-      "--ServerApp.ip=127.0.0.1",
-      `--ServerApp.port=${port}`,
-      "--ServerApp.port_retries=0",
-      "--ServerApp.open_browser=False",
-      "--ServerApp.root_dir=/",
-      "--ServerApp.disable_check_xsrf=True",
-      "--ServerApp.terminals_enabled=False",
-      "--ServerApp.log_level=WARN",
-      "--ServerApp.password=",
-      "--IdentityProvider.token=",
-      `--KernelRestarter.time_to_dead=${options.heartbeatSeconds ?? 0.5}`,
-      "--KernelManager.shutdown_wait_time=2",
-    ];
-    // Jupyter refuses to run as root without this; it changes nothing for other users, and
-    // asking for the uid (Deno.uid) would need --allow-sys, which the runtime does not have.
-    args.push("--ServerApp.allow_root=True");
-    const env: Record<string, string> = {
-      ...Deno.env.toObject(),
-      // Silence Jupyter's platformdirs migration warning and debugpy's frozen-modules warning.
-      JUPYTER_PLATFORM_DIRS: "1",
-      PYDEVD_DISABLE_FILE_VALIDATION: "1",
-      ...(runAs ? { HOME: runAs.home, USER: runAs.username, LOGNAME: runAs.username } : {}),
-      ...options.env,
-    };
-    const child = new Deno.Command(options.python ?? "python3", {
-      args,
-      cwd: runAs?.home ?? "/",
+    const { argv, env } = serverCommand(options, port);
+    const child = new Deno.Command(argv[0]!, {
+      args: argv.slice(1),
+      cwd: options.runAs?.home ?? "/",
       env,
       clearEnv: true,
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
-      ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
     }).spawn();
     const tail = new OutputTail(4000);
     const drain = async (stream: ReadableStream<Uint8Array>) => {

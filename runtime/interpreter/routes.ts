@@ -3,10 +3,18 @@
  * {@linkcode ContextManager}. Errors are rendered in one place, as upstream's FastAPI server
  * renders them: plain text for 400/404/500, `{"detail": [...]}` JSON for 422.
  *
+ * Access: while the sandbox has an access token, every route needs it in `X-Access-Token`
+ * (else 401 `Unauthorized` in plain text, upstream's answer) except `GET /health` and
+ * `/contexts*`. `/contexts*` stays open, as in E2B, because the code-interpreter SDKs
+ * (`@e2b/code-interpreter` 2.8, `e2b-code-interpreter` 2.11) send the token only with
+ * `/execute`: create, list, restart and remove a context carry none. What an open `/contexts`
+ * allows is bookkeeping (start, restart or stop a kernel); running code needs the token.
+ *
  * @module
  */
-import { Hono } from "hono";
-import { BodyTooLargeError, readJson as readJsonBody } from "@kruise-agents/shared/std";
+import { Hono, type MiddlewareHandler } from "hono";
+import { ACCESS_TOKEN_HEADER } from "@kruise-agents/shared/envd/http";
+import { BodyTooLargeError, readJson as readJsonBody, safeEqual } from "@kruise-agents/shared/std";
 import type { ContextManager } from "./context_manager.ts";
 import { InterpreterHttpError, RequestValidationError } from "./errors.ts";
 import { ndjsonStream } from "./ndjson_stream.ts";
@@ -26,11 +34,31 @@ export interface RoutesOptions {
   startup: () => StartupState;
   /** Resolves when the startup contexts exist; `GET /contexts` waits for it. */
   ready: Promise<void>;
+  /** The sandbox's access token, if it has one (read per request). */
+  accessToken: () => string | undefined;
   /**
    * Milliseconds of silence after which `/execute` writes a keepalive line.
    * @default {5000}
    */
   keepaliveMs?: number | undefined;
+}
+
+/** Whether `path` is open without the access token (see the module doc). */
+function isOpenRoute(method: string, path: string): boolean {
+  if (path === "/health") return method === "GET" || method === "HEAD";
+  return path === "/contexts" || path.startsWith("/contexts/");
+}
+
+/** The middleware that refuses requests without the access token (see the module doc). */
+function accessTokenGate(accessToken: () => string | undefined): MiddlewareHandler {
+  return async function accessTokenGate(c, next) {
+    const token = accessToken();
+    if (token === undefined || isOpenRoute(c.req.method, c.req.path)) return await next();
+    const given = c.req.header(ACCESS_TOKEN_HEADER);
+    if (given !== undefined && safeEqual(given, token)) return await next();
+    await c.req.raw.body?.cancel();
+    return c.text("Unauthorized", 401);
+  };
 }
 
 /** Largest `/execute` or `/contexts` body: code cells can be big, but not unbounded. */
@@ -67,6 +95,8 @@ export function createRoutes(options: RoutesOptions): Hono {
   });
 
   app.notFound((c) => c.json({ detail: "Not Found" }, 404));
+
+  app.use(accessTokenGate(options.accessToken));
 
   app.get("/health", (c) => {
     const startup = options.startup();

@@ -1,9 +1,9 @@
 /**
  * A minimal E2B control plane for testing the runtime alone: it hands out one sandbox that is the
  * runtime under test, so the unmodified SDKs can `Sandbox.create()` with an access token and talk
- * to the runtime through `E2B_SANDBOX_URL`. It late-binds the token and env vars through the
- * runtime's `/init`, as the manager does. It is a test kit, not the manager: no pools, no
- * templates, one sandbox.
+ * to the runtime through `E2B_SANDBOX_URL`. It late-binds the claim's env vars through the
+ * runtime's `/init` with the sandbox's token, as the manager does (the runtime has the token from
+ * birth). It is a test kit, not the manager: no pools, no templates, one sandbox.
  *
  * @module
  */
@@ -16,7 +16,7 @@ export interface FakeControlPlaneOptions {
   envdVersion: string;
   /** The sandbox id to hand out. */
   sandboxId: string;
-  /** Access token to issue (and `/init` into the runtime), or undefined for an insecure sandbox. */
+  /** The runtime's access token (from birth), or undefined for an insecure sandbox. */
   accessToken: string | undefined;
   /** Domain to report. */
   domain: string;
@@ -45,7 +45,6 @@ class FakeSandbox {
   readonly #startedAt = new Date();
   #endAt: Date;
   #alive = true;
-  #initialized = false;
 
   constructor(options: FakeControlPlaneOptions) {
     this.#options = options;
@@ -121,24 +120,21 @@ class FakeSandbox {
     };
   }
 
-  /** Late-binds the token and env vars into the runtime, as the manager does. */
+  /** Late-binds the env vars into the runtime with its token, as the manager does. */
   async #init(envVars: Record<string, string>): Promise<void> {
     const { envdUrl, sandboxId, accessToken } = this.#options;
     const headers: Record<string, string> = { "content-type": "application/json" };
-    // The first /init sets the token; every later one must present it.
-    if (this.#initialized && accessToken) headers["x-access-token"] = accessToken;
+    if (accessToken) headers["x-access-token"] = accessToken;
     const res = await fetch(`${envdUrl}/init`, {
       method: "POST",
       headers,
       body: JSON.stringify({
         envVars: { E2B_SANDBOX_ID: sandboxId, ...envVars },
-        accessToken,
         defaultUser: "user",
         timestamp: new Date().toISOString(),
       }),
     });
     await res.body?.cancel();
     if (res.status !== 204) throw new Error(`runtime /init answered ${res.status}`);
-    this.#initialized = true;
   }
 }

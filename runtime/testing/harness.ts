@@ -2,11 +2,13 @@
  * Starts the runtime the way it runs for real (a separate `deno run runtime/main.ts` process
  * with its own narrow permissions), plus a {@linkcode fakeControlPlane} in the test process, so
  * that tests drive it with the published E2B SDKs. Each test gets its own runtime on free ports.
+ * A secure sandbox's runtime gets its token from birth, in `KRUISE_AGENTS_ACCESS_TOKEN`, as the
+ * sandbox's pod does.
  *
  * @module
  */
 import { fakeControlPlane } from "./fake_control_plane.ts";
-import { ENVD_VERSION } from "@kruise-agents/shared/envd";
+import { ACCESS_TOKEN_ENV, ENVD_VERSION } from "@kruise-agents/shared/envd";
 import { RUNTIME_MAIN, RUNTIME_PERMISSIONS } from "../permissions.ts";
 
 export { RUNTIME_PERMISSIONS };
@@ -42,14 +44,16 @@ export interface StartRuntimeOptions {
   interpreter?: boolean;
   /** Extra flags for `runtime/main.ts`. */
   args?: string[];
+  /** Extra start-up environment of the runtime (the template's env vars). */
+  env?: Record<string, string>;
 }
 
 /** Starts a runtime process and a fake control plane for it. */
 export async function startRuntime(options: StartRuntimeOptions = {}): Promise<RuntimeUnderTest> {
-  const runtime = await spawnRuntime(options);
-  const { envdUrl, interpreterUrl } = runtime;
   const secure = options.secure ?? true;
   const accessToken = secure ? crypto.randomUUID().replaceAll("-", "") : undefined;
+  const runtime = await spawnRuntime(options, accessToken);
+  const { envdUrl, interpreterUrl } = runtime;
   const sandboxId = `sbx${crypto.randomUUID().replaceAll("-", "").slice(0, 17)}`;
   const api = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
@@ -99,10 +103,14 @@ interface SpawnedRuntime {
 }
 
 /**
- * Spawns `runtime/main.ts` on free ports and waits (60 s at most) for the `listening` lines of
- * its envd listener and, when asked for, its interpreter listener.
+ * Spawns `runtime/main.ts` on free ports, with `accessToken` from birth if given, and waits
+ * (60 s at most) for the `listening` lines of its envd listener and, when asked for, its
+ * interpreter listener.
  */
-async function spawnRuntime(options: StartRuntimeOptions): Promise<SpawnedRuntime> {
+async function spawnRuntime(
+  options: StartRuntimeOptions,
+  accessToken: string | undefined,
+): Promise<SpawnedRuntime> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -117,6 +125,7 @@ async function spawnRuntime(options: StartRuntimeOptions): Promise<SpawnedRuntim
       options.interpreter ? "auto" : "0",
       ...(options.args ?? []),
     ],
+    env: { ...options.env, ...(accessToken ? { [ACCESS_TOKEN_ENV]: accessToken } : {}) },
     stdout: "piped",
     stderr: "inherit",
     stdin: "null",
