@@ -83,7 +83,7 @@ build() {
         go install -trimpath -ldflags="$ldflags" "$(package "$name")@$ver" ||
         die "Building $name $ver failed (the partial Go build cache in $TOOLS/go-build is kept, so a retry resumes)"
       [[ -x $tmp/$name ]] || die "Building $name $ver produced no $tmp/$name"
-      rm -rf "$dir/bin" && mv "$tmp" "$dir/bin"
+      rm -rf "${dir:?}/bin" && mv "$tmp" "$dir/bin"
       rm -rf "$TOOLS/go-build"
       log "built $name $ver in $((SECONDS - started)) s"
     fi
