@@ -391,10 +391,12 @@ Deno.test("the example templates install into the release namespace as the files
     assert.notEqual(set.spec.template.spec.automountServiceAccountToken, true);
   }
   const only = ofKind(
-    await renderChart({ templates: { examples: { enabled: true, only: ["base"] } } }),
+    await renderChart({
+      templates: { examples: { enabled: true, only: ["base"], namespace: "t" } },
+    }),
     "SandboxSet",
   );
-  assert.deepEqual(only.map((s) => s.metadata.name), ["base"]);
+  assert.deepEqual(only.map((s) => `${s.metadata.namespace}/${s.metadata.name}`), ["t/base"]);
 });
 
 Deno.test("the README's values table is generated from values.yaml", async () => {
