@@ -49,7 +49,7 @@ export function strictSchema(schema: unknown): unknown {
   }
   const out: Schema = {};
   for (const [key, value] of Object.entries(s)) {
-    // The members of `properties` and `definitions` are names, not schemas keywords.
+    // The members of `properties` and `definitions` are names, not schema keywords.
     out[key] = key === "properties" || key === "definitions" || key === "patternProperties"
       ? Object.fromEntries(
         Object.entries(value as Schema).map(([name, sub]) => [name, strictSchema(sub)]),
