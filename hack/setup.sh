@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # One-time (idempotent) set-up of a fresh machine for running and testing the project:
-# Deno from npm, Debian packages, Python packages (the published E2B SDKs, Jupyter), the
-# sandbox's default account `user`, Jupyter kernelspecs, the npm dependencies in deno.lock, and
-# the sandbox images (hack/images/build.sh).
+# Deno from npm, Debian packages (and `*.localhost` resolved to loopback), Python packages (the
+# published E2B SDKs, Jupyter), the sandbox's default account `user`, Jupyter kernelspecs, the npm
+# dependencies in deno.lock, and the sandbox images (hack/images/build.sh).
 # Everything comes from package registries (npm, PyPI, Debian); nothing is downloaded otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,19 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# `deno task dev` serves E2B's scheme on names under localhost (api.e2b.localhost,
+# {port}-{id}.e2b.localhost), which glibc's myhostname module (libnss-myhostname, above) resolves
+# to loopback with no DNS server or /etc/hosts entry per sandbox. Debian's package puts it on the
+# hosts line when installed; this keeps it there (before dns, so no resolver is ever asked).
+if [[ -f /etc/nsswitch.conf ]] && ! grep -qE '^hosts:.*[[:space:]]myhostname([[:space:]]|$)' /etc/nsswitch.conf; then
+  echo "setup: adding myhostname to the hosts line of /etc/nsswitch.conf"
+  if grep -qE '^hosts:' /etc/nsswitch.conf; then
+    sed -i -E '/^hosts:/{ /[[:space:]]dns([[:space:]]|$)/{ s/[[:space:]]dns([[:space:]]|$)/ myhostname dns\1/; b; }; s/$/ myhostname/; }' /etc/nsswitch.conf
+  else
+    echo "hosts: files myhostname dns" >>/etc/nsswitch.conf
+  fi
 fi
 
 if ! python3 -m pip install -q --disable-pip-version-check -r hack/requirements.txt 2>/tmp/pip-setup.log; then

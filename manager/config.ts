@@ -41,6 +41,12 @@ export interface ManagerConfig {
   dataDir?: string;
   /** File with the key sandbox tokens are derived with: the controller's. */
   tokenKeyFile: string;
+  /** PEM certificate (chain) to serve both listeners over TLS with, for a manager that is its own
+   * edge; on a cluster TLS usually ends at the Ingress for `api.{domain}` and `*.{domain}`, and
+   * this stays unset. Set together with {@linkcode ManagerConfig.tlsKeyFile}. */
+  tlsCertFile?: string;
+  /** PEM private key of {@linkcode ManagerConfig.tlsCertFile}. */
+  tlsKeyFile?: string;
 }
 
 /** Usage text for `--help` and bad flags. */
@@ -58,6 +64,8 @@ export const USAGE = `Usage: sandbox-manager --keys-file FILE [options]
   --paused-ttl SECS      how long a paused sandbox is kept before it is deleted (default 86400)
   --health-port N        port of /healthz, /readyz, /metrics on --hostname; 0 = off (default 8082)
   --data-dir DIR         run on the embedded store in DIR instead of a cluster (needs write access)
+  --tls-cert FILE        serve over TLS with this PEM certificate (with --tls-key; needs read access)
+  --tls-key FILE         its PEM private key
 Environment: MANAGER_KEYS_FILE, MANAGER_TOKEN_KEY_FILE, MANAGER_DOMAIN, KUBECONFIG stand in for the flags.
 Subcommand: sandbox-manager keygen --team NAMESPACE [--name NAME]
   prints a new key and the keys-file entry holding its hash`;
@@ -92,6 +100,8 @@ export function parseConfig(
       "health-port": { type: "string" },
       "data-dir": { type: "string" },
       "token-key-file": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
     },
     strict: true,
   });
@@ -113,6 +123,13 @@ export function parseConfig(
     healthPort: int(values["health-port"], "--health-port", 8082),
   };
   if (values["data-dir"]) config.dataDir = values["data-dir"];
+  if (Boolean(values["tls-cert"]) !== Boolean(values["tls-key"])) {
+    throw new TypeError("Missing --tls-cert or --tls-key: TLS needs both");
+  }
+  if (values["tls-cert"] && values["tls-key"]) {
+    config.tlsCertFile = values["tls-cert"];
+    config.tlsKeyFile = values["tls-key"];
+  }
   const kubeconfig = values.kubeconfig ?? env.KUBECONFIG;
   if (kubeconfig) config.kubeconfig = kubeconfig;
   if (!/^\d+\.\d+\.\d+/.test(config.envdVersion)) {

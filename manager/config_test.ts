@@ -26,6 +26,12 @@ Deno.test("parseConfig() applies defaults and flags, env as fallback", () => {
   assert.equal(c.maxTimeoutSeconds, 86400);
   assert.equal(c.domain, "e2b.example.com");
   assert.equal(c.kubeconfig, "/kc");
+  const tls = parseConfig(["--tls-cert", "c.pem", "--tls-key", "k.pem"], {
+    MANAGER_KEYS_FILE: "k",
+    MANAGER_TOKEN_KEY_FILE: "t",
+  });
+  assert.equal(tls.tlsCertFile, "c.pem");
+  assert.equal(tls.tlsKeyFile, "k.pem");
 });
 
 Deno.test("parseConfig() refuses bad input with TypeError", () => {
@@ -37,6 +43,7 @@ Deno.test("parseConfig() refuses bad input with TypeError", () => {
       ["--keys-file", "k", "--token-key-file", "t", "--envd-version", "latest"],
       ["--keys-file", "k", "--token-key-file", "t", "--bogus"],
       ["--keys-file", "k"], // no token key
+      ["--keys-file", "k", "--token-key-file", "t", "--tls-cert", "c.pem"], // no key
     ]
   ) {
     assert.throws(() => parseConfig(args), TypeError, args.join(" "));

@@ -5,6 +5,20 @@
  * one process, loads the templates from SandboxSet YAML files (the same manifests a cluster
  * takes), and prints the variables an SDK user exports.
  *
+ * It serves E2B's own domain scheme, as E2B's cloud does: `https://api.{domain}` (the REST API)
+ * and `https://{port}-{id}.{domain}` (the data plane, routed by `Host`), both on one TLS port
+ * (`--tls-port`, 3443), with certificates from a CA that dev keeps in its data directory
+ * (`tls/`, see `tls/local_ca.ts`). The default domain, `e2b.localhost`, needs no DNS: glibc's
+ * `myhostname` module (Debian's `libnss-myhostname`, set up by hack/setup.sh) resolves every
+ * name under `localhost` to loopback. The printed variables are then only `E2B_DOMAIN` (with the
+ * port), `E2B_API_KEY` and the CA variables of Node, Deno, Python and curl, so the SDKs build
+ * every URL as they do against E2B: signed `downloadUrl`/`uploadUrl` links and `getHost()` work.
+ *
+ * The URL-variable mode of before (`--url-exports`: `E2B_API_URL` + `E2B_SANDBOX_URL`, plain
+ * HTTP on `--port` and `--proxy-port`, routed by the SDKs' `E2b-Sandbox-Id` header) is served
+ * at the same time; the flag only changes what is printed. Its limits are the SDKs': a signed URL
+ * carries no sandbox id, so it cannot be routed there.
+ *
  * With `manager/e2e/`, this is the one place that imports a sibling program (the controller):
  * it is wiring, not logic.
  *
@@ -25,8 +39,9 @@ import {
 } from "@kruise-agents/shared/kube";
 import { startController } from "@kruise-agents/controller";
 import { buildImages, startLocalNode } from "@kruise-agents/local-node";
-import { ApiKeyStore, generateApiKey, parseKeysFile } from "./auth/api_keys.ts";
-import { createManager } from "./mod.ts";
+import { ApiKeyStore, generateApiKey } from "./auth/api_keys.ts";
+import { createManager, type Manager } from "./mod.ts";
+import { assertWildcardDomain, ensureLocalTls } from "./tls/local_ca.ts";
 import { stringify } from "yaml";
 
 /** Flags of `deno task dev`. */
@@ -36,12 +51,19 @@ export interface DevConfig {
   dataDir: string;
   /** Listen address. @default {"127.0.0.1"} */
   host: string;
-  /** E2B API port. @default {3000} */
+  /** Plain-HTTP E2B API port (`E2B_API_URL` of `--url-exports`). @default {3000} */
   port: number;
-  /** Data-plane proxy port (`E2B_SANDBOX_URL`). @default {3001} */
+  /** Plain-HTTP data-plane proxy port (`E2B_SANDBOX_URL` of `--url-exports`). @default {3001} */
   proxyPort: number;
-  /** Domain returned to SDKs (only `getHost()` uses it with the URL overrides). */
+  /** The TLS port of E2B's domain scheme: `api.{domain}` and `{port}-{id}.{domain}`. Part of
+   * `E2B_DOMAIN` unless 443. @default {3443} */
+  tlsPort: number;
+  /** The domain of E2B's scheme, at least two labels (clients accept no `*.localhost`
+   * certificate); names under `localhost` resolve to loopback with no DNS set-up.
+   * @default {"e2b.localhost"} */
   domain: string;
+  /** Print the URL variables (`E2B_API_URL`, `E2B_SANDBOX_URL`) instead of the domain ones. */
+  urlExports: boolean;
   /** Directory of SandboxSet YAML files to apply at start. */
   templates: string;
   /** Team (namespace) of the generated API key. @default {"default"} */
@@ -74,9 +96,13 @@ export function defaultDataDir(
 /** Usage of `deno task dev`. */
 export const DEV_USAGE =
   `Usage: deno task dev [--data-dir DIR] [--host ADDR] [--port N] [--proxy-port N]
-                     [--domain D] [--templates DIR] [--team NS] [--kill-sandboxes-on-exit]
-                     [--node-prefix P] [--pod-subnet CIDR] [--image-layout DIR]
-                     [--paused-ttl SECONDS]`;
+                     [--tls-port N] [--domain D] [--url-exports] [--templates DIR] [--team NS]
+                     [--kill-sandboxes-on-exit] [--node-prefix P] [--pod-subnet CIDR]
+                     [--image-layout DIR] [--paused-ttl SECONDS]
+  --tls-port N     E2B's scheme, https://api.{domain} and https://{port}-{id}.{domain} (3443)
+  --domain D       its domain (e2b.localhost; names under localhost need no DNS)
+  --port N         plain-HTTP API (3000), --proxy-port N plain-HTTP data plane (3001)
+  --url-exports    print E2B_API_URL/E2B_SANDBOX_URL (those two ports) instead of the domain`;
 
 /** Parses the flags of `deno task dev`; throws `TypeError`/`RangeError` on bad ones. */
 export function parseDevConfig(args: string[]): DevConfig {
@@ -88,7 +114,9 @@ export function parseDevConfig(args: string[]): DevConfig {
       host: { type: "string" },
       port: { type: "string" },
       "proxy-port": { type: "string" },
+      "tls-port": { type: "string" },
       domain: { type: "string" },
+      "url-exports": { type: "boolean" },
       templates: { type: "string" },
       team: { type: "string" },
       "kill-sandboxes-on-exit": { type: "boolean" },
@@ -119,7 +147,9 @@ export function parseDevConfig(args: string[]): DevConfig {
     host: values.host ?? "127.0.0.1",
     port: port(values.port, "port", 3000),
     proxyPort: port(values["proxy-port"], "proxy-port", 3001),
-    domain: values.domain ?? "localhost",
+    tlsPort: port(values["tls-port"], "tls-port", 3443),
+    domain: values.domain ?? "e2b.localhost",
+    urlExports: values["url-exports"] ?? false,
     templates: values.templates ?? "charts/kruise-agents/examples",
     team: values.team ?? "default",
     killSandboxesOnExit: values["kill-sandboxes-on-exit"] ?? false,
@@ -128,7 +158,84 @@ export function parseDevConfig(args: string[]): DevConfig {
     pausedTtlSeconds: seconds(values["paused-ttl"], "paused-ttl", 86_400),
   };
   if (values["image-layout"]) config.imageLayout = values["image-layout"];
+  try {
+    assertWildcardDomain(config.domain);
+  } catch (error) {
+    throw new RangeError(`Cannot parse --domain: ${(error as Error).message}`);
+  }
   return config;
+}
+
+/**
+ * The domain the SDKs are given (`E2B_DOMAIN`, and `domain` in the API's answers, which
+ * `getHost()` uses): `{domain}:{tlsPort}`, or the bare domain on 443. Both SDKs put it after
+ * `https://api.` and `https://{port}-{id}.` as it is, so a port rides along.
+ */
+export function sdkDomain(domain: string, tlsPort: number): string {
+  return tlsPort === 443 ? domain : `${domain}:${tlsPort}`;
+}
+
+/** What {@linkcode devExports} prints. */
+export interface DevEndpoints {
+  /** {@linkcode sdkDomain}. */
+  domain: string;
+  /** The API key. */
+  apiKey: string;
+  /** The plain-HTTP API origin. */
+  apiUrl: string;
+  /** The plain-HTTP data-plane origin. */
+  sandboxUrl: string;
+  /** The local CA's certificate (clients that add it to their roots). */
+  caFile: string;
+  /** The system's roots and the CA (clients whose variable replaces their roots). */
+  bundleFile: string;
+}
+
+/** Quotes `value` for a POSIX shell when it needs it (a data directory with a space). */
+export function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The shell lines dev prints. The domain mode (the default) gives the SDKs only `E2B_DOMAIN` and
+ * the key, so they build E2B's URLs themselves, and clears `E2B_API_URL`/`E2B_SANDBOX_URL` (which
+ * the SDKs would prefer) and `E2B_DEBUG` (which would skip the API altogether). Both modes give
+ * the CA to each kind of client, each by its own variable:
+ *
+ * - `NODE_EXTRA_CA_CERTS` (Node, so the JS SDK's undici) and `DENO_CERT` (Deno's fetch, so the
+ *   JS SDK under Deno) add the CA to their roots;
+ * - `SSL_CERT_FILE` (Python's `ssl`, `httpx`, and the e2b Python SDK's pyqwest transports, whose
+ *   rustls roots are the system's or this file), `REQUESTS_CA_BUNDLE` (`requests`) and
+ *   `CURL_CA_BUNDLE` (curl) replace their roots, so they get the bundle, which keeps the
+ *   system's roots.
+ *
+ * The URL mode keeps them because `getHost()` still gives `{port}-{id}.{domain}` over https.
+ */
+export function devExports(endpoints: DevEndpoints, mode: "domain" | "urls"): string[] {
+  const line = (name: string, value: string) => `export ${name}=${shellQuote(value)}`;
+  const ca = [
+    line("NODE_EXTRA_CA_CERTS", endpoints.caFile),
+    line("DENO_CERT", endpoints.caFile),
+    line("SSL_CERT_FILE", endpoints.bundleFile),
+    line("REQUESTS_CA_BUNDLE", endpoints.bundleFile),
+    line("CURL_CA_BUNDLE", endpoints.bundleFile),
+  ];
+  if (mode === "urls") {
+    return [
+      "unset E2B_DEBUG",
+      line("E2B_API_URL", endpoints.apiUrl),
+      line("E2B_SANDBOX_URL", endpoints.sandboxUrl),
+      line("E2B_API_KEY", endpoints.apiKey),
+      line("E2B_DOMAIN", endpoints.domain),
+      ...ca,
+    ];
+  }
+  return [
+    "unset E2B_API_URL E2B_SANDBOX_URL E2B_DEBUG",
+    line("E2B_DOMAIN", endpoints.domain),
+    line("E2B_API_KEY", endpoints.apiKey),
+    ...ca,
+  ];
 }
 
 /**
@@ -186,6 +293,29 @@ export async function devApiKey(
   return { key, store: new ApiKeyStore([record]) };
 }
 
+/**
+ * Serves `handler` over TLS on `--host`/`--tls-port`, and on `::1` as well when the host is
+ * `127.0.0.1`: `*.localhost` resolves to `::1` first, and although every client here falls back
+ * to `127.0.0.1` after a refused connection, answering on both leaves no room for another server
+ * on `[::1]` to take the SDKs' traffic. The first server is the one whose port counts.
+ */
+function serveTls(
+  config: DevConfig,
+  tls: { cert: string; key: string },
+  signal: AbortSignal,
+  handler: (request: Request) => Promise<Response>,
+): Deno.HttpServer<Deno.NetAddr>[] {
+  const options = { cert: tls.cert, key: tls.key, signal, onListen() {} };
+  const first = Deno.serve({ ...options, hostname: config.host, port: config.tlsPort }, handler);
+  if (config.host !== "127.0.0.1") return [first];
+  try {
+    return [first, Deno.serve({ ...options, hostname: "::1", port: first.addr.port }, handler)];
+  } catch (error) {
+    console.error(`dev: not serving E2B's scheme on [::1]: ${(error as Error).message}`);
+    return [first];
+  }
+}
+
 if (import.meta.main) {
   let config: DevConfig;
   try {
@@ -216,14 +346,22 @@ if (import.meta.main) {
     imageLayout,
     containers: { prefix: config.nodePrefix, subnet: config.podSubnet },
   });
+  const stop = new AbortController();
+  // E2B's scheme listens first, so that `E2B_DOMAIN` (which the manager hands out) carries the
+  // port it got (`--tls-port 0` in tests); requests wait for the manager meanwhile.
+  const tls = await ensureLocalTls(`${dataDir}/tls`, { domain: config.domain });
+  const ready = Promise.withResolvers<Manager>();
+  const scheme = (request: Request) => ready.promise.then((m) => m.api(request));
+  const secure = serveTls(config, tls, stop.signal, scheme);
+  const domain = sdkDomain(config.domain, secure[0]!.addr.port);
   const manager = await createManager({
     kube,
     keys: store,
-    domain: config.domain,
+    domain,
     tokenKey,
     pausedTtlSeconds: config.pausedTtlSeconds,
   });
-  const stop = new AbortController();
+  ready.resolve(manager);
   const api = Deno.serve({
     hostname: config.host,
     port: config.port,
@@ -237,13 +375,27 @@ if (import.meta.main) {
     onListen() {},
   }, manager.proxy);
   console.error(`dev: templates ${applied.join(", ")}; data in ${dataDir}`);
-  console.log(`export E2B_API_URL=http://${config.host}:${api.addr.port}`);
-  console.log(`export E2B_SANDBOX_URL=http://${config.host}:${proxy.addr.port}`);
-  console.log(`export E2B_API_KEY=${key}`);
-  console.log(`export E2B_DOMAIN=${config.domain}`);
+  console.error(
+    `dev: E2B's scheme at https://api.${domain} and https://{port}-{id}.${domain}, ` +
+      `certificates of the CA ${tls.caFile}`,
+  );
+  const lines = devExports({
+    domain,
+    apiKey: key,
+    apiUrl: `http://${config.host}:${api.addr.port}`,
+    sandboxUrl: `http://${config.host}:${proxy.addr.port}`,
+    caFile: tls.caFile,
+    bundleFile: tls.bundleFile,
+  }, config.urlExports ? "urls" : "domain");
+  const other = config.urlExports
+    ? "without --url-exports dev prints E2B's domain scheme"
+    : "--url-exports prints E2B_API_URL/E2B_SANDBOX_URL (plain HTTP) instead";
+  console.log(
+    [...lines, `# the E2B SDKs reach this dev with the lines above; ${other}`].join("\n"),
+  );
   const shutdown = async () => {
     stop.abort();
-    await Promise.allSettled([api.finished, proxy.finished]);
+    await Promise.allSettled([api, proxy, ...secure].map((server) => server.finished));
     await manager[Symbol.asyncDispose]();
     await controller.stop();
     await node.stop({

@@ -3,8 +3,9 @@
  * the Kubernetes seam and serves the API and the data-plane proxy.
  *
  * Permissions: `--allow-net --allow-env --allow-read=<keys file>,<kubeconfig or service-account
- * dir>`; no run, no write. The single-machine mode (`--data-dir`, the embedded store) is the one
- * exception: it also needs `--allow-write=<data dir>`; `deno task dev` runs that mode in-process.
+ * dir>` (and the `--tls-cert`/`--tls-key` files when given); no run, no write. The
+ * single-machine mode (`--data-dir`, the embedded store) is the one exception: it also needs
+ * `--allow-write=<data dir>`; `deno task dev` runs that mode in-process.
  *
  * `sandbox-manager keygen --team NS [--name N]` prints a new key and the keys-file entry for it.
  *
@@ -20,7 +21,7 @@ import {
 import { childLogger, consoleLogger } from "@kruise-agents/shared/std";
 import { readTokenKey } from "@kruise-agents/shared/api";
 import { stringify } from "yaml";
-import { ApiKeyStore, generateApiKey, parseKeysFile } from "./auth/api_keys.ts";
+import { ApiKeyStore, generateApiKey } from "./auth/api_keys.ts";
 import { parseConfig, USAGE } from "./config.ts";
 import { launchManager } from "./mod.ts";
 
@@ -74,9 +75,15 @@ async function serve(args: string[]): Promise<void> {
     onListen() {},
   }, healthHandler({ program: "manager", informers: () => manager.health() }));
   await manager.started;
+  const tls = config.tlsCertFile && config.tlsKeyFile
+    ? {
+      cert: await Deno.readTextFile(config.tlsCertFile),
+      key: await Deno.readTextFile(config.tlsKeyFile),
+    }
+    : {};
   const listen = (port: number, handler: (r: Request) => Promise<Response>) =>
     Deno.serve(
-      { hostname: config.hostname, port, signal: stopping.signal, onListen() {} },
+      { ...tls, hostname: config.hostname, port, signal: stopping.signal, onListen() {} },
       handler,
     );
   const servers = [listen(config.port, manager.api)];

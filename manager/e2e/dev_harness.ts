@@ -3,6 +3,13 @@
  * ports and a data directory of the test's, and returns the variables it prints. Used by the
  * end-to-end tests that drive the whole system with the published SDKs.
  *
+ * Two modes, as dev prints them: `"urls"` (`--url-exports`: `E2B_API_URL`, `E2B_SANDBOX_URL`,
+ * plain HTTP), which the in-process JS SDK can use as it is, and `"domain"` (dev's default: E2B's
+ * `https://api.{domain}` and `https://{port}-{id}.{domain}` with dev's own CA). This test process
+ * does not trust that CA (Deno reads `DENO_CERT` only at start), so the domain mode is driven
+ * through client processes given {@linkcode DevUnderTest.clientEnv}: the printed variables and
+ * nothing else of the test's environment.
+ *
  * @module
  */
 import { stringify } from "yaml";
@@ -11,6 +18,7 @@ import { generateApiKey } from "../auth/api_keys.ts";
 
 const DEV = new URL("../dev.ts", import.meta.url).pathname;
 const TEMPLATES = new URL("./templates", import.meta.url).pathname;
+const REPO = new URL("../../", import.meta.url).pathname;
 
 /** The permissions of `deno task dev` (all: its local node reads /proc, which Deno 2.9 grants
  * only under --allow-all). */
@@ -18,10 +26,14 @@ export const DEV_PERMISSIONS = ["--allow-all"];
 
 /** A running `deno task dev`. */
 export interface DevUnderTest extends AsyncDisposable {
-  /** What dev printed: E2B_API_URL, E2B_SANDBOX_URL, E2B_API_KEY, E2B_DOMAIN. */
+  /** What dev printed (its `export` lines): `E2B_API_KEY`, `E2B_DOMAIN` and the CA variables,
+   * with `E2B_API_URL` and `E2B_SANDBOX_URL` in the `"urls"` mode. */
   env: Record<string, string>;
-  /** JS SDK connection options equivalent to `env`. */
-  sdkOptions: { apiKey: string; apiUrl: string; sandboxUrl: string; domain: string };
+  /** JS SDK connection options equivalent to `env` (for this process: the `"urls"` mode). */
+  sdkOptions: { apiKey: string; domain: string; apiUrl?: string; sandboxUrl?: string };
+  /** The environment of a client process: what dev printed, plus `PATH` and `HOME` (and the
+   * tools' own `PYENV_ROOT`, `DENO_DIR` when set) so that programs and caches are found. */
+  clientEnv: Record<string, string>;
   /** Stops dev (SIGTERM) and waits for it; sandboxes keep running unless `killSandboxes`. */
   stop(): Promise<void>;
 }
@@ -47,11 +59,23 @@ export async function prepareDataDir(dataDir: string): Promise<DevKeys> {
   return { key: mine.key, otherKey: other.key };
 }
 
+/** Options of {@linkcode startDev}. */
+export interface StartDevOptions {
+  /** `--kill-sandboxes-on-exit`. */
+  killSandboxesOnExit?: boolean;
+  /** SandboxSet manifests to apply. @default {"manager/e2e/templates"} */
+  templates?: string;
+  /** Which variables dev prints: the URL ones (`--url-exports`), which this process's SDKs can
+   * use, or E2B's domain scheme (dev's default), for client processes. @default {"urls"} */
+  exports?: "urls" | "domain";
+}
+
 /** Starts dev on `dataDir` and waits until it prints its variables. */
 export async function startDev(
   dataDir: string,
-  options: { killSandboxesOnExit?: boolean; templates?: string } = {},
+  options: StartDevOptions = {},
 ): Promise<DevUnderTest> {
+  const mode = options.exports ?? "urls";
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -63,6 +87,9 @@ export async function startDev(
       "0",
       "--proxy-port",
       "0",
+      "--tls-port",
+      "0",
+      ...(mode === "urls" ? ["--url-exports"] : []),
       "--templates",
       options.templates ?? TEMPLATES,
       // A pod network of its own, so a developer's own `deno task dev` is left alone.
@@ -79,11 +106,13 @@ export async function startDev(
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(new TextLineStream())
     .getReader();
   const env: Record<string, string> = {};
-  while (!env.E2B_DOMAIN) {
+  // The exports end with a comment line.
+  for (;;) {
     const { done, value } = await reader.read();
     if (done) throw new Error("Cannot start dev: it exited before printing its variables");
-    const m = /^export (E2B_[A-Z_]+)=(.*)$/.exec(value);
-    if (m) env[m[1]!] = m[2]!;
+    const exported = parseExport(value);
+    if (exported) env[exported[0]] = exported[1];
+    else if (value.startsWith("#") && Object.keys(env).length > 0) break;
   }
   const drain = (async () => {
     try {
@@ -106,17 +135,69 @@ export async function startDev(
     clearTimeout(timer);
     await drain;
   };
+  const sdkOptions: DevUnderTest["sdkOptions"] = {
+    apiKey: env.E2B_API_KEY!,
+    domain: env.E2B_DOMAIN!,
+  };
+  if (env.E2B_API_URL) sdkOptions.apiUrl = env.E2B_API_URL;
+  if (env.E2B_SANDBOX_URL) sdkOptions.sandboxUrl = env.E2B_SANDBOX_URL;
+  const clientEnv: Record<string, string> = { ...env };
+  for (const name of ["PATH", "HOME", "PYENV_ROOT", "DENO_DIR"]) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) clientEnv[name] = value;
+  }
   return {
     env,
-    sdkOptions: {
-      apiKey: env.E2B_API_KEY!,
-      apiUrl: env.E2B_API_URL!,
-      sandboxUrl: env.E2B_SANDBOX_URL!,
-      domain: env.E2B_DOMAIN!,
-    },
+    sdkOptions,
+    clientEnv,
     stop,
     [Symbol.asyncDispose]: stop,
   };
+}
+
+/** Parses one `export NAME=value` line of dev (a value may be single-quoted, as dev's
+ * `shellQuote` writes it), or returns `undefined` for any other line. */
+export function parseExport(line: string): [string, string] | undefined {
+  const m = /^export ([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
+  if (!m) return undefined;
+  const raw = m[2]!;
+  const value = raw.startsWith("'") && raw.endsWith("'")
+    ? raw.slice(1, -1).replaceAll(`'\\''`, "'")
+    : raw;
+  return [m[1]!, value];
+}
+
+/** What a client process printed. */
+export interface ClientOutput {
+  /** Exit code. */
+  code: number;
+  /** Standard output. */
+  stdout: string;
+  /** Standard error. */
+  stderr: string;
+}
+
+/**
+ * Runs a client program with exactly `env` (no variable of the test's leaks in: what a user has
+ * after pasting dev's lines into a clean shell), in the repository's root so that a Deno script
+ * finds the workspace's imports.
+ */
+export async function runClient(
+  program: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<ClientOutput> {
+  const out = await new Deno.Command(program, {
+    args,
+    env,
+    clearEnv: true,
+    cwd: REPO,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
 }
 
 /** Polls `check` every 200 ms until it returns true or `ms` pass (a bounded wait, not a timing

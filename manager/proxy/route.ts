@@ -2,11 +2,16 @@
  * Where a data-plane request goes: which sandbox, which port, which path. Three addressing
  * modes, tried in this order:
  *
- * 1. path `/kruise/{id}/{port}/{rest}` (the reference's "private protocol", for clients without
+ * 1. host `{port}-{id}.{domain}` (E2B's own scheme, which `deno task dev` serves over TLS and an
+ *    Ingress for `*.{domain}` sends), split on the first `-` (IDs never contain one); a `:port`
+ *    suffix is ignored, and HTTP/2 requests, which carry no `Host` header, are read from their
+ *    authority (the request URL). It comes first, as in E2B's proxy, because such a host names
+ *    its target whatever the request carries: a server of the user's inside the sandbox, reached
+ *    through `getHost()`, sees its own paths and headers untouched;
+ * 2. path `/kruise/{id}/{port}/{rest}` (the reference's "private protocol", for clients without
  *    wildcard DNS), forwarded as `/{rest}`;
- * 2. headers `E2b-Sandbox-Id` and `E2b-Sandbox-Port` (default 49983), which the SDKs send on
- *    every data-plane call and which `E2B_SANDBOX_URL` mode relies on;
- * 3. host `{port}-{id}.{domain}`, split on the first `-` (IDs never contain one).
+ * 3. headers `E2b-Sandbox-Id` and `E2b-Sandbox-Port` (default 49983), which the SDKs send on
+ *    every data-plane call and which `E2B_SANDBOX_URL` mode relies on.
  *
  * @module
  */
@@ -40,6 +45,13 @@ function port(text: string | null | undefined): number | undefined {
 export function parseRoute(request: Request): ProxyRoute | undefined {
   const url = new URL(request.url);
   const path = url.pathname;
+  const byHost = HOST.exec(hostOf(request, url));
+  if (byHost) {
+    const p = port(byHost[1]);
+    return p === undefined
+      ? undefined
+      : { sandboxId: byHost[2]!, port: p, path: `${path}${url.search}` };
+  }
   const byPath = KRUISE_PATH.exec(path);
   if (byPath) {
     const p = port(byPath[2]);
@@ -53,25 +65,27 @@ export function parseRoute(request: Request): ProxyRoute | undefined {
     const p = header === null ? ENVD_PORT : port(header);
     return p === undefined ? undefined : { sandboxId: id, port: p, path: `${path}${url.search}` };
   }
-  const host = (request.headers.get("host") ?? url.host).toLowerCase();
-  const byHost = HOST.exec(host);
-  if (byHost) {
-    const p = port(byHost[1]);
-    return p === undefined
-      ? undefined
-      : { sandboxId: byHost[2]!, port: p, path: `${path}${url.search}` };
-  }
   return undefined;
 }
 
 /**
- * Whether `request` addresses the data plane at all (so a single listener can serve both
- * planes): a `/kruise/{id}/...` path other than `/kruise/api/...`, an `E2b-Sandbox-Id`
- * header, or a `{port}-{id}.` host.
+ * Whether `request` addresses the data plane at all, so that one listener serves both planes
+ * (dev's TLS port, or one Ingress for `api.{domain}` and `*.{domain}`): a `{port}-{id}.` host;
+ * else not when the host is `api.` something (E2B's API host, a service of its own there, whatever
+ * headers come along); else a `/kruise/{id}/...` path other than `/kruise/api/...`, or an
+ * `E2b-Sandbox-Id` header.
  */
 export function isDataPlaneRequest(request: Request): boolean {
   const url = new URL(request.url);
+  const host = hostOf(request, url);
+  if (HOST.test(host)) return true;
+  if (host.startsWith("api.")) return false;
   if (url.pathname.startsWith("/kruise/") && !url.pathname.startsWith("/kruise/api/")) return true;
-  if (request.headers.has("e2b-sandbox-id")) return true;
-  return HOST.test((request.headers.get("host") ?? url.host).toLowerCase());
+  return request.headers.has("e2b-sandbox-id");
+}
+
+/** The request's host, lowercase, with any `:port`: the `Host` header (HTTP/1.1), else the URL's
+ * authority (HTTP/2's `:authority`, which `Deno.serve` puts in the URL). */
+function hostOf(request: Request, url: URL): string {
+  return (request.headers.get("host") ?? url.host).toLowerCase();
 }
