@@ -1,9 +1,10 @@
 /**
  * The E2B control-plane REST API as a Hono app (§A.3; both v1 and v2 paths), also mounted under
  * `/kruise/api` as the reference does for clients without a dedicated API host. Routes are thin;
- * the logic is in `sandboxes/`. One `onError` renders every failure as E2B's `{code, message}`
- * and one `notFound` does the same for unknown paths, so no 4xx/5xx ever leaves without a JSON
- * body the SDKs can parse.
+ * the logic is in `sandboxes/`. E2B routes this server does not implement answer 501
+ * (`routes/not_implemented.ts`). One `onError` renders every failure as E2B's `{code, message}`
+ * and one `notFound` does the same for unknown paths (404), so no 4xx/5xx ever leaves without a
+ * JSON body the SDKs can parse.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { consoleLogger, type Logger } from "@kruise-agents/shared/std";
 import type { ApiKeyStore } from "./auth/api_keys.ts";
 import { apiKeyAuth, type AuthEnv } from "./auth/middleware.ts";
 import { errorResponse, toApiError } from "./errors.ts";
+import { notImplementedRoutes } from "./routes/not_implemented.ts";
 import { sandboxRoutes, type SandboxRoutesDeps } from "./routes/sandboxes.ts";
 import { templateRoutes } from "./routes/templates.ts";
 
@@ -29,6 +31,7 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   api.use("*", apiKeyAuth(deps.keys));
   api.route("/", sandboxRoutes(deps));
   api.route("/", templateRoutes(deps.index, deps.view));
+  api.route("/", notImplementedRoutes()); // after the real routes, so they always win
 
   const app = new Hono<AuthEnv>();
   app.get("/health", (c) => c.body(null, 204));

@@ -8,102 +8,17 @@ import {
   ANNOTATION_CSI_VOLUME_CONFIG,
   ANNOTATION_OWNER,
   ANNOTATION_RUNTIME_ACCESS_TOKEN,
-  LABEL_SANDBOX_CLAIMED,
   LABEL_SANDBOX_ID,
   METADATA_CSI_MOUNT_POINT,
   METADATA_CSI_VOLUME_NAME,
   METADATA_IMAGE,
   sandboxToken,
 } from "@kruise-agents/shared/api";
-import { EmbeddedStore, type KubeObject, SANDBOXES } from "@kruise-agents/shared/kube";
-import { createManager, type Manager } from "./mod.ts";
-import {
-  arm,
-  followPause,
-  type Runtimes,
-  seedPool,
-  startRuntimes,
-  testKeys,
-  testTokenKey,
-} from "./testing/fixtures.ts";
+import { EmbeddedStore } from "@kruise-agents/shared/kube";
+import { createManager } from "./mod.ts";
+import { seedPool, testKeys, testTokenKey } from "./testing/fixtures.ts";
+import { claimedObjects, errorBody, setup } from "./testing/api_env.ts";
 import { silentLogger } from "@kruise-agents/shared/std";
-import type { TeamLimits } from "./auth/api_keys.ts";
-
-interface Env extends AsyncDisposable {
-  kube: EmbeddedStore;
-  manager: Manager;
-  runtimes: Runtimes;
-  keys: { a: string; b: string; admin: string };
-  call(
-    method: string,
-    path: string,
-    options?: { key?: string | null; body?: unknown; raw?: string },
-  ): Promise<Response>;
-}
-
-async function setup(
-  pools: { namespace: string; name: string; size: number }[],
-  extra: { coldRuntimes?: number; limits?: Record<string, TeamLimits> } = {},
-): Promise<Env> {
-  const kube = await EmbeddedStore.open();
-  const total = pools.reduce((n, p) => n + p.size, 0) + (extra.coldRuntimes ?? 0);
-  const runtimes = await startRuntimes(total);
-  let next = 0;
-  for (const p of pools) {
-    const pool = await seedPool(kube, { ...p, ips: runtimes.ips.slice(next, next += p.size) });
-    for (const sandbox of pool) await arm(runtimes, sandbox);
-  }
-  const follower = followPause(kube, { coldIps: runtimes.ips.slice(next), runtimes });
-  const { keys, a, b, admin } = await testKeys(extra.limits);
-  const manager = await createManager({
-    kube,
-    keys,
-    domain: "sandbox.test",
-    logger: silentLogger,
-    tokenKey: await testTokenKey(),
-  });
-  return {
-    kube,
-    manager,
-    runtimes,
-    keys: { a, b, admin },
-    call(method, path, options = {}) {
-      const headers = new Headers();
-      const key = options.key === undefined ? a : options.key;
-      if (key !== null) headers.set("X-API-KEY", key);
-      let body: string | undefined = options.raw;
-      if (options.body !== undefined && method !== "GET" && method !== "DELETE") {
-        body = JSON.stringify(options.body);
-        headers.set("content-type", "application/json");
-      }
-      return manager.api(
-        new Request(`http://api.test${path}`, { method, headers, body: body ?? null }),
-      );
-    },
-    async [Symbol.asyncDispose]() {
-      await manager[Symbol.asyncDispose]();
-      await follower[Symbol.asyncDispose]();
-      await runtimes[Symbol.asyncDispose]();
-      await kube.close();
-    },
-  };
-}
-
-async function errorBody(res: Response, status: number): Promise<string> {
-  assert.equal(res.status, status, `expected ${status}, got ${res.status}`);
-  assert.match(res.headers.get("content-type") ?? "", /application\/json/);
-  const body = await res.json();
-  assert.equal(body.code, status);
-  assert.equal(typeof body.message, "string");
-  return body.message;
-}
-
-async function claimedObjects(kube: EmbeddedStore): Promise<KubeObject[]> {
-  const list = await kube.list<KubeObject>(SANDBOXES, {
-    labelSelector: `${LABEL_SANDBOX_CLAIMED}=true`,
-  });
-  return list.items;
-}
 
 Deno.test("create claims a warm sandbox with one write and late-binds it through /init", async () => {
   await using env = await setup([{ namespace: "team-a", name: "base", size: 2 }]);

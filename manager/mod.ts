@@ -33,10 +33,12 @@ import { isDataPlaneRequest } from "./proxy/route.ts";
 import { SandboxProxy } from "./proxy/sandbox_proxy.ts";
 import { Claimer } from "./sandboxes/claim.ts";
 import { Lifecycle } from "./sandboxes/lifecycle.ts";
+import { MetricsHistory } from "./sandboxes/metrics_history.ts";
 import { RuntimeClient } from "./sandboxes/runtime_client.ts";
 import { SandboxTokens } from "./sandboxes/tokens.ts";
 import { SandboxClient } from "./sandboxes/sandbox_client.ts";
 import { SandboxIndex } from "./sandboxes/sandbox_index.ts";
+import { metricBody } from "./routes/views.ts";
 
 export {
   ADMIN_TEAM,
@@ -84,6 +86,8 @@ export interface ManagerDeps {
   logger?: Logger | undefined;
   /** Server-side timeout of each watch, in seconds (see the shared `Informer`). @default {300} */
   watchTimeoutSeconds?: number | undefined;
+  /** Time between metrics samples of a watched sandbox, ms (`MetricsHistory`). @default {5000} */
+  metricsIntervalMs?: number | undefined;
 }
 
 /** A running manager: its two fetch handlers. Dispose to stop its watches and streams. */
@@ -131,12 +135,20 @@ export function launchManager(deps: ManagerDeps): ManagerHandle {
     pausedTtlSeconds: deps.pausedTtlSeconds,
   });
   const proxy = new SandboxProxy(index, { clock, fetch: deps.fetch, tokens });
+  const metrics = new MetricsHistory({
+    sample: async (sandbox, signal) =>
+      metricBody(await runtime.metrics(sandbox, signal), clock.now()),
+    lookup: (id) => index.cached(id),
+    clock,
+    logger,
+    intervalMs: deps.metricsIntervalMs,
+  });
   const app = createApp({
     keys: deps.keys,
     index,
     claimer,
     lifecycle,
-    runtime,
+    metrics,
     tokens,
     view: { domain: deps.domain, envdVersion: deps.envdVersion ?? ENVD_VERSION },
     limits: { maxTimeoutSeconds: deps.maxTimeoutSeconds ?? 3600 },
@@ -150,6 +162,7 @@ export function launchManager(deps: ManagerDeps): ManagerHandle {
       isDataPlaneRequest(request) ? await proxy.fetch(request) : await app.fetch(request),
     proxy: (request) => proxy.fetch(request),
     async [Symbol.asyncDispose]() {
+      metrics[Symbol.dispose]();
       proxy[Symbol.dispose]();
       await index[Symbol.asyncDispose]();
     },

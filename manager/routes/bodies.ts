@@ -1,15 +1,18 @@
 /**
  * Request bodies of the E2B REST API, parsed at the boundary into typed values; anything
  * malformed is a 400 {@linkcode ApiError} with a message naming the field. `allow_internet_access`
- * and `network` become the sandbox's egress rules and traffic token; other unknown fields
- * (`secure`: every sandbox is secured, `mcp`, ...) are accepted and ignored, as the reference does,
- * so newer SDKs keep working.
+ * and `network` become the sandbox's egress rules and traffic token (and are recorded as sent, for
+ * `getInfo`); `volumeMounts` join the sandbox's CSI mount list, as in the reference; other unknown
+ * fields (`secure`: every sandbox is secured, `mcp`, ...) are accepted and ignored, as the
+ * reference does, so newer SDKs keep working.
  *
  * @module
  */
 import { BodyTooLargeError, readJson as readJsonBody } from "@kruise-agents/shared/std";
 import { checkEgressEntry, type PodEgress } from "@kruise-agents/shared/api";
 import { ApiError } from "../errors.ts";
+import { checkVolumeMount, type VolumeMount } from "../sandboxes/metadata.ts";
+import type { NetworkConfig, NetworkSettings } from "../sandboxes/network_settings.ts";
 
 /** Limits of timeouts. */
 export interface TimeoutLimits {
@@ -87,20 +90,30 @@ export interface NewSandbox {
   egress?: PodEgress;
   /** `network.allowPublicTraffic`: `false` puts the sandbox's other ports behind a token. */
   allowPublicTraffic: boolean;
+  /** `allow_internet_access` and `network` as sent (the fields honoured), for `getInfo`. */
+  network: NetworkSettings;
+  /** `volumeMounts`, checked. */
+  volumeMounts: VolumeMount[];
 }
 
-/** Parses E2B's `allow_internet_access` and `network` into egress settings; 400 on bad input. */
+/**
+ * Parses E2B's `allow_internet_access` and `network` into egress settings, and records them as
+ * sent; 400 on bad input.
+ */
 export function parseNetwork(
   o: Record<string, unknown>,
-): Pick<NewSandbox, "egress" | "allowPublicTraffic"> {
+): Pick<NewSandbox, "egress" | "allowPublicTraffic" | "network"> {
   const network = o.network === undefined || o.network === null
     ? {}
     : object(o.network, '"network"');
   const egress: PodEgress = {};
+  const settings: NetworkSettings = {};
+  const asked: NetworkConfig = {};
   const internet = o.allow_internet_access;
   if (internet !== undefined && internet !== null) {
     if (typeof internet !== "boolean") bad('"allow_internet_access" must be a boolean');
     if (!internet) egress.allowInternetAccess = false;
+    settings.allowInternetAccess = internet;
   }
   for (const field of ["allowOut", "denyOut"] as const) {
     const list = network[field];
@@ -116,16 +129,39 @@ export function parseNetwork(
       }
     }
     if (list.length > 0) egress[field] = list as string[];
+    asked[field] = [...list as string[]];
   }
   const publicTraffic = network.allowPublicTraffic;
-  if (publicTraffic !== undefined && publicTraffic !== null && typeof publicTraffic !== "boolean") {
-    bad('"network.allowPublicTraffic" must be a boolean');
+  if (publicTraffic !== undefined && publicTraffic !== null) {
+    if (typeof publicTraffic !== "boolean") bad('"network.allowPublicTraffic" must be a boolean');
+    asked.allowPublicTraffic = publicTraffic;
   }
-  const out: Pick<NewSandbox, "egress" | "allowPublicTraffic"> = {
+  if (o.network !== undefined && o.network !== null) settings.network = asked;
+  const out: Pick<NewSandbox, "egress" | "allowPublicTraffic" | "network"> = {
     allowPublicTraffic: publicTraffic !== false,
+    network: settings,
   };
   if (Object.keys(egress).length > 0) out.egress = egress;
   return out;
+}
+
+/**
+ * Parses `volumeMounts` (`[{name, path}]`); 400 naming the first bad entry, with E2B's reasons
+ * (a non-empty name, an absolute clean path).
+ */
+export function parseVolumeMounts(value: unknown): VolumeMount[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) bad('"volumeMounts" must be a list');
+  return value.map((entry, i) => {
+    const e = object(entry, `"volumeMounts[${i}]"`);
+    if (typeof e.name !== "string" || typeof e.path !== "string") {
+      bad(`"volumeMounts[${i}]" must have a string name and path`);
+    }
+    const mount: VolumeMount = { name: e.name, path: e.path };
+    const why = checkVolumeMount(mount);
+    if (why) bad(`Invalid volume mount #${i}: ${why}`);
+    return mount;
+  });
 }
 
 /** Default timeout of `POST /sandboxes` when absent (E2B's spec: 15 s). */
@@ -151,7 +187,26 @@ export function parseNewSandbox(
     metadata: stringMap(o.metadata, "metadata"),
     envVars: stringMap(o.envVars, "envVars"),
     ...parseNetwork(o),
+    volumeMounts: parseVolumeMounts(o.volumeMounts),
   };
+}
+
+/**
+ * E2B's floor on `refreshes`: a duration below it (or none) keeps the sandbox alive this long,
+ * seconds (E2B's `SandboxTimeoutDefault`).
+ */
+export const MIN_REFRESH_SECONDS = 15;
+
+/**
+ * Parses `SandboxRefreshRequest` as E2B does: `duration` is optional, and anything below
+ * {@linkcode MIN_REFRESH_SECONDS} (zero and negatives included) is raised to it; above the
+ * maximum is the usual 400.
+ */
+export function parseRefreshBody(body: unknown, limits: TimeoutLimits): number {
+  const o = object(body, "The request body");
+  const value = o.duration ?? MIN_REFRESH_SECONDS;
+  if (typeof value !== "number" || !Number.isInteger(value)) bad('"duration" must be an integer');
+  return checkTimeout(Math.max(value, MIN_REFRESH_SECONDS), limits, "duration");
 }
 
 /** Parses a body with a `timeout` field; `fallback` when absent (`undefined` = required). */

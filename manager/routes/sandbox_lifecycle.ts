@@ -1,14 +1,21 @@
 /**
  * The routes of one sandbox's lifecycle (§A.3): get, kill, timeout, refresh, pause, connect and
  * resume, on `/sandboxes/:id/...` (and `/v2/sandboxes/:id/connect`). Each parses its body, calls
- * `Lifecycle` (`sandboxes/lifecycle.ts`) and answers with E2B's exact success status.
+ * `Lifecycle` (`sandboxes/lifecycle.ts`) and answers with E2B's exact success status. `refreshes`
+ * raises a duration below 15 s to 15 s, as E2B's handler does.
  *
  * @module
  */
 import { Hono } from "hono";
 import type { AuthEnv } from "../auth/middleware.ts";
 import { detailBody, sandboxBody } from "./views.ts";
-import { parseTimeoutBody, readJson, V1_DEFAULT_TIMEOUT, V2_DEFAULT_TIMEOUT } from "./bodies.ts";
+import {
+  parseRefreshBody,
+  parseTimeoutBody,
+  readJson,
+  V1_DEFAULT_TIMEOUT,
+  V2_DEFAULT_TIMEOUT,
+} from "./bodies.ts";
 import type { SandboxRoutesDeps } from "./sandboxes.ts";
 
 /** Builds the lifecycle sub-app (mounted at `/` by `sandboxRoutes`). */
@@ -35,12 +42,7 @@ export function sandboxLifecycleRoutes(
   });
 
   app.post("/sandboxes/:id/refreshes", async (c) => {
-    const seconds = parseTimeoutBody(
-      await readJson(c.req.raw),
-      limits,
-      V1_DEFAULT_TIMEOUT,
-      "duration",
-    );
+    const seconds = parseRefreshBody(await readJson(c.req.raw), limits);
     await lifecycle.refresh(c.req.param("id"), c.var.caller, seconds);
     return c.body(null, 204);
   });

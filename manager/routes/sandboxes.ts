@@ -1,8 +1,12 @@
 /**
  * The sandbox routes of the E2B REST API, v1 and v2 paths (§A.3), each a thin adapter: parse,
  * call `sandboxes/`, render with E2B's exact success status. Split, as Hono advises, into one
- * sub-app per concern, mounted with `app.route()`: the collection (create, list) here, one
- * sandbox's lifecycle in `sandbox_lifecycle.ts` and its metrics in `sandbox_metrics.ts`.
+ * sub-app per concern, mounted with `app.route()`: the collection (create, list) here, the
+ * metrics in `sandbox_metrics.ts` and one sandbox's lifecycle in `sandbox_lifecycle.ts`, in that
+ * order (`/sandboxes/metrics` must not be read as a sandbox ID).
+ *
+ * A create with an `Idempotency-Key` header that repeats an earlier one of the same team answers
+ * like the first: 201 with the same sandbox (see `sandboxes/idempotency.ts`).
  *
  * @module
  */
@@ -11,11 +15,12 @@ import type { AuthEnv } from "../auth/middleware.ts";
 import type { Claimer } from "../sandboxes/claim.ts";
 import type { Lifecycle } from "../sandboxes/lifecycle.ts";
 import { type ListEntry, listPage, parseListQuery } from "../sandboxes/list_query.ts";
+import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from "../sandboxes/idempotency.ts";
 import { readMetadata } from "../sandboxes/metadata.ts";
-import type { RuntimeClient } from "../sandboxes/runtime_client.ts";
+import type { MetricsHistory } from "../sandboxes/metrics_history.ts";
 import type { SandboxIndex } from "../sandboxes/sandbox_index.ts";
-import { e2bState, sandboxIdOf, startedAtMs, templateIdOf } from "../sandboxes/state.ts";
-import { listedBody, sandboxBody, type ViewContext } from "./views.ts";
+import { e2bState, sandboxIdOf, startedAtMs } from "../sandboxes/state.ts";
+import { listedBody, sandboxBody, sandboxTemplateNames, type ViewContext } from "./views.ts";
 import type { SandboxTokens } from "../sandboxes/tokens.ts";
 import type { Sandbox } from "@kruise-agents/shared/api";
 import type { Clock } from "@kruise-agents/shared/std";
@@ -31,8 +36,8 @@ export interface SandboxRoutesDeps {
   claimer: Claimer;
   /** Everything after create. */
   lifecycle: Lifecycle;
-  /** Runtime calls (metrics). */
-  runtime: RuntimeClient;
+  /** The metrics samples of recently watched sandboxes. */
+  metrics: MetricsHistory;
   /** The sandboxes' tokens, for the bodies that report them. */
   tokens: SandboxTokens;
   /** Domain and envd version for bodies. */
@@ -47,8 +52,8 @@ export interface SandboxRoutesDeps {
 export function sandboxRoutes(deps: SandboxRoutesDeps): Hono<AuthEnv> {
   return new Hono<AuthEnv>()
     .route("/", sandboxCollectionRoutes(deps))
-    .route("/", sandboxLifecycleRoutes(deps))
-    .route("/", sandboxMetricsRoutes(deps));
+    .route("/", sandboxMetricsRoutes(deps))
+    .route("/", sandboxLifecycleRoutes(deps));
 }
 
 interface Entry extends ListEntry {
@@ -60,7 +65,7 @@ function listEntries(sandboxes: Sandbox[], at: number): Entry[] {
   return sandboxes.map((sandbox) => ({
     sandbox,
     sandboxId: sandboxIdOf(sandbox),
-    templateIds: [templateIdOf(sandbox)],
+    templateIds: sandboxTemplateNames(sandbox),
     startedAt: startedAtMs(sandbox),
     state: e2bState(sandbox, at) === "paused" ? "paused" : "running",
     metadata: readMetadata(sandbox),
@@ -74,8 +79,13 @@ function sandboxCollectionRoutes(deps: SandboxRoutesDeps): Hono<AuthEnv> {
 
   for (const [path, v2] of [["/sandboxes", false], ["/v2/sandboxes", true]] as const) {
     app.post(path, async (c) => {
+      const idempotencyKey = parseIdempotencyKey(c.req.header(IDEMPOTENCY_KEY_HEADER));
       const body = parseNewSandbox(await readJson(c.req.raw), limits, { v2 });
-      const sandbox = await claimer.create(body, c.var.caller, c.req.raw.signal);
+      const sandbox = await claimer.create(
+        { ...body, idempotencyKey },
+        c.var.caller,
+        c.req.raw.signal,
+      );
       return c.json(sandboxBody(sandbox, view, await tokens.of(sandbox)), 201);
     });
   }

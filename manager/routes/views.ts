@@ -1,13 +1,16 @@
 /**
  * E2B response bodies built from Sandbox and SandboxSet objects, with every field the Python
  * SDK's generated `from_dict` requires (§A.1): `Sandbox` (create/connect), `SandboxDetail`
- * (get), `ListedSandbox` (list), `SandboxMetric` and `TemplateInfo`. Field names are E2B's
- * wire names. The routes are its only users; the facts it reads off a Sandbox (IDs, start and
- * end times, E2B state) live in `sandboxes/state.ts`, where the domain code reads them too.
+ * (get), `ListedSandbox` (list), `SandboxMetric`, `Template` and `TemplateWithBuilds`. Field
+ * names are E2B's wire names. A sandbox's `alias` is its template's first alias, recorded at
+ * claim, as E2B answers a create by alias (`templateID` stays the SandboxSet's name). The routes
+ * are its only users; the facts it reads off a Sandbox (IDs, start and end times, E2B state)
+ * live in `sandboxes/state.ts`, where the domain code reads them too.
  *
  * @module
  */
 import {
+  ANNOTATION_TEMPLATE_ALIASES,
   parseQuantity,
   type PodTemplateSpec,
   type Sandbox,
@@ -15,8 +18,11 @@ import {
 } from "@kruise-agents/shared/api";
 import type { EnvdMetrics } from "@kruise-agents/shared/envd/http";
 import type { TokenPair } from "../sandboxes/tokens.ts";
-import { readMetadata } from "../sandboxes/metadata.ts";
+import { readMetadata, readVolumeMounts, type VolumeMount } from "../sandboxes/metadata.ts";
+import type { MetricSample } from "../sandboxes/metrics_history.ts";
+import { type NetworkConfig, readNetworkSettings } from "../sandboxes/network_settings.ts";
 import { e2bState, endAtMs, sandboxIdOf, startedAtMs, templateIdOf } from "../sandboxes/state.ts";
+import { parseAliases, templateAliases } from "../sandboxes/template_choice.ts";
 
 /** E2B's constant, deprecated `clientID`. */
 export const CLIENT_ID = "6532622b";
@@ -75,6 +81,8 @@ export interface ListedSandboxBody {
   state: "running" | "paused";
   /** envd version. */
   envdVersion: string;
+  /** Volume mounts set at create. */
+  volumeMounts: VolumeMount[];
 }
 
 /** E2B `SandboxDetail`. */
@@ -83,8 +91,27 @@ export interface SandboxDetailBody extends ListedSandboxBody {
   envdAccessToken?: string;
   /** Data-plane domain. */
   domain: string;
-  /** What happens at `endAt`. */
+  /** What happens at `endAt`: always kill here (`autoPause` is refused at create). */
   lifecycle: { autoResume: boolean; onTimeout: "kill" | "pause" };
+  /** `allow_internet_access` as set at create; null when it was not set. */
+  allowInternetAccess: boolean | null;
+  /** `network` as set at create; `{}` when it was not set. */
+  network: NetworkConfig;
+}
+
+/**
+ * The names a sandbox's template answers to, recorded at claim (aliases first, its own name
+ * last); just the template ID for sandboxes claimed before aliases were recorded.
+ */
+export function sandboxTemplateNames(sandbox: Sandbox): string[] {
+  const id = templateIdOf(sandbox);
+  const aliases = parseAliases(sandbox.metadata.annotations?.[ANNOTATION_TEMPLATE_ALIASES]);
+  return aliases.includes(id) ? aliases : [...aliases, id];
+}
+
+/** E2B's `alias` of a sandbox: its template's first alias, as E2B's create answers it. */
+export function aliasOf(sandbox: Sandbox): string {
+  return sandboxTemplateNames(sandbox)[0] ?? templateIdOf(sandbox);
 }
 
 /** `Sandbox` body for create and connect. */
@@ -97,7 +124,7 @@ export function sandboxBody(sandbox: Sandbox, ctx: ViewContext, tokens: TokenPai
     envdAccessToken: tokens.envd,
     trafficAccessToken: tokens.traffic,
     domain: ctx.domain,
-    alias: templateIdOf(sandbox),
+    alias: aliasOf(sandbox),
   };
 }
 
@@ -106,7 +133,7 @@ export function listedBody(sandbox: Sandbox, ctx: ViewContext, now: number): Lis
   const resources = templateResources(sandbox.spec.template);
   return {
     templateID: templateIdOf(sandbox),
-    alias: templateIdOf(sandbox),
+    alias: aliasOf(sandbox),
     sandboxID: sandboxIdOf(sandbox),
     clientID: CLIENT_ID,
     startedAt: new Date(startedAtMs(sandbox)).toISOString(),
@@ -115,26 +142,34 @@ export function listedBody(sandbox: Sandbox, ctx: ViewContext, now: number): Lis
     metadata: readMetadata(sandbox),
     state: e2bState(sandbox, now) === "paused" ? "paused" : "running",
     envdVersion: ctx.envdVersion,
+    volumeMounts: readVolumeMounts(sandbox),
   };
 }
 
-/** `SandboxDetail` body. */
+/**
+ * `SandboxDetail` body: the listed fields plus the token, the domain, and the lifecycle,
+ * `allowInternetAccess` and `network` as set at create (E2B's `toSandboxDetailLifecycle` and
+ * `toSandboxDetailNetworkConfig`).
+ */
 export function detailBody(
   sandbox: Sandbox,
   ctx: ViewContext,
   now: number,
   tokens: TokenPair,
 ): SandboxDetailBody {
+  const network = readNetworkSettings(sandbox);
   return {
     ...listedBody(sandbox, ctx, now),
     domain: ctx.domain,
     lifecycle: { autoResume: false, onTimeout: "kill" },
+    allowInternetAccess: network.allowInternetAccess,
+    network: network.network,
     envdAccessToken: tokens.envd,
   };
 }
 
 /** E2B `SandboxMetric` from envd's `/metrics`. */
-export function metricBody(m: EnvdMetrics, now: number): Record<string, unknown> {
+export function metricBody(m: EnvdMetrics, now: number): MetricSample {
   const ts = m.ts ?? Math.floor(now / 1000);
   return {
     timestamp: new Date(ts * 1000).toISOString(),
@@ -181,27 +216,47 @@ export function templateResources(
   };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NIL_UUID = "00000000-0000-0000-0000-000000000000";
+
+/**
+ * The build ID of a SandboxSet: its uid (a UUID, as E2B's build IDs are, which the Python SDK
+ * parses as one). A SandboxSet has exactly one build: its current template.
+ */
+export function buildIdOf(set: SandboxSet): string {
+  const uid = set.metadata.uid ?? "";
+  return UUID.test(uid) ? uid.toLowerCase() : NIL_UUID;
+}
+
+/** SandboxSets in namespace order (the first one describes the template). */
+function byNamespace(sets: readonly SandboxSet[]): SandboxSet[] {
+  return [...sets].sort((a, b) =>
+    (a.metadata.namespace ?? "") < (b.metadata.namespace ?? "") ? -1 : 1
+  );
+}
+
 /**
  * E2B `Template` (list item) for a template = SandboxSets of one name. Resources come from the
- * first SandboxSet in namespace order; `buildStatus` is `ready` (or `deleting`).
+ * first SandboxSet in namespace order; `aliases` (and `names`) are every name the template
+ * answers to: its aliases, then its own name. `buildStatus` is `ready`: a SandboxSet being
+ * deleted is not listed.
  */
 export function templateBody(
   sets: readonly SandboxSet[],
   ctx: ViewContext,
 ): Record<string, unknown> {
-  const sorted = [...sets].sort((a, b) =>
-    (a.metadata.namespace ?? "") < (b.metadata.namespace ?? "") ? -1 : 1
-  );
+  const sorted = byNamespace(sets);
   const first = sorted[0];
   const name = first?.metadata.name ?? "";
   const created = first?.metadata.creationTimestamp ?? new Date(0).toISOString();
+  const aliases = [...new Set(sorted.flatMap((s) => templateAliases(s)))];
   return {
     templateID: name,
-    buildID: name,
+    buildID: first ? buildIdOf(first) : NIL_UUID,
     ...templateResources(first?.spec.template),
     public: false,
-    aliases: [name],
-    names: [name],
+    aliases,
+    names: aliases,
     createdAt: created,
     updatedAt: created,
     createdBy: null,
@@ -209,6 +264,34 @@ export function templateBody(
     spawnCount: 0,
     buildCount: 1,
     envdVersion: ctx.envdVersion,
-    buildStatus: sorted.every((s) => s.metadata.deletionTimestamp) ? "deleting" : "ready",
+    buildStatus: "ready",
+  };
+}
+
+/**
+ * E2B `TemplateWithBuilds` (`GET /templates/{templateID}`): the template and its one build, the
+ * SandboxSet's current template.
+ */
+export function templateWithBuildsBody(
+  sets: readonly SandboxSet[],
+  ctx: ViewContext,
+): Record<string, unknown> {
+  const template = templateBody(sets, ctx);
+  const first = byNamespace(sets)[0];
+  return {
+    ...template,
+    builds: first
+      ? [{
+        buildID: buildIdOf(first),
+        status: "ready",
+        createdAt: template.createdAt,
+        updatedAt: template.updatedAt,
+        finishedAt: template.createdAt,
+        cpuCount: template.cpuCount,
+        memoryMB: template.memoryMB,
+        diskSizeMB: template.diskSizeMB,
+        envdVersion: ctx.envdVersion,
+      }]
+      : [],
   };
 }

@@ -15,6 +15,10 @@
  * including the client going away), so nothing is left claimed and unreachable; the pool
  * replenishes as for any claim.
  *
+ * A create with an `Idempotency-Key` first looks for the sandbox an earlier attempt with the same
+ * key claimed (`idempotency.ts`); creates with one key are serialised within this replica, so a
+ * retry that overtakes its first attempt waits for it instead of claiming a second sandbox.
+ *
  * @module
  */
 import { isConflict, isNotFound } from "@kruise-agents/shared/kube";
@@ -28,18 +32,20 @@ import {
   storedInitRequest,
 } from "./claim_mutation.ts";
 import { newSandboxId } from "./ids.ts";
-import { planMetadata } from "./metadata.ts";
+import { idempotencyLabel, replayOf, requestDigest } from "./idempotency.ts";
+import { planMetadata, type VolumeMount } from "./metadata.ts";
+import type { NetworkSettings } from "./network_settings.ts";
 import type { RuntimeClient } from "./runtime_client.ts";
 import { SandboxIndex } from "./sandbox_index.ts";
 import type { SandboxClient } from "./sandbox_client.ts";
 import type { SandboxServices } from "./services.ts";
 import { isEgressApplied, isSandboxReady } from "@kruise-agents/shared/api";
-import { chooseTemplate, parseTemplateId } from "./template_choice.ts";
+import { parseTemplateRef, resolveTemplate, templateAliases } from "./template_choice.ts";
 import { type Clock, errorMessage, type Logger, silentLogger } from "@kruise-agents/shared/std";
 
 /** A create request, validated. */
 export interface CreateRequest {
-  /** Template ID (`name` or `namespace/name`). */
+  /** Template reference: E2B's `[namespace/]name[:tag]`, `name` being a template or an alias. */
   templateId: string;
   /** Seconds until shutdown. */
   timeoutSeconds: number;
@@ -51,6 +57,12 @@ export interface CreateRequest {
   egress?: PodEgress | undefined;
   /** `false`: the sandbox's ports other than envd's need the traffic access token. */
   allowPublicTraffic?: boolean | undefined;
+  /** The network settings as the create stated them (reported by `getInfo`). */
+  network?: NetworkSettings | undefined;
+  /** The body's `volumeMounts`, checked. */
+  volumeMounts?: readonly VolumeMount[] | undefined;
+  /** The `Idempotency-Key` header, checked. */
+  idempotencyKey?: string | undefined;
 }
 
 /** Options of {@linkcode Claimer}. */
@@ -75,6 +87,8 @@ export class Claimer {
   readonly #inFlight = new Set<string>();
   /** Creates under way per team, so a burst cannot pass a team's limit within this replica. */
   readonly #creating = new Map<string, number>();
+  /** Keyed creates under way, by idempotency label: a retry waits for its first attempt. */
+  readonly #keyed = new Map<string, Promise<unknown>>();
 
   /** Creates the claimer. */
   constructor(services: SandboxServices, options: ClaimerOptions) {
@@ -83,16 +97,56 @@ export class Claimer {
   }
 
   /**
-   * Serves one create for `caller` and returns the claimed, initialised Sandbox. Throws
-   * {@linkcode ApiError}: 404 for an unknown template, 400 for bad metadata, 503 when the pool
-   * is empty and cold creates are turned off, 500 when claiming keeps failing.
+   * Serves one create for `caller` and returns the claimed, initialised Sandbox, or, for a retry
+   * with an `Idempotency-Key` already used by `caller`'s team, the sandbox the first attempt
+   * created. Throws {@linkcode ApiError}: 404 for an unknown template or tag, 400 for bad
+   * metadata, 422 for a key reused with another request, 429 past the team's limit, 503 when the
+   * pool is empty and cold creates are turned off, 500 when claiming keeps failing.
    */
   async create(request: CreateRequest, caller: Caller, signal: AbortSignal): Promise<Sandbox> {
+    const key = request.idempotencyKey;
+    if (key === undefined) return await this.#createCounted(request, caller, signal);
+    const label = await idempotencyLabel(caller.team, key);
+    const record = { team: caller.team, key, request: await requestDigest(request) };
+    for (;;) {
+      const earlier = this.#keyed.get(label);
+      if (earlier) {
+        await earlier.catch(() => {});
+        signal.throwIfAborted();
+        continue;
+      }
+      // Registered before the first await below, so a concurrent attempt waits for this one.
+      const attempt = (async () => {
+        const now = this.#options.clock.now();
+        const replay = replayOf(
+          await this.#index.findByIdempotencyLabel(label, caller, now),
+          record,
+        );
+        // A replay of a create still under way on another replica waits as that create does.
+        if (replay) return await this.#settled(replay, signal);
+        return await this.#createCounted(request, caller, signal, { label, record });
+      })();
+      this.#keyed.set(label, attempt);
+      try {
+        return await attempt;
+      } finally {
+        if (this.#keyed.get(label) === attempt) this.#keyed.delete(label);
+      }
+    }
+  }
+
+  /** A create counted against its team's limit while it runs. */
+  async #createCounted(
+    request: CreateRequest,
+    caller: Caller,
+    signal: AbortSignal,
+    idempotency?: ClaimSpec["idempotency"],
+  ): Promise<Sandbox> {
     this.#checkLimit(caller);
     const team = caller.team;
     this.#creating.set(team, (this.#creating.get(team) ?? 0) + 1);
     try {
-      return await this.#create(request, caller, signal);
+      return await this.#create(request, caller, signal, idempotency);
     } finally {
       const left = (this.#creating.get(team) ?? 1) - 1;
       if (left > 0) this.#creating.set(team, left);
@@ -119,19 +173,22 @@ export class Claimer {
     }
   }
 
-  async #create(request: CreateRequest, caller: Caller, signal: AbortSignal): Promise<Sandbox> {
-    const plan = planMetadata(request.metadata);
-    const ref = parseTemplateId(request.templateId);
-    const sets = this.#index.setsNamed(ref.name, caller).filter((s) =>
-      ref.namespace === undefined || s.metadata.namespace === ref.namespace
+  async #create(
+    request: CreateRequest,
+    caller: Caller,
+    signal: AbortSignal,
+    idempotency: ClaimSpec["idempotency"],
+  ): Promise<Sandbox> {
+    const plan = planMetadata(request.metadata, { volumeMounts: request.volumeMounts });
+    const ref = parseTemplateRef(request.templateId);
+    const set = resolveTemplate(
+      ref,
+      this.#index.templateSets(ref.name, caller),
+      (s) => this.#index.available(s.metadata.namespace ?? "", s.metadata.name ?? "").length,
     );
-    const choice = chooseTemplate(sets.map((s) => ({
-      namespace: s.metadata.namespace ?? "",
-      name: ref.name,
-      available: this.#index.available(s.metadata.namespace ?? "", ref.name).length,
-    })));
-    const set = sets.find((s) => s.metadata.namespace === choice?.namespace);
-    if (!choice || !set) throw new ApiError(404, `template '${request.templateId}' not found`);
+    const namespace = set.metadata.namespace ?? "";
+    const name = set.metadata.name ?? "";
+    const aliases = templateAliases(set);
 
     const maxAttempts = this.#options.maxAttempts ?? 20;
     let lastError: unknown;
@@ -140,24 +197,27 @@ export class Claimer {
       const now = this.#options.clock.now();
       const spec: ClaimSpec = {
         sandboxId: newSandboxId(),
-        templateId: ref.name,
+        templateId: name,
+        aliases,
         owner: caller.keyId,
         lock: crypto.randomUUID(),
         envVars: request.envVars,
         egress: request.egress,
         allowPublicTraffic: request.allowPublicTraffic ?? true,
+        network: request.network,
+        idempotency,
         now,
         shutdownAt: now + request.timeoutSeconds * 1000,
         metadata: plan,
       };
-      const claimed = await this.#claimWarm(choice.namespace, ref.name, spec);
+      const claimed = await this.#claimWarm(namespace, name, spec);
       let sandbox: Sandbox;
       if (claimed === "conflict") continue;
       if (claimed) {
         sandbox = claimed;
       } else {
         if (!plan.createOnNoStock) {
-          throw new ApiError(503, `Cannot create sandbox: template '${ref.name}' has no stock`);
+          throw new ApiError(503, `Cannot create sandbox: template '${name}' has no stock`);
         }
         sandbox = await this.#createCold(coldSandbox(set, spec));
       }
@@ -232,24 +292,27 @@ export class Claimer {
    * access), then late-binds the runtime settings.
    */
   async #finish(sandbox: Sandbox, init: boolean, signal: AbortSignal): Promise<Sandbox> {
-    let ready = sandbox;
-    const settled = (s: Sandbox) => isSandboxReady(s) && isEgressApplied(s);
-    if (!settled(sandbox)) {
-      const timeout = AbortSignal.timeout(this.#options.coldStartTimeoutMs ?? 120_000);
-      try {
-        ready = await this.#index.waitFor(sandbox, settled, AbortSignal.any([signal, timeout]));
-      } catch (error) {
-        if (timeout.aborted) {
-          throw new Error("the sandbox did not become ready (or its rules apply) in time", {
-            cause: error,
-          });
-        }
-        throw error;
-      }
-    }
+    const ready = await this.#settled(sandbox, signal);
     const request = storedInitRequest(ready);
     if (init && request) await this.#runtime.init(ready, request.envVars, signal);
     return ready;
+  }
+
+  /** `sandbox` once it is Ready and its egress rules apply (bounded by the cold-start wait). */
+  async #settled(sandbox: Sandbox, signal: AbortSignal): Promise<Sandbox> {
+    const settled = (s: Sandbox) => isSandboxReady(s) && isEgressApplied(s);
+    if (settled(sandbox)) return sandbox;
+    const timeout = AbortSignal.timeout(this.#options.coldStartTimeoutMs ?? 120_000);
+    try {
+      return await this.#index.waitFor(sandbox, settled, AbortSignal.any([signal, timeout]));
+    } catch (error) {
+      if (timeout.aborted) {
+        throw new Error("the sandbox did not become ready (or its rules apply) in time", {
+          cause: error,
+        });
+      }
+      throw error;
+    }
   }
 
   /** Deletes a claimed Sandbox whose create failed; never throws. */

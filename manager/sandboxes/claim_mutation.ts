@@ -8,14 +8,18 @@
  */
 import {
   ANNOTATION_CLAIM_TIMESTAMP,
+  ANNOTATION_E2B_NETWORK,
+  ANNOTATION_IDEMPOTENCY,
   ANNOTATION_INIT_RUNTIME_REQUEST,
   ANNOTATION_LOCK,
   ANNOTATION_OWNER,
   ANNOTATION_POD_EGRESS,
   ANNOTATION_PUBLIC_TRAFFIC,
   ANNOTATION_SANDBOX_PRIORITY,
+  ANNOTATION_TEMPLATE_ALIASES,
   ANNOTATION_UPDATED_METADATA_IN_CLAIM,
   API_VERSION,
+  LABEL_IDEMPOTENCY_KEY,
   LABEL_SANDBOX_CLAIMED,
   LABEL_SANDBOX_ID,
   LABEL_SANDBOX_POOL,
@@ -26,7 +30,9 @@ import {
   SANDBOX_KIND,
   type SandboxSet,
 } from "@kruise-agents/shared/api";
+import type { IdempotencyClaim } from "./idempotency.ts";
 import type { MetadataPlan } from "./metadata.ts";
+import { type NetworkSettings, networkSettingsAnnotation } from "./network_settings.ts";
 
 /**
  * The `/init` request a claim late-binds into the runtime, stored for replays after resume. The
@@ -41,8 +47,10 @@ export interface InitRuntimeRequest {
 export interface ClaimSpec {
   /** New E2B sandbox ID. */
   sandboxId: string;
-  /** Template ID as the client gave it and as responses report it. */
+  /** Template ID (the SandboxSet's name), as responses report it. */
   templateId: string;
+  /** The template's aliases (its own name last), as `templateAliases()` lists them. */
+  aliases: readonly string[];
   /** API key id of the owner. */
   owner: string;
   /** Claim lock UUID. */
@@ -53,6 +61,10 @@ export interface ClaimSpec {
   egress?: PodEgress | undefined;
   /** `false`: ports other than envd's need the traffic access token. */
   allowPublicTraffic: boolean;
+  /** The network settings as the create stated them, for `getInfo`. */
+  network?: NetworkSettings | undefined;
+  /** The create's `Idempotency-Key`, remembered for retries. */
+  idempotency?: IdempotencyClaim | undefined;
   /** Claim time, ms. */
   now: number;
   /** Shutdown time, ms (`now + timeout`). */
@@ -72,13 +84,15 @@ export function sandboxEnvVars(spec: ClaimSpec): Record<string, string> {
 }
 
 /**
- * The claimed form of `sandbox`: labels `sandbox-claimed=true` and `sandbox-id`; annotations
- * lock, owner, claim timestamp, `/init` request and the user's metadata keys;
+ * The claimed form of `sandbox`: labels `sandbox-claimed=true` and `sandbox-id` (and the
+ * idempotency label of a keyed create); annotations lock, owner, claim timestamp, `/init`
+ * request, the user's metadata, the template's aliases, and what the create asked of the network;
  * ownerReferences emptied (the SandboxSet lets go, so its pool replenishes); shutdown time set.
  * `metadata.resourceVersion` is kept, which is what makes the update optimistic.
  */
 export function claimedSandbox(sandbox: Sandbox, spec: ClaimSpec): Sandbox {
   const init: InitRuntimeRequest = { envVars: sandboxEnvVars(spec) };
+  const network = spec.network ? networkSettingsAnnotation(spec.network) : undefined;
   return {
     ...sandbox,
     metadata: {
@@ -88,6 +102,7 @@ export function claimedSandbox(sandbox: Sandbox, spec: ClaimSpec): Sandbox {
         ...spec.metadata.labels,
         [LABEL_SANDBOX_CLAIMED]: "true",
         [LABEL_SANDBOX_ID]: spec.sandboxId,
+        ...(spec.idempotency ? { [LABEL_IDEMPOTENCY_KEY]: spec.idempotency.label } : {}),
       },
       annotations: {
         ...sandbox.metadata.annotations,
@@ -97,8 +112,13 @@ export function claimedSandbox(sandbox: Sandbox, spec: ClaimSpec): Sandbox {
         [ANNOTATION_CLAIM_TIMESTAMP]: new Date(spec.now).toISOString(),
         [ANNOTATION_INIT_RUNTIME_REQUEST]: JSON.stringify(init),
         [ANNOTATION_UPDATED_METADATA_IN_CLAIM]: spec.metadata.claimedKeys,
+        [ANNOTATION_TEMPLATE_ALIASES]: spec.aliases.join(","),
         ...(spec.egress ? { [ANNOTATION_POD_EGRESS]: JSON.stringify(spec.egress) } : {}),
         ...(spec.allowPublicTraffic ? {} : { [ANNOTATION_PUBLIC_TRAFFIC]: "false" }),
+        ...(network ? { [ANNOTATION_E2B_NETWORK]: network } : {}),
+        ...(spec.idempotency
+          ? { [ANNOTATION_IDEMPOTENCY]: JSON.stringify(spec.idempotency.record) }
+          : {}),
       },
       ownerReferences: [],
     },

@@ -51,6 +51,7 @@ const warm = parseSandbox({
 const spec = (metadata: Record<string, string> = {}): ClaimSpec => ({
   sandboxId: "abc123",
   templateId: "base",
+  aliases: ["base"],
   owner: "key-1",
   lock: "lock-1",
   envVars: { A: "1", E2B_SANDBOX_ID: "forged" },
@@ -80,7 +81,8 @@ Deno.test("claimedSandbox() writes the claim, keeps the resourceVersion and drop
   assert.deepEqual(storedInitRequest(claimed), {
     envVars: { A: "1", E2B_SANDBOX: "true", E2B_SANDBOX_ID: "abc123", E2B_TEMPLATE_ID: "base" },
   });
-  assert.deepEqual(readMetadata(claimed), { team: "x", tier: "gold" });
+  // Metadata comes back verbatim; the `label:` key is also a label, as in the reference.
+  assert.deepEqual(readMetadata(claimed), { team: "x", "label:tier": "gold" });
   // The input is untouched (the cache holds it).
   assert.equal(warm.metadata.labels?.[LABEL_SANDBOX_CLAIMED], "false");
 });
@@ -109,7 +111,7 @@ Deno.test("planMetadata() refuses reserved and malformed keys with 400", () => {
       { "agents.kruise.io/x": "1" },
       { "e2b.agents.kruise.io/never-timeout": "true" },
       { "label:agents.kruise.io/x": "1" },
-      { "bad key": "1" },
+      { "label:bad key": "1" },
       { "label:ok": "not a label value!" },
       { "e2b.agents.kruise.io/csi-volume-name": "pv" },
     ]

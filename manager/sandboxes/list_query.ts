@@ -48,22 +48,31 @@ function bad(message: string): never {
   throw new ApiError(400, message);
 }
 
+/** Go's `url.QueryUnescape`: `+` is a space, then percent-decoding; 400 when malformed. */
+function queryUnescape(text: string, what: string): string {
+  try {
+    return decodeURIComponent(text.replaceAll("+", " "));
+  } catch {
+    bad(`Invalid metadata filter "${what}": bad percent-encoding`);
+  }
+}
+
 /**
- * Parses E2B's doubly encoded `metadata` parameter: `URLSearchParams` has already decoded the
- * value once; it is then `k=v&k2=v2` with each key and value percent-encoded.
+ * Parses E2B's `metadata` filter. The SDKs percent-encode each key and value, join them as
+ * `k=v&k2=v2` with `URLSearchParams`/`urlencode` (which encodes them a second time), and the
+ * HTTP client encodes the whole value a third time: `{"a b": "x&y"}` travels as
+ * `metadata=a%252520b%3Dx%252526y`. `URLSearchParams` has undone the third encoding; as E2B's
+ * handler does, this undoes the second on the whole string, splits on `&` and the first `=`, and
+ * undoes the first on each key and value, so keys and values may hold any character.
  */
 export function parseMetadataQuery(value: string): Record<string, string> {
   const out: Record<string, string> = {};
   if (value === "") return out;
-  for (const pair of value.split("&")) {
+  for (const pair of queryUnescape(value, value).split("&")) {
     if (pair === "") continue;
     const eq = pair.indexOf("=");
-    if (eq <= 0) bad(`Invalid metadata filter "${pair}": expected key=value`);
-    try {
-      out[decodeURIComponent(pair.slice(0, eq))] = decodeURIComponent(pair.slice(eq + 1));
-    } catch {
-      bad(`Invalid metadata filter "${pair}": bad percent-encoding`);
-    }
+    if (eq < 0) bad(`Invalid metadata filter "${pair}": expected key=value`);
+    out[queryUnescape(pair.slice(0, eq), pair)] = queryUnescape(pair.slice(eq + 1), pair);
   }
   return out;
 }

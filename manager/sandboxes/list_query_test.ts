@@ -18,14 +18,29 @@ const entry = (id: string, startedAt: number, extra: Partial<ListEntry> = {}): L
   ...extra,
 });
 
-Deno.test("parseMetadataQuery() decodes E2B's doubly encoded filter", () => {
-  // What the SDKs send for {a: "x y", "k&": "v=1"}, after URLSearchParams' own decoding.
-  const value = `a=${encodeURIComponent("x y")}&${encodeURIComponent("k&")}=${
-    encodeURIComponent("v=1")
-  }`;
-  assert.deepEqual(parseMetadataQuery(value), { a: "x y", "k&": "v=1" });
+/** The `metadata` parameter as the JS SDK (2.51) builds it, before the HTTP client encodes it. */
+function sdkMetadataParam(metadata: Record<string, string>): string {
+  const encoded = Object.fromEntries(
+    Object.entries(metadata).map(([k, v]) => [encodeURIComponent(k), encodeURIComponent(v)]),
+  );
+  return new URLSearchParams(encoded).toString();
+}
+
+Deno.test("parseMetadataQuery() decodes the SDKs' encoding of free-form keys and values", () => {
+  const metadata = { "a b.c": "x&y=z %+", k: "v", "dotted.key/with slash": "é".repeat(300) };
+  // What a server's query parser hands over: the HTTP client's own layer already undone.
+  const wire = new URLSearchParams({ metadata: sdkMetadataParam(metadata) }).toString();
+  const value = new URLSearchParams(wire).get("metadata")!;
+  assert.deepEqual(parseMetadataQuery(value), metadata);
+  // The Python SDK's form (quote each, then urlencode), captured from e2b 2.63.
+  assert.deepEqual(parseMetadataQuery("a%2520b.c=x%2526y%253Dz%2520%2525&k=v"), {
+    "a b.c": "x&y=z %",
+    k: "v",
+  });
+  assert.deepEqual(parseMetadataQuery("plain=value"), { plain: "value" });
   assert.throws(() => parseMetadataQuery("novalue"), ApiError);
   assert.throws(() => parseMetadataQuery("a=%zz"), ApiError);
+  assert.throws(() => parseMetadataQuery("a=%252zz"), ApiError);
 });
 
 Deno.test("parseListQuery() accepts E2B's forms and refuses bad values with 400", () => {

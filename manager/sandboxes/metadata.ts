@@ -1,25 +1,35 @@
 /**
- * E2B create `metadata` → Sandbox labels and annotations, and back. As in the reference (§4.2):
- * a key `label:<k>` becomes label `<k>`, every other key an annotation; keys must be Kubernetes
- * qualified names; the reserved prefixes (`agents.kruise.io/`, `e2b.agents.kruise.io/`) are
- * rejected, except the extension keys this manager understands. The keys a claim added are
- * listed in the `updated-metadata-in-claim` annotation, and only those are returned as
- * metadata, so pool labels and controller annotations never leak into `getInfo().metadata`.
+ * E2B create `metadata` (and `volumeMounts`) → what a claim writes on the Sandbox, and back.
  *
- * Extension keys:
- * - `e2b.agents.kruise.io/image` is stored as an annotation of the same key, and
- *   `csi-volume-name` + `csi-mount-point` (+ `csi-subpath`) as the `csi-volume-config`
- *   annotation (JSON list of CSIMountConfig), exactly where the reference persists them. The
- *   in-place image upgrade and the CSI mount that act on them are pending (later issues); until
- *   then the sandbox runs the pool's image with no extra mount.
- * - `create-on-no-stock` (`"false"`: fail instead of a cold create) and `skip-init-runtime`
- *   (`"true"`: no `/init`) are options of the create and are not stored.
- * - Any other reserved key is refused with 400 rather than silently ignored.
+ * E2B metadata is free-form: any string key (spaces, dots, slashes) and any string value, given
+ * back verbatim by `getInfo` and `list` and matched exactly by list filters. Kubernetes label and
+ * annotation keys cannot hold that, so the user's metadata is stored as ONE JSON annotation
+ * (`e2b.agents.kruise.io/metadata`) and read back from it: nothing is lost or renamed. (The
+ * alternative, one annotation per key as the reference does, refuses every key that is not a
+ * qualified name, which is most of what E2B users send.)
+ *
+ * Kept from the reference (§4.2):
+ * - a key `label:<k>` also becomes label `<k>` on the Sandbox, so cluster tooling can select on
+ *   it; the label must obey Kubernetes' rules (400 otherwise). The metadata keeps the key as sent;
+ * - keys with a reserved prefix (`agents.kruise.io/`, `e2b.agents.kruise.io/`) are refused with
+ *   400, except the extension keys this manager understands:
+ *   - `e2b.agents.kruise.io/image` is stored as an annotation of the same key, and
+ *     `csi-volume-name` + `csi-mount-point` (+ `csi-subpath`) as the `csi-volume-config`
+ *     annotation (JSON list of CSIMountConfig), exactly where the reference persists them. The
+ *     body's `volumeMounts` (`[{name, path}]`, the name being a PersistentVolume's) join the same
+ *     list, as in the reference. The in-place image upgrade and the CSI mount that act on them
+ *     are pending (later issues); until then the sandbox runs the pool's image with no extra
+ *     mount, and `getInfo().volumeMounts` reports the mounts asked for;
+ *   - `create-on-no-stock` (`"false"`: fail instead of a cold create) and `skip-init-runtime`
+ *     (`"true"`: no `/init`) are options of the create and are not stored.
+ * - The keys a claim added are listed in the `updated-metadata-in-claim` annotation, for the
+ *   reference's recycling; pool labels and controller annotations never leak into metadata.
  *
  * @module
  */
 import {
   ANNOTATION_CSI_VOLUME_CONFIG,
+  ANNOTATION_E2B_METADATA,
   ANNOTATION_UPDATED_METADATA_IN_CLAIM,
   isReservedKey,
   METADATA_CREATE_ON_NO_STOCK,
@@ -31,15 +41,22 @@ import {
   METADATA_SKIP_INIT_RUNTIME,
   type Sandbox,
 } from "@kruise-agents/shared/api";
+import { isRecord } from "@kruise-agents/shared/std";
 import { ApiError } from "../errors.ts";
+
+/**
+ * Largest JSON of a sandbox's metadata, bytes. Kubernetes caps all annotations of an object at
+ * 256 KiB together; a quarter of that leaves room for the rest.
+ */
+export const MAX_METADATA_BYTES = 64 * 1024;
 
 /** What a create's metadata asks for. */
 export interface MetadataPlan {
   /** Labels to add to the Sandbox. */
   labels: Record<string, string>;
-  /** Annotations to add to the Sandbox (user keys and stored extension keys). */
+  /** Annotations to add to the Sandbox (the metadata JSON and stored extension keys). */
   annotations: Record<string, string>;
-  /** JSON of `{labels: [...], annotations: [...]}`: the user's keys, for read-back. */
+  /** JSON of `{labels: [...], annotations: [...]}`: the keys the claim adds for the user. */
   claimedKeys: string;
   /** `false` when the create must not fall back to a cold Sandbox. */
   createOnNoStock: boolean;
@@ -55,6 +72,14 @@ export interface CsiMountConfig {
   mountPath: string;
   /** Sub-path of the volume. */
   subPath?: string;
+}
+
+/** E2B's `SandboxVolumeMount`: a named volume at an absolute path. */
+export interface VolumeMount {
+  /** Volume name (here a PersistentVolume's). */
+  name: string;
+  /** Absolute, clean path in the sandbox. */
+  path: string;
 }
 
 const NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
@@ -75,13 +100,26 @@ function bad(message: string): never {
   throw new ApiError(400, message);
 }
 
-/** Turns a create's `metadata` into what to write; throws 400 {@linkcode ApiError} on bad keys. */
-export function planMetadata(metadata: Record<string, string>): MetadataPlan {
+/** Options of {@linkcode planMetadata}. */
+export interface PlanMetadataOptions {
+  /** The create body's `volumeMounts`, already checked ({@linkcode checkVolumeMount}). */
+  volumeMounts?: readonly VolumeMount[] | undefined;
+}
+
+/**
+ * Turns a create's `metadata` (and `volumeMounts`) into what to write; throws a 400
+ * {@linkcode ApiError} on a reserved key, a bad `label:` key or value, metadata over
+ * {@linkcode MAX_METADATA_BYTES}, or mounts that clash.
+ */
+export function planMetadata(
+  metadata: Record<string, string>,
+  options: PlanMetadataOptions = {},
+): MetadataPlan {
   const labels: Record<string, string> = {};
   const annotations: Record<string, string> = {};
-  const userLabels: string[] = [], userAnnotations: string[] = [];
+  const user: Record<string, string> = {};
+  const userLabels: string[] = [];
   let createOnNoStock = true, skipInitRuntime = false;
-  const csiName = metadata[METADATA_CSI_VOLUME_NAME], csiPath = metadata[METADATA_CSI_MOUNT_POINT];
   for (const [key, value] of Object.entries(metadata)) {
     switch (key) {
       case METADATA_IMAGE:
@@ -99,6 +137,9 @@ export function planMetadata(metadata: Record<string, string>): MetadataPlan {
         skipInitRuntime = value === "true";
         continue;
     }
+    if (isReservedKey(key)) {
+      bad(`Metadata key "${key}" uses a reserved prefix and is not supported`);
+    }
     if (key.startsWith(METADATA_LABEL_PREFIX)) {
       const label = key.slice(METADATA_LABEL_PREFIX.length);
       if (isReservedKey(label)) bad(`Metadata key "${key}" uses a reserved prefix`);
@@ -108,17 +149,37 @@ export function planMetadata(metadata: Record<string, string>): MetadataPlan {
       }
       labels[label] = value;
       userLabels.push(label);
-      continue;
     }
-    if (isReservedKey(key)) {
-      bad(`Metadata key "${key}" uses a reserved prefix and is not supported`);
-    }
-    if (!isQualifiedName(key)) {
-      bad(`Metadata key "${key}" is not a valid Kubernetes annotation key`);
-    }
-    annotations[key] = value;
-    userAnnotations.push(key);
+    user[key] = value;
   }
+  const json = JSON.stringify(user);
+  const size = new TextEncoder().encode(json).length;
+  if (size > MAX_METADATA_BYTES) {
+    bad(`Metadata is too large: ${size} bytes as JSON, at most ${MAX_METADATA_BYTES}`);
+  }
+  const claimedAnnotations: string[] = [];
+  if (Object.keys(user).length > 0) {
+    annotations[ANNOTATION_E2B_METADATA] = json;
+    claimedAnnotations.push(ANNOTATION_E2B_METADATA);
+  }
+  const mounts = csiMounts(metadata, options.volumeMounts ?? []);
+  if (mounts.length > 0) annotations[ANNOTATION_CSI_VOLUME_CONFIG] = JSON.stringify(mounts);
+  return {
+    labels,
+    annotations,
+    claimedKeys: JSON.stringify({ labels: userLabels, annotations: claimedAnnotations }),
+    createOnNoStock,
+    skipInitRuntime,
+  };
+}
+
+/** The reference's single-mount metadata keys and the body's `volumeMounts`, as one list. */
+function csiMounts(
+  metadata: Record<string, string>,
+  volumeMounts: readonly VolumeMount[],
+): CsiMountConfig[] {
+  const mounts: CsiMountConfig[] = [];
+  const csiName = metadata[METADATA_CSI_VOLUME_NAME], csiPath = metadata[METADATA_CSI_MOUNT_POINT];
   if ((csiName === undefined) !== (csiPath === undefined)) {
     bad(`Metadata "${METADATA_CSI_VOLUME_NAME}" and "${METADATA_CSI_MOUNT_POINT}" go together`);
   }
@@ -127,31 +188,55 @@ export function planMetadata(metadata: Record<string, string>): MetadataPlan {
     const mount: CsiMountConfig = { pvName: csiName, mountPath: csiPath };
     const sub = metadata[METADATA_CSI_SUBPATH];
     if (sub) mount.subPath = sub;
-    annotations[ANNOTATION_CSI_VOLUME_CONFIG] = JSON.stringify([mount]);
+    mounts.push(mount);
   } else if (metadata[METADATA_CSI_SUBPATH] !== undefined) {
     bad(`Metadata "${METADATA_CSI_SUBPATH}" needs "${METADATA_CSI_VOLUME_NAME}"`);
   }
-  return {
-    labels,
-    annotations,
-    claimedKeys: JSON.stringify({ labels: userLabels, annotations: userAnnotations }),
-    createOnNoStock,
-    skipInitRuntime,
-  };
+  for (const m of volumeMounts) mounts.push({ pvName: m.name, mountPath: m.path });
+  const paths = new Set<string>();
+  for (const m of mounts) {
+    if (paths.has(m.mountPath)) bad(`Volume mount path "${m.mountPath}" is used twice`);
+    paths.add(m.mountPath);
+  }
+  return mounts;
 }
 
-/** The user metadata of a claimed Sandbox: the keys its claim recorded, with current values. */
+/**
+ * Checks one E2B volume mount (E2B's `isValidMountPath` rules): a non-empty name and an
+ * absolute path without `.` or `..` components or a trailing slash; returns why not, or
+ * `undefined` when it is fine.
+ */
+export function checkVolumeMount(mount: VolumeMount): string | undefined {
+  if (mount.name === "") return "name cannot be empty";
+  if (mount.path === "") return "path cannot be empty";
+  if (!mount.path.startsWith("/")) return "path must be absolute";
+  if (mount.path === "/") return undefined;
+  // What Go's filepath.Clean would change: `.`, `..`, empty components (`//`, a trailing `/`).
+  if (mount.path.split("/").slice(1).some((p) => p === "" || p === "." || p === "..")) {
+    return "path must not contain any '.' or '..' components";
+  }
+  return undefined;
+}
+
+/**
+ * The user metadata of a claimed Sandbox, verbatim. Sandboxes claimed before metadata was stored
+ * as JSON have it as individual labels and annotations listed in `updated-metadata-in-claim`;
+ * those are read the old way.
+ */
 export function readMetadata(sandbox: Sandbox): Record<string, string> {
   const annotations = sandbox.metadata.annotations ?? {};
+  const stored = annotations[ANNOTATION_E2B_METADATA];
+  if (stored !== undefined) return parseStringMap(stored);
   const raw = annotations[ANNOTATION_UPDATED_METADATA_IN_CLAIM];
   const out: Record<string, string> = {};
   if (!raw) return out;
-  let keys: { labels?: unknown; annotations?: unknown };
+  let keys: unknown;
   try {
     keys = JSON.parse(raw);
   } catch {
     return out;
   }
+  if (!isRecord(keys)) return out;
   const labels = sandbox.metadata.labels ?? {};
   for (const k of Array.isArray(keys.labels) ? keys.labels : []) {
     if (typeof k === "string" && labels[k] !== undefined) out[k] = labels[k];
@@ -159,5 +244,39 @@ export function readMetadata(sandbox: Sandbox): Record<string, string> {
   for (const k of Array.isArray(keys.annotations) ? keys.annotations : []) {
     if (typeof k === "string" && annotations[k] !== undefined) out[k] = annotations[k];
   }
+  return out;
+}
+
+/** The volume mounts a claimed Sandbox was created with (its CSI mounts), as E2B reports them. */
+export function readVolumeMounts(sandbox: Sandbox): VolumeMount[] {
+  const raw = sandbox.metadata.annotations?.[ANNOTATION_CSI_VOLUME_CONFIG];
+  if (!raw) return [];
+  let list: unknown;
+  try {
+    list = JSON.parse(raw);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(list)) return [];
+  const out: VolumeMount[] = [];
+  for (const m of list) {
+    if (isRecord(m) && typeof m.pvName === "string" && typeof m.mountPath === "string") {
+      out.push({ name: m.pvName, path: m.mountPath });
+    }
+  }
+  return out;
+}
+
+/** A JSON object of strings, or `{}` when the text is not one (its string entries kept). */
+function parseStringMap(text: string): Record<string, string> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  if (!isRecord(value)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value)) if (typeof v === "string") out[k] = v;
   return out;
 }

@@ -1,16 +1,19 @@
 /**
- * The manager's view of the cluster: informer caches of Sandboxes (indexed by E2B sandbox ID
- * and by pool) and SandboxSets (indexed by name), plus the visibility rule of teams. Every
- * lookup by sandbox ID goes through here; a cache miss falls back to one labelled list, so a
- * sandbox claimed by another replica a moment ago is found before this replica's watch delivers
- * it. The caches stay private: callers get lookups, read-your-writes ({@linkcode
- * SandboxIndex.observe}, {@linkcode SandboxIndex.forget}), waits and change notifications.
+ * The manager's view of the cluster: informer caches of Sandboxes (indexed by E2B sandbox ID,
+ * by pool and by idempotency key) and SandboxSets (indexed by name and by E2B alias), plus the
+ * visibility rule of teams. Every lookup by sandbox ID (or idempotency key) goes through here;
+ * a cache miss falls back to one labelled list, so a sandbox claimed by another replica a moment
+ * ago is found before this replica's watch delivers it. The caches stay private: callers get
+ * lookups, read-your-writes ({@linkcode SandboxIndex.observe}, {@linkcode SandboxIndex.forget}),
+ * waits and change notifications.
  *
  * @module
  */
 import {
+  ANNOTATION_TEMPLATE_ALIASES,
   controllingPool,
   isClaimable,
+  LABEL_IDEMPOTENCY_KEY,
   LABEL_SANDBOX_ID,
   LABEL_SANDBOX_POOL,
   parseSandbox,
@@ -32,10 +35,13 @@ import { type Clock, type Logger, systemClock } from "@kruise-agents/shared/std"
 import type { Caller } from "../auth/api_keys.ts";
 import { isSandboxId } from "./ids.ts";
 import { e2bState } from "./state.ts";
+import { parseAliases } from "./template_choice.ts";
 
 const BY_ID = "sandboxId";
 const BY_POOL = "pool";
+const BY_IDEMPOTENCY = "idempotencyKey";
 const BY_NAME = "name";
+const BY_ALIAS = "alias";
 
 /** Whether `caller` may see objects in `namespace`: its own team's, or any for admin. */
 export function canSee(caller: Caller, namespace: string | undefined): boolean {
@@ -82,13 +88,20 @@ export class SandboxIndex implements AsyncDisposable {
           const pool = s.metadata.labels?.[LABEL_SANDBOX_POOL];
           return pool ? [keyOf(s.metadata.namespace ?? "", pool)] : [];
         },
+        [BY_IDEMPOTENCY]: (s) => {
+          const key = s.metadata.labels?.[LABEL_IDEMPOTENCY_KEY];
+          return key ? [key] : [];
+        },
       },
     });
     this.#sets = new Informer({
       ...common,
       resource: SANDBOX_SETS,
       parse: parseSandboxSet,
-      indexes: { [BY_NAME]: (s) => [s.metadata.name ?? ""] },
+      indexes: {
+        [BY_NAME]: (s) => [s.metadata.name ?? ""],
+        [BY_ALIAS]: (s) => parseAliases(s.metadata.annotations?.[ANNOTATION_TEMPLATE_ALIASES]),
+      },
     });
   }
 
@@ -133,6 +146,30 @@ export class SandboxIndex implements AsyncDisposable {
     return found.find((s) => !caller || canSee(caller, s.metadata.namespace));
   }
 
+  /**
+   * The live sandboxes visible to `caller` whose `e2b.agents.kruise.io/idempotency-key` label is
+   * `label`. A cache miss falls back to one labelled list, as {@linkcode SandboxIndex.find} does:
+   * a retry that reaches another replica than the first attempt must find the sandbox that
+   * replica claimed even before this replica's watch delivers it.
+   */
+  async findByIdempotencyLabel(label: string, caller: Caller, now: number): Promise<Sandbox[]> {
+    let found = this.#sandboxes.byIndex(BY_IDEMPOTENCY, label);
+    if (found.length === 0) {
+      const list = await this.#kube.list<KubeObject>(SANDBOXES, {
+        labelSelector: `${LABEL_IDEMPOTENCY_KEY}=${label}`,
+      });
+      found = [];
+      for (const item of list.items) {
+        try {
+          const s = parseSandbox(item);
+          this.#sandboxes.observe(s);
+          found.push(s);
+        } catch { /* unparseable: invisible */ }
+      }
+    }
+    return found.filter((s) => canSee(caller, s.metadata.namespace) && e2bState(s, now) !== "gone");
+  }
+
   /** Like {@linkcode SandboxIndex.find} but from the cache only (the proxy's hot path). */
   cached(id: string): Sandbox | undefined {
     return this.#sandboxes.byIndex(BY_ID, id)[0];
@@ -145,11 +182,18 @@ export class SandboxIndex implements AsyncDisposable {
     );
   }
 
-  /** SandboxSets named `name` in namespaces visible to `caller`. */
-  setsNamed(name: string, caller: Caller): SandboxSet[] {
-    return this.#sets.byIndex(BY_NAME, name).filter((s) =>
-      canSee(caller, s.metadata.namespace) && !s.metadata.deletionTimestamp
-    );
+  /**
+   * SandboxSets visible to `caller` that are named `name` or list it among their aliases (the
+   * candidates of a template reference; `template_choice.ts` decides among them).
+   */
+  templateSets(name: string, caller: Caller): SandboxSet[] {
+    const seen = new Map<string, SandboxSet>();
+    for (const s of [...this.#sets.byIndex(BY_NAME, name), ...this.#sets.byIndex(BY_ALIAS, name)]) {
+      if (canSee(caller, s.metadata.namespace) && !s.metadata.deletionTimestamp) {
+        seen.set(objectKey(s.metadata), s);
+      }
+    }
+    return [...seen.values()];
   }
 
   /** SandboxSets visible to `caller`. */

@@ -47,7 +47,10 @@ export async function arm(runtimes: Runtimes, sandbox: KubeObject): Promise<void
   const ip = (sandbox.status as { sandboxIp?: string } | undefined)?.sandboxIp ?? "";
   const runtime = runtimes.byIp.get(ip);
   if (runtime === undefined) return;
-  runtime.state.accessToken = await sandboxToken(await testTokenKey(), "envd", sandbox.metadata);
+  // Through `apply`, as an `/init` naming the token would: the state guards its token.
+  runtime.state.apply({
+    accessToken: await sandboxToken(await testTokenKey(), "envd", sandbox.metadata),
+  });
 }
 
 /** Ready status with `ip`. */
@@ -65,15 +68,27 @@ export function readyStatus(ip: string): Record<string, unknown> {
   };
 }
 
-/** Creates SandboxSet `namespace/name` and one warm Sandbox per address. */
+/**
+ * Creates SandboxSet `namespace/name` (with `annotations`, e.g. its E2B aliases) and one warm
+ * Sandbox per address.
+ */
 export async function seedPool(
   kube: KubeClient,
-  options: { namespace: string; name: string; ips: readonly string[] },
+  options: {
+    namespace: string;
+    name: string;
+    ips: readonly string[];
+    annotations?: Record<string, string>;
+  },
 ): Promise<KubeObject[]> {
   const set = await kube.create<KubeObject>(SANDBOX_SETS, {
     apiVersion: API_VERSION,
     kind: SANDBOX_SET_KIND,
-    metadata: { name: options.name, namespace: options.namespace },
+    metadata: {
+      name: options.name,
+      namespace: options.namespace,
+      ...(options.annotations ? { annotations: options.annotations } : {}),
+    },
     spec: {
       replicas: options.ips.length,
       template: {

@@ -68,6 +68,12 @@ export const LABEL_CREATED_BY = "agents.kruise.io/created-by";
 export const CREATED_BY_SANDBOX = "sandbox";
 /** UUID of the API key that owns a claimed Sandbox, copied onto its Pod as a label. */
 export const LABEL_OWNER = "agents.kruise.io/owner";
+/**
+ * Hex digest (40 characters) of the team and `Idempotency-Key` of the create that claimed a
+ * Sandbox, so that any replica finds the sandbox a retry asks for with one label selector (the key
+ * itself may not fit a label value; it is in {@linkcode ANNOTATION_IDEMPOTENCY}).
+ */
+export const LABEL_IDEMPOTENCY_KEY = "e2b.agents.kruise.io/idempotency-key";
 
 // ---- annotations (reference §2.10) -----------------------------------------------------------
 
@@ -140,6 +146,35 @@ export const ANNOTATION_CSI_VOLUME_CONFIG = "e2b.agents.kruise.io/csi-volume-con
 export const ANNOTATION_RETURN_SANDBOX_IP = "e2b.agents.kruise.io/return-sandbox-ip";
 /** `"true"` on a SandboxSet: the runtime is initialised at claim (reference example). */
 export const ANNOTATION_SHOULD_INIT_ENVD = "e2b.agents.kruise.io/should-init-envd";
+/**
+ * Comma-separated E2B aliases of a template (this project's key, beyond the reference). On a
+ * SandboxSet: further names its template answers to, so the SDKs' default names resolve to it
+ * (the code-interpreter SDKs create `code-interpreter-v1`): `code-interpreter-v1,ci`. Each alias
+ * is E2B's template-name shape (`[a-z0-9_-]+`, lowercased); malformed entries are ignored. The
+ * first alias is the one E2B bodies report as `alias`. On a claimed Sandbox: the aliases its
+ * template had when it was claimed, so bodies and list filters do not depend on the SandboxSet
+ * still existing.
+ */
+export const ANNOTATION_TEMPLATE_ALIASES = "e2b.agents.kruise.io/aliases";
+/**
+ * The user metadata of a claimed Sandbox, verbatim, as one JSON object of strings. E2B metadata is
+ * free-form (keys with spaces or dots, long values), which label and annotation keys cannot hold;
+ * one annotation holds any of it, so nothing a create sent is lost or renamed.
+ */
+export const ANNOTATION_E2B_METADATA = "e2b.agents.kruise.io/metadata";
+/**
+ * JSON of the network settings a create asked for, as E2B's `SandboxDetail` reports them:
+ * `{allowInternetAccess?, network?: {allowOut?, denyOut?, allowPublicTraffic?}}`, each field
+ * present only when the create set it (E2B reports an unset `allowInternetAccess` as null). The
+ * rules in force are {@linkcode ANNOTATION_PUBLIC_TRAFFIC} and the pod's egress annotation.
+ */
+export const ANNOTATION_E2B_NETWORK = "e2b.agents.kruise.io/network";
+/**
+ * JSON `{team, key, request}` on a Sandbox created with an `Idempotency-Key` header: the team and
+ * key it answers retries for, and a digest of the create request (a retry with the same key and
+ * another request is refused). Found through {@linkcode LABEL_IDEMPOTENCY_KEY}.
+ */
+export const ANNOTATION_IDEMPOTENCY = "e2b.agents.kruise.io/idempotency";
 /** Opts a Sandbox into ID-token issuance under this agent name. */
 export const ANNOTATION_AGENT_NAME = "security.agents.kruise.io/agent-name";
 /** Exactly `"true"` opts a Sandbox into JWT traffic tokens. */
