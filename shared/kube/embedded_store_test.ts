@@ -111,11 +111,11 @@ Deno.test("EmbeddedStore keeps its files root's alone, and sets a damaged record
     }
     assert.equal(reported.length, 1);
     assert.match(await Deno.readTextFile(`${dataDir}/damaged.jsonl`), /\{not json\}/);
-    for (const entry of Deno.readDirSync(dataDir)) {
-      const mode = Deno.statSync(`${dataDir}/${entry.name}`).mode! & 0o777;
+    for await (const entry of Deno.readDir(dataDir)) {
+      const mode = (await Deno.stat(`${dataDir}/${entry.name}`)).mode! & 0o777;
       assert.equal(mode & 0o077, 0, `${entry.name} is ${mode.toString(8)}`);
     }
-    assert.equal(Deno.statSync(dataDir).mode! & 0o777, 0o700);
+    assert.equal((await Deno.stat(dataDir)).mode! & 0o777, 0o700);
   } finally {
     await Deno.remove(dataDir, { recursive: true });
   }
