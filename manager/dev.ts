@@ -25,7 +25,7 @@ import {
 } from "@kruise-agents/shared/kube";
 import { startController } from "@kruise-agents/controller";
 import { buildImages, startLocalNode } from "@kruise-agents/local-node";
-import { ApiKeyStore, generateApiKey, parseKeysFile } from "./auth/api_keys.ts";
+import { ApiKeyStore, generateApiKey } from "./auth/api_keys.ts";
 import { createManager } from "./mod.ts";
 import { stringify } from "yaml";
 

@@ -20,7 +20,7 @@ import {
 import { childLogger, consoleLogger } from "@kruise-agents/shared/std";
 import { readTokenKey } from "@kruise-agents/shared/api";
 import { stringify } from "yaml";
-import { ApiKeyStore, generateApiKey, parseKeysFile } from "./auth/api_keys.ts";
+import { ApiKeyStore, generateApiKey } from "./auth/api_keys.ts";
 import { parseConfig, USAGE } from "./config.ts";
 import { launchManager } from "./mod.ts";
 

@@ -69,6 +69,18 @@ export const NAMESPACES: Resource = {
   namespaced: false,
 };
 
+/**
+ * `coordination.k8s.io/v1` `Lease` objects: leader election (see `leader_election.ts`). Written
+ * whole by `update` (no status subresource), always with a resourceVersion: the API server
+ * refuses an unconditional update of a Lease (422), and so does the embedded store.
+ */
+export const LEASES: Resource = {
+  apiVersion: "coordination.k8s.io/v1",
+  kind: "Lease",
+  plural: "leases",
+  namespaced: true,
+};
+
 /** Options of list and watch. */
 export interface ListOptions {
   /** Only this namespace; all namespaces when absent. */
