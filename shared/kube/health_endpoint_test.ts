@@ -34,3 +34,22 @@ Deno.test("healthHandler() is ready only once every informer synced, and exposes
   assert.equal(get("/readyz").status, 200);
   assert.equal(get("/nope").status, 404);
 });
+
+Deno.test("healthHandler() exposes leadership as kruise_agents_leader when asked", async () => {
+  let leading = false;
+  const handler = healthHandler({
+    program: "controller",
+    informers: () => [],
+    leader: () => leading,
+  });
+  const metrics = async () => await handler(new Request("http://h/metrics")).text();
+  assert.match(await metrics(), /^kruise_agents_leader\{program="controller"\} 0$/m);
+  assert.equal(handler(new Request("http://h/readyz")).status, 200, "a standby is ready");
+  leading = true;
+  assert.match(await metrics(), /^kruise_agents_leader\{program="controller"\} 1$/m);
+  const without = healthHandler({ program: "manager", informers: () => [] });
+  assert.doesNotMatch(
+    await without(new Request("http://h/metrics")).text(),
+    /kruise_agents_leader/,
+  );
+});

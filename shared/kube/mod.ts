@@ -6,6 +6,9 @@
  *   data directory; the backend of `deno task dev` and the fast fake of unit tests.
  * - {@linkcode createKubernetesClient}: a real API server through `@kubernetes/client-node`.
  *
+ * On top of the seam: the shared {@linkcode Informer} (list, watch, cache), the health endpoint,
+ * and {@linkcode LeaderElector} (leader election on a Lease, for any controller with replicas).
+ *
  * @module
  */
 export * from "./client.ts";
@@ -21,3 +24,5 @@ export {
 // complete without importing `shared/api`.
 export type { ObjectMeta, OwnerReference } from "../api/meta.ts";
 export * from "./health_endpoint.ts";
+export * from "./leader_election.ts";
+export * from "./own_pod.ts";
