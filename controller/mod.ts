@@ -4,7 +4,9 @@
  * `shutdownTime`/`pauseTime` enforced, freeze-in-place pause and resume) through the
  * {@linkcode KubeClient} seam, so the same code runs on a cluster and on the embedded store.
  *
- * `main.ts` runs it as a program; `deno task dev` calls {@linkcode startController} in-process.
+ * `main.ts` runs it as a program, with leader election ({@linkcode electController}) so that of
+ * several replicas one reconciles; `deno task dev` calls {@linkcode startController} in-process,
+ * with no election (one process, one controller).
  *
  * @example
  * ```ts ignore
@@ -27,9 +29,11 @@ import {
   type SandboxSet,
 } from "@kruise-agents/shared/api";
 import {
+  type ElectionOutcome,
   Informer,
   type InformerHealth,
   type KubeClient,
+  LeaderElector,
   PODS,
   SANDBOX_SETS,
   SANDBOXES,
@@ -47,6 +51,7 @@ import { SandboxSetReconciler } from "./sandbox_set/reconciler.ts";
 import { watchSandboxSets } from "./sandbox_set/watches.ts";
 
 export type { CancelTimer, Clock } from "@kruise-agents/shared/std";
+export type { ElectionOutcome } from "@kruise-agents/shared/kube";
 // The seam's types `startController` takes, re-exported so the public surface is self-contained.
 export type * from "@kruise-agents/shared/kube/seam-types";
 export { ManualClock, systemClock } from "@kruise-agents/shared/std";
@@ -222,4 +227,72 @@ export async function startController(options: StartControllerOptions): Promise<
   const controller = launchController(options);
   await controller.started;
   return controller;
+}
+
+/** Where the leader Lease is and who this replica is (see the shared `LeaderElector`). */
+export interface LeaderElectionSettings {
+  /** Namespace of the Lease. */
+  namespace: string;
+  /** Name of the Lease; every replica names the same. */
+  name: string;
+  /** This replica's identity (`leaderIdentity()` of the shared kube package). */
+  identity: string;
+  /** A Lease not renewed for this long is taken over. @default {15} */
+  leaseDurationSeconds?: number | undefined;
+  /** The leader stops after failing to renew this long. @default {10} */
+  renewDeadlineSeconds?: number | undefined;
+  /** How often the leader renews and a standby tries. @default {2} */
+  retryPeriodSeconds?: number | undefined;
+}
+
+/** Options of {@linkcode electController}. */
+export interface ElectControllerOptions extends StartControllerOptions {
+  /** The Lease the replicas elect their leader on. */
+  leaderElection: LeaderElectionSettings;
+}
+
+/** A controller that runs only while its replica leads. */
+export interface ElectedController {
+  /** Whether this replica leads, and so reconciles (for `/metrics`). */
+  isLeader(): boolean;
+  /** The informers of the running controller while leading; none on a standby. */
+  health(): InformerHealth[];
+  /**
+   * Resolves when the replica is done: `stopped` (its signal aborted; the Lease released after
+   * the reconciles in flight ended), `lost` (the Lease was lost and the controller stopped: exit
+   * non-zero so the pod restarts), or `ended`.
+   */
+  readonly done: Promise<ElectionOutcome>;
+}
+
+/**
+ * Campaigns for the leader Lease and runs the controller ({@linkcode launchController}) only
+ * while this replica holds it. A standby runs no informers and no workers: when it takes over,
+ * its caches start from fresh lists, made after it won the Lease, so it cannot act on a view
+ * older than the last leader's writes (a warm cache could miss the last Sandboxes the previous
+ * leader created and create them again).
+ */
+export function electController(options: ElectControllerOptions): ElectedController {
+  const { leaderElection, ...controllerOptions } = options;
+  const elector = new LeaderElector({
+    kube: options.kube,
+    ...leaderElection,
+    clock: options.clock,
+    logger: options.logger,
+  });
+  let running: ControllerHandle | undefined;
+  const done = elector.run(async (leading) => {
+    running = launchController({ ...controllerOptions, signal: leading });
+    await new Promise<void>((resolve) => {
+      if (leading.aborted) resolve();
+      else leading.addEventListener("abort", () => resolve(), { once: true });
+    });
+    await running.stop();
+    running = undefined;
+  }, { signal: options.signal });
+  return {
+    done,
+    isLeader: () => elector.isLeader,
+    health: () => running?.health() ?? [],
+  };
 }
