@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { LABEL_SANDBOX_POOL, parseLease, parseSandbox } from "@kruise-agents/shared/api";
 import { EmbeddedStore, LEASES, SANDBOX_SETS, SANDBOXES } from "@kruise-agents/shared/kube";
 import { eventually, FakeKubelet, sandboxSet, testTokenKey } from "./_test_kit.ts";
-import { electController, type ElectedController } from "./mod.ts";
+import { electController, startController } from "./mod.ts";
 
 const NS = "team-a";
 
@@ -55,5 +55,26 @@ Deno.test("electController(): one of two replicas reconciles; on stop it release
     for (const r of [a, b]) r.stop.abort();
     await Promise.all([a, b].map((r) => r.elected.done));
     await kubelet.stop();
+  }
+});
+
+Deno.test("startController(): while mayReconcile() says no, nothing is written; once it says yes, the pool fills", async () => {
+  await using store = await EmbeddedStore.open();
+  let may = false;
+  const controller = await startController({
+    kube: store,
+    tokenKey: await testTokenKey(),
+    mayReconcile: () => may,
+  });
+  try {
+    await store.create(SANDBOX_SETS, { ...sandboxSet("ci", 2) });
+    const count = async () => (await store.list(SANDBOXES, { namespace: NS })).items.length;
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await count(), 0, "a replica that may not reconcile writes nothing");
+    may = true;
+    // Keys waiting on the gate come back after a second.
+    await eventually("the pool to fill once allowed", async () => await count() === 2);
+  } finally {
+    await controller.stop();
   }
 });

@@ -39,7 +39,7 @@ import {
   SANDBOXES,
 } from "@kruise-agents/shared/kube";
 import { type Clock, pause, systemClock } from "@kruise-agents/shared/std";
-import { Controller } from "./machinery/controller.ts";
+import { Controller, type ReconcileFn } from "./machinery/controller.ts";
 import { Expectations } from "./machinery/expectations.ts";
 import { type Logger, silentLogger } from "@kruise-agents/shared/std";
 import { controllerUidIndex, INDEX_CONTROLLER_UID } from "./machinery/owner.ts";
@@ -81,6 +81,13 @@ export interface StartControllerOptions {
    * manager must hold the same one.
    */
   tokenKey: CryptoKey;
+  /**
+   * Asked before every reconcile: while it answers false, keys wait (requeued after a second)
+   * instead of being reconciled. {@linkcode electController} answers "this replica's lease is
+   * still valid by its own clock", so a leader that was frozen past its renew deadline writes
+   * nothing when it wakes. @default {always true}
+   */
+  mayReconcile?: (() => boolean) | undefined;
 }
 
 /** A running controller. */
@@ -160,18 +167,21 @@ function controllers(
     logger,
     tokenKey: options.tokenKey,
   });
+  const may = options.mayReconcile ?? (() => true);
+  const gated = (reconcile: ReconcileFn): ReconcileFn => (key) =>
+    may() ? reconcile(key) : Promise.resolve({ requeueAfter: 1000 });
   return [
     new Controller({
       name: "sandboxset",
       queue: setQueue,
-      reconcile: (key) => setReconciler.reconcile(key),
+      reconcile: gated((key) => setReconciler.reconcile(key)),
       workers,
       logger,
     }),
     new Controller({
       name: "sandbox",
       queue: sandboxQueue,
-      reconcile: (key) => sandboxReconciler.reconcile(key),
+      reconcile: gated((key) => sandboxReconciler.reconcile(key)),
       workers,
       logger,
     }),
@@ -282,7 +292,11 @@ export function electController(options: ElectControllerOptions): ElectedControl
   });
   let running: ControllerHandle | undefined;
   const done = elector.run(async (leading) => {
-    running = launchController({ ...controllerOptions, signal: leading });
+    running = launchController({
+      ...controllerOptions,
+      signal: leading,
+      mayReconcile: () => elector.isLeader,
+    });
     await new Promise<void>((resolve) => {
       if (leading.aborted) resolve();
       else leading.addEventListener("abort", () => resolve(), { once: true });

@@ -121,6 +121,8 @@ export class LeaderElector {
   #observedOnce = false;
   #changed = Promise.withResolvers<void>();
   #leading = false;
+  /** When the last successful take or renewal started (ms of the local clock). */
+  #renewedAt = 0;
 
   /** Creates the elector; {@linkcode LeaderElector.run} campaigns. Throws `RangeError` for
    * timings client-go would refuse (lease > renew deadline > 1.2 × retry period > 0). */
@@ -147,9 +149,14 @@ export class LeaderElector {
     this.#random = options.random ?? Math.random;
   }
 
-  /** Whether this replica leads now. */
+  /**
+   * Whether this replica leads now: it won the lease and its last renewal is less than the renew
+   * deadline old, by its own clock. Checked before every write of the work, this keeps a leader
+   * that was frozen past its deadline (a stopped process, a long pause) from writing anything when
+   * it wakes, before its renewal loop has even run and noticed.
+   */
   get isLeader(): boolean {
-    return this.#leading;
+    return this.#leading && this.#clock.now() < this.#renewedAt + this.#renewMs;
   }
 
   /** The holder of the Lease as last seen (`""`: nobody). */
@@ -252,6 +259,7 @@ export class LeaderElector {
     stop: AbortSignal,
   ): Promise<ElectionOutcome> {
     this.#leading = true;
+    this.#renewedAt = acquiredAt;
     this.#logger.info("became the leader", this.#fields());
     const leading = new AbortController();
     let failure: { error: unknown } | undefined;
@@ -264,7 +272,7 @@ export class LeaderElector {
     );
     let outcome: ElectionOutcome;
     try {
-      outcome = await this.#renewUntilDone(acquiredAt, stop, work);
+      outcome = await this.#renewUntilDone(stop, work);
     } finally {
       this.#leading = false;
     }
@@ -278,11 +286,9 @@ export class LeaderElector {
 
   /** Renews every retry period until `stop`, the work's end, or a lost lease. */
   async #renewUntilDone(
-    acquiredAt: number,
     stop: AbortSignal,
     work: Promise<"ended">,
   ): Promise<ElectionOutcome> {
-    let renewedAt = acquiredAt;
     let read = false;
     for (;;) {
       const wait = new AbortController();
@@ -295,9 +301,9 @@ export class LeaderElector {
       if (stop.aborted) return "stopped";
       if (woke === "ended") return "ended";
       const startedAt = this.#clock.now();
-      const result = await this.#renewOnce(read, renewedAt + this.#renewMs - startedAt);
+      const result = await this.#renewOnce(read, this.#renewedAt + this.#renewMs - startedAt);
       if (result === "leading") {
-        renewedAt = startedAt;
+        this.#renewedAt = startedAt;
         read = false;
       } else if (result === "held" || result === DEADLINE) {
         return "lost";

@@ -191,6 +191,18 @@ for (const mode of ["hang", "fail"] as const) {
   });
 }
 
+Deno.test("LeaderElector: a leader frozen past its renew deadline is not the leader the moment it wakes, before its renewal loop has run", async () => {
+  const { store, clock } = await world();
+  await using _ = store;
+  const a = new Replica("a_1", store, clock).run();
+  await settle();
+  assert.equal(a.elector.isLeader, true);
+  clock.advance(10_500); // frozen for 10.5 s: timers fall due, but nothing has run yet
+  assert.equal(a.elector.isLeader, false);
+  await settle();
+  assert.equal(await a.outcome, "lost");
+});
+
 Deno.test("LeaderElector: a renewal keeps a standby waiting 15 s from when it saw that renewal", async () => {
   const { store, clock, t0 } = await world();
   await using _ = store;
