@@ -38,6 +38,7 @@ Deno.test("electController(): one of two replicas reconciles; on stop it release
     await eventually("the leader fills the pool", async () => (await members()).length === 2);
     assert.equal(b.elected.isLeader(), false);
     assert.deepEqual(b.elected.health(), [], "a standby runs no informers");
+    assert.equal(b.elected.notReady(), undefined, "a standby that has read the lease is ready");
     assert.ok(a.elected.health().every((h) => h.synced));
 
     a.stop.abort();

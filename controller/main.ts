@@ -10,8 +10,8 @@
  * with client-go, the pod restarts and campaigns afresh rather than risk two leaders.
  *
  * Serves `/healthz`, `/readyz` (ready once every informer is synced; a standby, which runs none,
- * is ready: it can take over at any moment) and `/metrics` (watch ages and restarts, and
- * `kruise_agents_leader` 1 or 0) on `--health-port`.
+ * once it has read the leader Lease: from then on it can take over) and `/metrics` (watch ages
+ * and restarts, and `kruise_agents_leader` 1 or 0) on `--health-port`.
  *
  * Permissions: `--allow-net` (the API server), `--allow-env` (client-node reads `KUBECONFIG`,
  * `HOME` and the in-cluster `KUBERNETES_SERVICE_*` variables; leader election reads
@@ -91,6 +91,7 @@ async function main(args: string[]): Promise<number> {
       program: "controller",
       informers: () => elected.health(),
       leader: () => elected.isLeader(),
+      notReady: () => elected.notReady(),
     }));
     const outcome = await elected.done;
     code = outcome === "stopped" ? 0 : 1;

@@ -268,6 +268,11 @@ export interface ElectedController {
   /** The informers of the running controller while leading; none on a standby. */
   health(): InformerHealth[];
   /**
+   * Why this replica is not ready yet, if it is not: a standby is ready (able to take over) once
+   * it has read the leader Lease; a leader once its informers are synced (see `health`).
+   */
+  notReady(): string | undefined;
+  /**
    * Resolves when the replica is done: `stopped` (its signal aborted; the Lease released after
    * the reconciles in flight ended), `lost` (the Lease was lost and the controller stopped: exit
    * non-zero so the pod restarts), or `ended`.
@@ -308,5 +313,9 @@ export function electController(options: ElectControllerOptions): ElectedControl
     done,
     isLeader: () => elector.isLeader,
     health: () => running?.health() ?? [],
+    notReady: () =>
+      elector.isLeader || elector.hasReadLease
+        ? undefined
+        : "the leader lease has not been read yet",
   };
 }

@@ -18,9 +18,14 @@ export interface HealthHandlerOptions {
   informers: () => InformerHealth[];
   /**
    * With leader election: whether this replica leads now, exposed as `kruise_agents_leader`
-   * (1 or 0). A standby runs no informers, so it is ready: it can take over at any moment.
+   * (1 or 0).
    * @default {undefined} (no such series) */
   leader?: (() => boolean) | undefined;
+  /**
+   * A readiness condition beyond the informers': the reason the program is not ready yet, or
+   * `undefined` when it is (e.g. a standby that has not read the leader Lease yet).
+   * @default {undefined} (none) */
+  notReady?: (() => string | undefined) | undefined;
 }
 
 function seconds(ms: number | null): number {
@@ -106,6 +111,8 @@ export function healthHandler(options: HealthHandlerOptions): (request: Request)
       });
     if (path === "/healthz" || path === "/livez") return text(200, "ok\n");
     if (path === "/readyz") {
+      const reason = options.notReady?.();
+      if (reason !== undefined) return text(503, `${reason}\n`);
       const waiting = options.informers().filter((h) => !h.synced).map((h) => h.resource);
       return waiting.length === 0
         ? text(200, "ok\n")

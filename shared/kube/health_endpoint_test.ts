@@ -35,7 +35,7 @@ Deno.test("healthHandler() is ready only once every informer synced, and exposes
   assert.equal(get("/nope").status, 404);
 });
 
-Deno.test("healthHandler() exposes leadership as kruise_agents_leader when asked", async () => {
+Deno.test("healthHandler() exposes leadership as kruise_agents_leader, and extra readiness conditions, when asked", async () => {
   let leading = false;
   const handler = healthHandler({
     program: "controller",
@@ -47,6 +47,17 @@ Deno.test("healthHandler() exposes leadership as kruise_agents_leader when asked
   assert.equal(handler(new Request("http://h/readyz")).status, 200, "a standby is ready");
   leading = true;
   assert.match(await metrics(), /^kruise_agents_leader\{program="controller"\} 1$/m);
+  let reason: string | undefined = "the leader lease has not been read yet";
+  const standby = healthHandler({
+    program: "controller",
+    informers: () => [],
+    notReady: () => reason,
+  });
+  const readyz = standby(new Request("http://h/readyz"));
+  assert.equal(readyz.status, 503);
+  assert.equal(await readyz.text(), "the leader lease has not been read yet\n");
+  reason = undefined;
+  assert.equal(standby(new Request("http://h/readyz")).status, 200);
   const without = healthHandler({ program: "manager", informers: () => [] });
   assert.doesNotMatch(
     await without(new Request("http://h/metrics")).text(),

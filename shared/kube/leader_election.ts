@@ -159,6 +159,14 @@ export class LeaderElector {
     return this.#leading && this.#clock.now() < this.#renewedAt + this.#renewMs;
   }
 
+  /**
+   * Whether this replica has read the Lease at least once: a standby that has not cannot take
+   * over in time (its expiry clock has not started), so it is not ready yet.
+   */
+  get hasReadLease(): boolean {
+    return this.#observedOnce;
+  }
+
   /** The holder of the Lease as last seen (`""`: nobody). */
   get holder(): string {
     return holderOf(this.#lease?.spec);
@@ -188,14 +196,22 @@ export class LeaderElector {
     const signal = AbortSignal.any([stop, watching.signal]);
     const watcher = this.#watch ? this.#watchLease(signal) : Promise.resolve();
     try {
+      let read = true;
       while (!stop.aborted) {
         const startedAt = this.#clock.now();
+        let failed = true;
         try {
-          if (await this.#attempt(true) === "leading") return startedAt;
+          const result = await this.#attempt(read);
+          if (result === "leading") return startedAt;
+          failed = result === "conflict";
         } catch (error) {
           this.#logger.warn("cannot read or take the leader lease; retrying", this.#fields(error));
         }
-        await this.#waitForChance(stop);
+        // A poll reads the lease first; a chance seen in the lease as observed (its expiry, or a
+        // release the watch delivered) is taken at once, with a write that is optimistic on the
+        // version observed: if the lease changed meanwhile, the write conflicts and nothing is
+        // taken.
+        read = await this.#waitForChance(stop, failed) === "poll";
       }
       return undefined;
     } finally {
@@ -205,26 +221,35 @@ export class LeaderElector {
   }
 
   /**
-   * Waits for the next try: a jittered retry period, or less when the observed lease expires
-   * sooner, or until a change of the Lease (seen by the watch) makes it free.
+   * Waits for the next try: a jittered retry period (`poll`), or less when the observed lease
+   * expires sooner or a change of the Lease (seen by the watch) makes it free (`observed`). After
+   * a failed try (`failed`: an error, or a conflicting write) the lease as observed is what just
+   * failed, so only a new observation or the poll may end the wait: never a spin.
    */
-  async #waitForChance(stop: AbortSignal): Promise<void> {
+  async #waitForChance(stop: AbortSignal, failed: boolean): Promise<"poll" | "observed"> {
     const pollAt = this.#clock.now() + this.#retryMs * (1 + this.#random() * JITTER);
+    let fresh = !failed;
     while (!stop.aborted) {
-      const decision = decideLease(this.#view(), this.#candidate());
-      if (decision.kind === "write") return;
-      const waitMs = Math.min(pollAt, decision.expiresAt) - this.#clock.now();
-      if (waitMs <= 0) return;
+      if (pollAt <= this.#clock.now()) return "poll";
+      let until = pollAt;
+      if (fresh) {
+        const decision = decideLease(this.#view(), this.#candidate());
+        if (decision.kind === "write") return "observed";
+        until = Math.min(pollAt, decision.expiresAt);
+      }
+      const waitMs = until - this.#clock.now();
+      if (waitMs <= 0) return "observed";
       const wait = new AbortController();
-      const changed = this.#changed.promise.then(() => false);
+      const changed = this.#changed.promise.then(() => true);
       const slept = pause(waitMs, {
         signal: AbortSignal.any([stop, wait.signal]),
         clock: this.#clock,
-      }).then(() => true);
-      const timedOut = await Promise.race([slept, changed]);
+      }).then(() => false);
+      const observed = await Promise.race([slept, changed]);
       wait.abort();
-      if (timedOut) return;
+      fresh ||= observed;
     }
+    return "poll";
   }
 
   /** Follows the Lease through a watch, so that releases and renewals are seen as they happen. */

@@ -27,6 +27,8 @@ const NAME = "controller";
 /** A replica's view of the API: requests pass, fail (connection refused), or never answer. */
 class FaultyClient implements KubeClient {
   mode: "ok" | "fail" | "hang" = "ok";
+  /** Requests made (watches aside). */
+  calls = 0;
   readonly #inner: KubeClient;
 
   constructor(inner: KubeClient) {
@@ -34,6 +36,7 @@ class FaultyClient implements KubeClient {
   }
 
   #gate<T>(call: () => Promise<T>): Promise<T> {
+    this.calls++;
     if (this.mode === "fail") return Promise.reject(new TypeError("connection refused"));
     if (this.mode === "hang") return new Promise<T>(() => {});
     return call();
@@ -297,6 +300,24 @@ Deno.test("LeaderElector: work that ends on its own releases the lease; work tha
   const failed = new Replica("b_2", store, clock).run(() => Promise.reject(new Error("boom")));
   await assert.rejects(failed.outcome!, /boom/);
   assert.equal((await lease(store)).spec.holderIdentity, "");
+});
+
+Deno.test("LeaderElector: a candidate that cannot reach the API server has not read the lease, and tries again each retry period, not in a spin", async () => {
+  const { store, clock } = await world();
+  await using _ = store;
+  const a = new Replica("a_1", store, clock);
+  a.client.mode = "fail";
+  a.run();
+  await elapse(clock, 1900);
+  assert.equal(a.elector.hasReadLease, false);
+  // One read, then nothing until the retry period is over (a failed try is no reason to spin).
+  assert.equal(a.client.calls, 1);
+  a.client.mode = "ok";
+  await elapse(clock, 200);
+  assert.equal(a.elector.hasReadLease, true);
+  assert.equal(a.elector.isLeader, true);
+  a.stop.abort();
+  await a.outcome;
 });
 
 Deno.test("LeaderElector refuses timings client-go refuses", () => {
