@@ -265,148 +265,175 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(3)} s`;
 }
 
-Deno.test({
-  name:
-    "controller replicas on a real kube-apiserver: one leads; kill -9 hands over within the lease duration, SIGTERM at once, a frozen leader exits 1; no Sandbox is created twice",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  async fn() {
+/** The namespace, its pool, the replicas started so far, and what the test watches. */
+class World {
+  readonly processes: ControllerProcess[] = [];
+  /** The identities that held the lease, in order. */
+  readonly holders: string[] = [];
+  readonly lease: LeaseHistory;
+  readonly pool: PoolHistory;
+  readonly kubelet: FakeKubelet;
+
+  private constructor(
+    readonly kube: KubeClient,
+    readonly ns: string,
+    readonly dir: string,
+    readonly args: string[],
+  ) {
+    this.lease = new LeaseHistory(kube, ns);
+    this.pool = new PoolHistory(kube, ns);
+    this.kubelet = new FakeKubelet(kube);
+  }
+
+  /** A namespace with a pool of `REPLICAS`, watched; no controller yet. */
+  static async open(): Promise<World> {
     const env = await kubeEnvWithCrds();
     const kube = createKubernetesClient({ kubeconfigPath: env.kubeconfig });
     const ns = `le-${crypto.randomUUID().slice(0, 8)}`;
     await kube.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
     const dir = await Deno.makeTempDir({ prefix: "ka-leader-" });
     await Deno.writeTextFile(`${dir}/token-key`, generateTokenKey(), { mode: 0o600 });
-    const args = [
-      "--kubeconfig",
-      env.kubeconfig,
-      "--token-key-file",
-      `${dir}/token-key`,
-      "--namespace",
-      ns,
-      "--leader-election-namespace",
-      ns,
-      "--leader-election-id",
-      LEASE,
-    ];
-    const processes: ControllerProcess[] = [];
-    const start = (name: string) => {
-      const process = new ControllerProcess(name, args);
-      processes.push(process);
-      return process;
-    };
-    const lease = new LeaseHistory(kube, ns);
-    const pool = new PoolHistory(kube, ns);
-    const kubelet = new FakeKubelet(kube);
+    const args = ["--kubeconfig", env.kubeconfig, "--token-key-file", `${dir}/token-key`];
+    args.push("--namespace", ns, "--leader-election-namespace", ns, "--leader-election-id", LEASE);
+    const world = new World(kube, ns, dir, args);
+    world.lease.start();
+    await world.pool.start();
+    await world.kubelet.start();
+    const manifest = sandboxSet("pool", REPLICAS);
+    manifest.metadata.namespace = ns;
+    await kube.create(SANDBOX_SETS, { ...manifest });
+    return world;
+  }
+
+  /** Starts a replica; resolves once it is ready (a standby: once it has read the lease). */
+  async start(name: string): Promise<ControllerProcess> {
+    const process = new ControllerProcess(name, this.args);
+    this.processes.push(process);
+    await ready(process);
+    return process;
+  }
+
+  /** The next holder of the lease after `since`, which must be `expected`; its hand-over time. */
+  async handOver(since: number, expected: ControllerProcess) {
+    const next = await this.lease.nextHolder(since, this.holders);
+    assert.equal(next.holder, expected.identity(), `${expected.name} took over`);
+    this.holders.push(next.holder);
+    return { seen: next.at - since, acquired: Date.parse(next.acquireTime!) - since };
+  }
+
+  /** Deletes one pool member (as a kill through the manager would). */
+  async deleteMember(): Promise<void> {
+    await this.kube.delete(SANDBOXES, this.ns, this.pool.members()[0]!.metadata.name!);
+  }
+
+  async close(): Promise<void> {
+    const logs = Deno.env.get("LEADER_TEST_LOGS");
+    for (const p of this.processes) {
+      if (logs) await Deno.writeTextFile(`${logs}/${p.name}.log`, p.output);
+      p.signal("SIGCONT");
+      p.signal("SIGKILL");
+      await p.exited;
+    }
+    if (logs) await Deno.writeTextFile(`${logs}/lease.json`, JSON.stringify(this.lease.events));
+    await this.kubelet.stop();
+    await this.pool.stop();
+    await this.lease.stop();
+    await this.kube.delete(NAMESPACES, "", this.ns).catch(() => {});
+    await Deno.remove(this.dir, { recursive: true });
+  }
+}
+
+/** Step 1: two replicas, one leads and fills the pool, the other stands by. */
+async function twoReplicas(w: World): Promise<[ControllerProcess, ControllerProcess]> {
+  const [a, b] = [await w.start("a"), await w.start("b")];
+  const leader = await theLeader([a, b]);
+  const standby = leader === a ? b : a;
+  assert.equal(await standby.leading(), false);
+  await w.pool.full("the first leader to fill the pool");
+  w.holders.push(leader.identity()!);
+  assert.equal(w.lease.events.findLast((e) => e.holder !== "")?.holder, leader.identity());
+  return [leader, standby];
+}
+
+/** Step 2: kill -9 the leader; a claim comes in while nobody leads. */
+async function killTheLeader(w: World, leader: ControllerProcess, standby: ControllerProcess) {
+  await w.lease.betweenRenewals();
+  const killedAt = Date.now();
+  leader.signal("SIGKILL");
+  await claimOne(w.kube, w.pool);
+  const took = await w.handOver(killedAt, standby);
+  console.log(
+    `hand-over after kill -9 of the leader: ${seconds(took.seen)} seen by the test, ` +
+      `${seconds(took.acquired)} to the new holder's acquireTime (lease duration 15 s)`,
+  );
+  assert.ok(took.seen <= LEASE_DURATION_MS, `hand-over took ${seconds(took.seen)}`);
+  assert.equal(await theLeader([standby]), standby);
+  await w.pool.full("the new leader to replace the claimed member");
+}
+
+/** Step 4: SIGTERM the leader: it releases the lease and exits 0; the standby takes over. */
+async function terminateTheLeader(w: World, leader: ControllerProcess, standby: ControllerProcess) {
+  const termAt = Date.now();
+  const exitCode = leader.stop();
+  await w.deleteMember();
+  const took = await w.handOver(termAt, standby);
+  console.log(`hand-over after SIGTERM of the leader (lease released): ${seconds(took.seen)}`);
+  assert.equal(await exitCode, 0, leader.output);
+  assert.ok(
+    w.lease.events.some((e) => e.at >= termAt && e.at <= termAt + took.seen && e.holder === ""),
+    "the lease was released before it changed hands",
+  );
+  await w.pool.full("the third leader to replace the deleted member");
+}
+
+/** Step 5: freeze the leader; the standby takes over at the expiry; the frozen one exits 1. */
+async function freezeTheLeader(w: World, leader: ControllerProcess, standby: ControllerProcess) {
+  await w.lease.betweenRenewals();
+  const frozenAt = Date.now();
+  leader.signal("SIGSTOP");
+  await w.deleteMember();
+  const took = await w.handOver(frozenAt, standby);
+  console.log(`hand-over from a frozen (SIGSTOP) leader: ${seconds(took.seen)}`);
+  await w.pool.full("the fourth leader to replace the member deleted while c was frozen");
+  leader.signal("SIGCONT");
+  assert.equal(await leader.exited, 1, leader.output);
+  assert.match(leader.output, /"msg":"lost the leadership"/);
+  assert.equal(await theLeader([standby]), standby);
+}
+
+/** Nothing was created twice: the first members, then one per claim or delete. */
+async function nothingCreatedTwice(w: World, replaced: number): Promise<void> {
+  await delay(1000); // let any stray create of a confused replica show up
+  const names = [...w.pool.sandboxes.values()];
+  assert.equal(new Set(names).size, names.length, "names are unique");
+  assert.equal(w.pool.sandboxes.size, REPLICAS + replaced, `every Sandbox: ${names.join(", ")}`);
+  assert.equal(w.pool.maxMembers, REPLICAS, "the pool never had a member too many");
+  for (const [owner, pods] of w.pool.pods) {
+    assert.equal(pods.size, 1, `Sandbox ${owner} had ${pods.size} pods`);
+  }
+  for (const p of w.processes) assert.doesNotMatch(p.output, /error: Uncaught/, p.name);
+}
+
+Deno.test({
+  name:
+    "controller replicas on a real kube-apiserver: one leads; kill -9 hands over within the lease duration, SIGTERM at once, a frozen leader exits 1; no Sandbox is created twice",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const w = await World.open();
     try {
-      lease.start();
-      await pool.start();
-      await kubelet.start();
-      const manifest = sandboxSet("pool", REPLICAS);
-      manifest.metadata.namespace = ns;
-      await kube.create(SANDBOX_SETS, { ...manifest });
-
-      // 1. Two replicas: one leads, the other stands by, ready.
-      const [a, b] = [start("a"), start("b")];
-      const first = await theLeader([a, b]);
-      const standby = first === a ? b : a;
-      await ready(standby);
-      assert.equal(await standby.leading(), false);
-      await pool.full("the first leader to fill the pool");
-      const firstId = first.identity()!;
-      assert.equal(lease.events.findLast((e) => e.holder !== "")?.holder, firstId);
-
-      // 2. kill -9 the leader; a claim comes in while nobody leads.
-      await lease.betweenRenewals();
-      const killedAt = Date.now();
-      first.signal("SIGKILL");
-      await claimOne(kube, pool);
-      const second = await lease.nextHolder(killedAt, [firstId]);
-      const killHandOver = second.at - killedAt;
-      const killByLease = Date.parse(second.acquireTime!) - killedAt;
-      console.log(
-        `hand-over after kill -9 of the leader: ${seconds(killHandOver)} seen by the test, ` +
-          `${seconds(killByLease)} to the new holder's acquireTime (lease duration 15 s)`,
-      );
-      assert.ok(killHandOver <= LEASE_DURATION_MS, `hand-over took ${seconds(killHandOver)}`);
-      assert.equal(second.holder, standby.identity());
-      assert.equal(await theLeader([standby]), standby);
-      await pool.full("the new leader to replace the claimed member");
-
-      // 3. The killed replica's pod restarts: a new process stands by.
-      const c = start("c");
-      await ready(c);
-      assert.equal(await theLeader([standby, c]), standby);
-
-      // 4. SIGTERM the leader: it releases the lease and exits 0; c takes over at once.
-      const termAt = Date.now();
-      const exitCode = standby.stop();
-      const deleted = pool.members()[0]!;
-      await kube.delete(SANDBOXES, ns, deleted.metadata.name!);
-      const third = await lease.nextHolder(termAt, [firstId, second.holder]);
-      console.log(
-        `hand-over after SIGTERM of the leader (lease released): ${seconds(third.at - termAt)}`,
-      );
-      assert.equal(await exitCode, 0, standby.output);
-      assert.ok(
-        lease.events.some((e) => e.at >= termAt && e.at <= third.at && e.holder === ""),
-        "the lease was released before it changed hands",
-      );
-      assert.equal(third.holder, c.identity());
-      await pool.full("the third leader to replace the deleted member");
-
-      // 5. Freeze the leader: d takes over at the expiry; c wakes up, finds it lost, exits 1.
-      const d = start("d");
-      await ready(d);
-      await lease.betweenRenewals();
-      const frozenAt = Date.now();
-      c.signal("SIGSTOP");
-      const frozenMember = pool.members()[0]!;
-      await kube.delete(SANDBOXES, ns, frozenMember.metadata.name!);
-      const fourth = await lease.nextHolder(frozenAt, [firstId, second.holder, third.holder]);
-      console.log(`hand-over from a frozen (SIGSTOP) leader: ${seconds(fourth.at - frozenAt)}`);
-      assert.equal(fourth.holder, d.identity());
-      await pool.full("the fourth leader to replace the member deleted while c was frozen");
-      c.signal("SIGCONT");
-      assert.equal(await c.exited, 1, c.output);
-      assert.match(c.output, /"msg":"lost the leadership"/);
-      assert.equal(await theLeader([d]), d);
-
-      // Nothing was created twice: the first REPLICAS members, then one per claim or delete.
-      await delay(1000); // let any stray create of a confused replica show up
-      const names = [...pool.sandboxes.values()];
-      assert.equal(new Set(names).size, names.length, "names are unique");
-      assert.equal(
-        pool.sandboxes.size,
-        REPLICAS + 3,
-        `every Sandbox accounted for: ${names.join(", ")}`,
-      );
-      assert.equal(pool.maxMembers, REPLICAS, "the pool never had a member too many");
-      for (const [owner, pods] of pool.pods) {
-        assert.equal(pods.size, 1, `Sandbox ${owner} had ${pods.size} pods`);
-      }
-      assert.equal(await d.stop(), 0, d.output);
-      for (const p of processes) assert.doesNotMatch(p.output, /error: Uncaught/, p.name);
+      const [first, second] = await twoReplicas(w);
+      await killTheLeader(w, first, second);
+      // Step 3: the killed replica's pod restarts: a new process stands by.
+      const third = await w.start("c");
+      assert.equal(await theLeader([second, third]), second);
+      await terminateTheLeader(w, second, third);
+      const fourth = await w.start("d");
+      await freezeTheLeader(w, third, fourth);
+      await nothingCreatedTwice(w, 3);
+      assert.equal(await fourth.stop(), 0, fourth.output);
     } finally {
-      if (Deno.env.get("LEADER_TEST_LOGS")) {
-        for (const p of processes) {
-          await Deno.writeTextFile(`${Deno.env.get("LEADER_TEST_LOGS")}/${p.name}.log`, p.output);
-        }
-        await Deno.writeTextFile(
-          `${Deno.env.get("LEADER_TEST_LOGS")}/lease.json`,
-          JSON.stringify(lease.events),
-        );
-      }
-      for (const p of processes) {
-        p.signal("SIGCONT");
-        p.signal("SIGKILL");
-        await p.exited;
-      }
-      await kubelet.stop();
-      await pool.stop();
-      await lease.stop();
-      await kube.delete(NAMESPACES, "", ns).catch(() => {});
-      await Deno.remove(dir, { recursive: true });
+      await w.close();
     }
   },
 });
