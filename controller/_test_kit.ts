@@ -129,7 +129,8 @@ export class FakeKubelet {
 /**
  * A client whose Sandbox watch delivers nothing until {@linkcode LaggingClient.catchUp}, while
  * every write goes through at once: the controller's cache lags behind its own creates, as an
- * informer does under load (kubernetes-sigs/agent-sandbox#1215). Counts Sandbox creates.
+ * informer does under load (kubernetes-sigs/agent-sandbox#1215). Counts Sandbox creates and
+ * direct Sandbox reads.
  */
 export class LaggingClient implements KubeClient {
   #inner: KubeClient;
@@ -138,6 +139,8 @@ export class LaggingClient implements KubeClient {
   #release!: () => void;
   /** Sandbox creates that reached the store. */
   sandboxCreates = 0;
+  /** Sandbox reads straight from the store (not through a cache). */
+  sandboxGets = 0;
 
   /** Wraps `inner`. */
   constructor(inner: KubeClient) {
@@ -152,6 +155,7 @@ export class LaggingClient implements KubeClient {
   }
 
   get<T extends KubeObject>(r: Resource, ns: string, name: string): Promise<T> {
+    if (r.kind === SANDBOXES.kind) this.sandboxGets++;
     return this.#inner.get(r, ns, name);
   }
   list<T extends KubeObject>(r: Resource, o?: ListOptions): Promise<ObjectList<T>> {

@@ -4,7 +4,9 @@
  * `shutdownTime`/`pauseTime` enforced, freeze-in-place pause and resume) through the
  * {@linkcode KubeClient} seam, so the same code runs on a cluster and on the embedded store.
  *
- * `main.ts` runs it as a program; `deno task dev` calls {@linkcode startController} in-process.
+ * `main.ts` runs it as a program, with leader election ({@linkcode electController}) so that of
+ * several replicas one reconciles; `deno task dev` calls {@linkcode startController} in-process,
+ * with no election (one process, one controller).
  *
  * @example
  * ```ts ignore
@@ -34,8 +36,9 @@ import {
   SANDBOX_SETS,
   SANDBOXES,
 } from "@kruise-agents/shared/kube";
+import { type ElectionOutcome, LeaderElector } from "@kruise-agents/shared/kube/leader-election";
 import { type Clock, pause, systemClock } from "@kruise-agents/shared/std";
-import { Controller } from "./machinery/controller.ts";
+import { Controller, type ReconcileFn } from "./machinery/controller.ts";
 import { Expectations } from "./machinery/expectations.ts";
 import { type Logger, silentLogger } from "@kruise-agents/shared/std";
 import { controllerUidIndex, INDEX_CONTROLLER_UID } from "./machinery/owner.ts";
@@ -47,6 +50,7 @@ import { SandboxSetReconciler } from "./sandbox_set/reconciler.ts";
 import { watchSandboxSets } from "./sandbox_set/watches.ts";
 
 export type { CancelTimer, Clock } from "@kruise-agents/shared/std";
+export type { ElectionOutcome } from "@kruise-agents/shared/kube/leader-election";
 // The seam's types `startController` takes, re-exported so the public surface is self-contained.
 export type * from "@kruise-agents/shared/kube/seam-types";
 export { ManualClock, systemClock } from "@kruise-agents/shared/std";
@@ -76,6 +80,13 @@ export interface StartControllerOptions {
    * manager must hold the same one.
    */
   tokenKey: CryptoKey;
+  /**
+   * Asked before every reconcile: while it answers false, keys wait (requeued after a second)
+   * instead of being reconciled. {@linkcode electController} answers "this replica's lease is
+   * still valid by its own clock", so a leader that was frozen past its renew deadline writes
+   * nothing when it wakes. @default {always true}
+   */
+  mayReconcile?: (() => boolean) | undefined;
 }
 
 /** A running controller. */
@@ -155,18 +166,21 @@ function controllers(
     logger,
     tokenKey: options.tokenKey,
   });
+  const may = options.mayReconcile ?? (() => true);
+  const gated = (reconcile: ReconcileFn): ReconcileFn => (key) =>
+    may() ? reconcile(key) : Promise.resolve({ requeueAfter: 1000 });
   return [
     new Controller({
       name: "sandboxset",
       queue: setQueue,
-      reconcile: (key) => setReconciler.reconcile(key),
+      reconcile: gated((key) => setReconciler.reconcile(key)),
       workers,
       logger,
     }),
     new Controller({
       name: "sandbox",
       queue: sandboxQueue,
-      reconcile: (key) => sandboxReconciler.reconcile(key),
+      reconcile: gated((key) => sandboxReconciler.reconcile(key)),
       workers,
       logger,
     }),
@@ -222,4 +236,85 @@ export async function startController(options: StartControllerOptions): Promise<
   const controller = launchController(options);
   await controller.started;
   return controller;
+}
+
+/** Where the leader Lease is and who this replica is (see the shared `LeaderElector`). */
+export interface LeaderElectionSettings {
+  /** Namespace of the Lease. */
+  namespace: string;
+  /** Name of the Lease; every replica names the same. */
+  name: string;
+  /** This replica's identity (`leaderIdentity()` of the shared kube package). */
+  identity: string;
+  /** A Lease not renewed for this long is taken over. @default {15} */
+  leaseDurationSeconds?: number | undefined;
+  /** The leader stops after failing to renew this long. @default {10} */
+  renewDeadlineSeconds?: number | undefined;
+  /** How often the leader renews and a standby tries. @default {2} */
+  retryPeriodSeconds?: number | undefined;
+}
+
+/** Options of {@linkcode electController}. */
+export interface ElectControllerOptions extends StartControllerOptions {
+  /** The Lease the replicas elect their leader on. */
+  leaderElection: LeaderElectionSettings;
+}
+
+/** A controller that runs only while its replica leads. */
+export interface ElectedController {
+  /** Whether this replica leads, and so reconciles (for `/metrics`). */
+  isLeader(): boolean;
+  /** The informers of the running controller while leading; none on a standby. */
+  health(): InformerHealth[];
+  /**
+   * Why this replica is not ready yet, if it is not: a standby is ready (able to take over) once
+   * it has read the leader Lease; a leader once its informers are synced (see `health`).
+   */
+  notReady(): string | undefined;
+  /**
+   * Resolves when the replica is done: `stopped` (its signal aborted; the Lease released after
+   * the reconciles in flight ended), `lost` (the Lease was lost and the controller stopped: exit
+   * non-zero so the pod restarts), or `ended`.
+   */
+  readonly done: Promise<ElectionOutcome>;
+}
+
+/**
+ * Campaigns for the leader Lease and runs the controller ({@linkcode launchController}) only
+ * while this replica holds it. A standby runs no informers and no workers: when it takes over,
+ * its caches start from fresh lists, made after it won the Lease, so it cannot act on a view
+ * older than the last leader's writes (a warm cache could miss the last Sandboxes the previous
+ * leader created and create them again).
+ */
+export function electController(options: ElectControllerOptions): ElectedController {
+  const { leaderElection, ...controllerOptions } = options;
+  const elector = new LeaderElector({
+    kube: options.kube,
+    ...leaderElection,
+    clock: options.clock,
+    logger: options.logger,
+  });
+  let running: ControllerHandle | undefined;
+  const done = elector.run(async (leading) => {
+    running = launchController({
+      ...controllerOptions,
+      signal: leading,
+      mayReconcile: () => elector.isLeader,
+    });
+    await new Promise<void>((resolve) => {
+      if (leading.aborted) resolve();
+      else leading.addEventListener("abort", () => resolve(), { once: true });
+    });
+    await running.stop();
+    running = undefined;
+  }, { signal: options.signal });
+  return {
+    done,
+    isLeader: () => elector.isLeader,
+    health: () => running?.health() ?? [],
+    notReady: () =>
+      elector.isLeader || elector.hasReadLease
+        ? undefined
+        : "the leader lease has not been read yet",
+  };
 }

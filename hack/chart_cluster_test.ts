@@ -273,12 +273,17 @@ async function assertRbac(api: ApiClient, ns: string, team: string, fullname: st
   await assertLeaseRbac(api, ns, team, fullname);
 }
 
-/** The controller's Lease: created in the release namespace, then only its own read and renewed. */
+/**
+ * The controller's Lease: created and watched in the release namespace, then only its own read and
+ * renewed.
+ */
 async function assertLeaseRbac(api: ApiClient, ns: string, team: string, fullname: string) {
   const account = { namespace: ns, name: `${fullname}-controller` };
   const lease = { group: "coordination.k8s.io", resource: "leases" };
   const cases: [Record<string, string>, boolean][] = [
     [{ ...lease, namespace: ns, verb: "create" }, true],
+    [{ ...lease, namespace: ns, verb: "watch" }, true],
+    [{ ...lease, namespace: team, verb: "watch" }, false],
     [{ ...lease, namespace: ns, verb: "get", name: `${fullname}-controller` }, true],
     [{ ...lease, namespace: ns, verb: "update", name: `${fullname}-controller` }, true],
     [{ ...lease, namespace: ns, verb: "get", name: "someone-else" }, false],

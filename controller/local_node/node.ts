@@ -6,7 +6,9 @@
  * (Pending with a reason, Running with the pod IP, Ready once its probes pass, Frozen; Failed when
  * the container dies), freezes and thaws it with the cgroup freezer on the Sandbox controller's
  * annotation, applies the egress annotation as firewall rules, and stops the container when the
- * pod goes. It works against either backend of the seam.
+ * pod goes. A pod bound to this node that is deleted with a grace period stays Terminating: its
+ * container's init gets SIGTERM and that long to exit, then the node deletes the pod with grace 0,
+ * as a kubelet does. It works against either backend of the seam.
  *
  * Work per pod is serialised (one reconcile at a time per pod, always reading the newest pod
  * seen) and idempotent, so watch events, the liveness monitor and readiness can all just ask for
@@ -36,7 +38,7 @@ import {
   type ContainerNodeConfig,
   prepareNode,
 } from "./container/mod.ts";
-import { isOwnPod } from "./pod_spec.ts";
+import { awaitsStopConfirmation, isOwnPod, terminationGraceMs } from "./pod_spec.ts";
 import { podStatusFor, REASON_LOST, sameStatus, type SandboxObservation } from "./pod_status.ts";
 import { loadRecords } from "./sandbox_record.ts";
 import { type ReadinessCheck, readinessChecks } from "./readiness.ts";
@@ -228,11 +230,16 @@ class Node implements LocalNode {
     const pod = this.#pods.get(key);
     let tracked = this.#tracked.get(key);
     const wanted = pod !== undefined && !isPodTerminating(pod) && isOwnPod(pod, this.nodeName);
-    // Gone, terminating, no longer ours, or replaced by a new pod of the same name.
+    // Gone, terminating, no longer ours, or replaced by a new pod of the same name. A pod that
+    // is Terminating gets its grace period; one the API server removed at once does not.
     if (tracked && (!wanted || pod.metadata.uid !== tracked.record.uid)) {
       this.#tracked.delete(key);
-      await this.#runner.destroy(tracked.record);
+      const same = pod?.metadata.uid === tracked.record.uid;
+      await this.#runner.destroy(tracked.record, { graceMs: same ? terminationGraceMs(pod) : 0 });
       tracked = undefined;
+    }
+    if (awaitsStopConfirmation(pod, this.nodeName) && !this.#stopped) {
+      await this.#confirmStopped(pod);
     }
     if (!wanted || this.#stopped) return;
     if (!tracked) {
@@ -338,6 +345,23 @@ class Node implements LocalNode {
       "StatusConflict",
       `Cannot write the status of pod ${objectKey(pod.metadata)}: conflicts persist`,
     );
+  }
+
+  /**
+   * Tells the API server that a Terminating pod of this node has stopped, as a kubelet does: a
+   * delete with grace 0 of this very pod (uid precondition), which removes it.
+   */
+  async #confirmStopped(pod: Pod): Promise<void> {
+    const { namespace = "default", name = "", uid } = pod.metadata;
+    try {
+      await this.#kube.delete(PODS, namespace, name, {
+        gracePeriodSeconds: 0,
+        preconditions: { uid },
+      });
+    } catch (error) {
+      // Gone already, or a new pod of the same name: nothing of ours to confirm.
+      if (!isNotFound(error) && !isConflict(error)) throw error;
+    }
   }
 
   /** Keeps the newest copy of a pod, so the next reconcile does not write from a stale one. */

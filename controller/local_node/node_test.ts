@@ -81,6 +81,11 @@ Deno.test("pods become Running, Ready containers; limits, freeze, thaw and delet
   try {
     const created = await kube.create(PODS, sandboxPod("a"));
     await kube.create(PODS, sandboxPod("b"));
+    // Bound to this node by name (as a scheduler would): its deletion is graceful.
+    await kube.create(PODS, {
+      ...sandboxPod("c"),
+      spec: { ...sandboxPod("c").spec!, nodeName: node.nodeName },
+    });
     // Not ours: a plain pod, and a sandbox pod bound to another node.
     await kube.create(PODS, {
       ...sandboxPod("plain"),
@@ -137,6 +142,23 @@ Deno.test("pods become Running, Ready containers; limits, freeze, thaw and delet
       "pod a left its directory behind",
     );
     assert.equal(await healthy(ipA), false);
+    assert.ok(await healthy(ipB));
+
+    // A pod bound to the node stays Terminating while the node stops its container (SIGTERM,
+    // then the grace period), and goes once the node confirms with a delete of grace 0.
+    const c = await waitPod(kube, "c", isReady);
+    const recC = await record(dataDir, c);
+    await kube.delete(PODS, "default", "c", { gracePeriodSeconds: 5 });
+    const terminating = await kube.get<Pod>(PODS, "default", "c");
+    assert.equal(terminating.metadata.deletionGracePeriodSeconds, 5);
+    assert.ok(
+      await eventually(async () =>
+        !(await kube.list(PODS)).items.some((p) => p.metadata.name === "c")
+      ),
+      "the node never confirmed that pod c stopped",
+    );
+    assert.equal(await Deno.stat(recC.dir).then(() => true, () => false), false);
+    assert.equal(await healthy(podIP(c)), false);
     assert.ok(await healthy(ipB));
   } finally {
     await node.stop({ killSandboxes: true, teardown: true });

@@ -204,10 +204,14 @@ export class PodRunner {
     }
   }
 
-  /** Stops the pod's container and removes its directory. */
-  async destroy(record: SandboxRecord): Promise<void> {
+  /**
+   * Stops the pod's container (its init gets SIGTERM and `graceMs` to exit first, when given)
+   * and removes its directory.
+   */
+  async destroy(record: SandboxRecord, options: { graceMs?: number } = {}): Promise<void> {
     await this.#containers.stopContainer(
       record.container ?? { id: record.uid, podDir: record.dir },
+      options,
     );
     await this.#removeDir(record.dir);
   }

@@ -1,6 +1,7 @@
 /**
  * What the local node reads from a Pod: whether it is this node's to run, whether its template
- * asks for the code interpreter, and whether it is to be frozen or stopped. Pure functions, so the
+ * asks for the code interpreter, whether it is to be frozen or stopped, and how a Terminating
+ * one ends. Pure functions, so the
  * rules are tested without processes.
  *
  * @module
@@ -9,6 +10,7 @@ import type { Container, Probe } from "kubernetes-types/core/v1.d.ts";
 import {
   ANNOTATION_POD_FREEZE,
   CREATED_BY_SANDBOX,
+  isPodTerminating,
   LABEL_CREATED_BY,
   type Pod,
 } from "@kruise-agents/shared/api";
@@ -54,4 +56,24 @@ export function wantsInterpreter(pod: Pod): boolean {
 /** Whether the Sandbox controller asks for the pod's processes to be frozen (paused). */
 export function freezeRequested(pod: Pod): boolean {
   return pod.metadata.annotations?.[ANNOTATION_POD_FREEZE] === "true";
+}
+
+/**
+ * How long a pod's processes get to stop before they are killed, in ms: a Terminating pod's
+ * `deletionGracePeriodSeconds`, as a kubelet gives them. 0 (kill at once) for a pod that is gone
+ * (the API server removed it at once: it was bound to no node, or deleted with grace 0) or that
+ * is not Terminating.
+ */
+export function terminationGraceMs(pod: Pod | undefined): number {
+  if (pod === undefined || !isPodTerminating(pod)) return 0;
+  return Math.max(0, pod.metadata.deletionGracePeriodSeconds ?? 0) * 1000;
+}
+
+/**
+ * Whether the node must confirm that a pod it ran has stopped, as a kubelet does, by deleting it
+ * again with grace 0: a Terminating pod of this node whose grace period still holds it. (A pod
+ * held only by finalizers, with grace 0, waits for them and needs nothing from the node.)
+ */
+export function awaitsStopConfirmation(pod: Pod | undefined, nodeName: string): pod is Pod {
+  return pod !== undefined && isOwnPod(pod, nodeName) && terminationGraceMs(pod) > 0;
 }

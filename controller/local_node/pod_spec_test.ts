@@ -6,7 +6,13 @@ import {
   LABEL_CREATED_BY,
   type Pod,
 } from "@kruise-agents/shared/api";
-import { freezeRequested, isOwnPod, wantsInterpreter } from "./pod_spec.ts";
+import {
+  awaitsStopConfirmation,
+  freezeRequested,
+  isOwnPod,
+  terminationGraceMs,
+  wantsInterpreter,
+} from "./pod_spec.ts";
 
 function pod(extra: Partial<Pod> = {}, meta: Partial<Pod["metadata"]> = {}): Pod {
   return {
@@ -75,4 +81,24 @@ Deno.test("freeze and termination are read from metadata", () => {
   );
   assert.equal(isPodTerminating(pod({}, { deletionTimestamp: "2024-01-01T00:00:00Z" })), true);
   assert.equal(isPodTerminating(pod()), false);
+});
+
+Deno.test("a Terminating pod of this node gets its grace period and needs its stop confirmed", () => {
+  const terminating = (grace: number | undefined, nodeName = "local") =>
+    pod({ spec: { containers: [], nodeName } }, {
+      deletionTimestamp: "2030-01-01T00:00:05Z",
+      ...(grace === undefined ? {} : { deletionGracePeriodSeconds: grace }),
+    });
+  const cases: [string, Pod | undefined, number, boolean][] = [
+    ["gone", undefined, 0, false],
+    ["running", pod({ spec: { containers: [], nodeName: "local" } }), 0, false],
+    ["terminating for 5 s", terminating(5), 5000, true],
+    ["held by finalizers only", terminating(0), 0, false],
+    ["marked without a grace period", terminating(undefined), 0, false],
+    ["another node's", terminating(5, "other"), 5000, false],
+  ];
+  for (const [what, p, graceMs, confirm] of cases) {
+    assert.equal(terminationGraceMs(p), graceMs, what);
+    assert.equal(awaitsStopConfirmation(p, "local"), confirm, what);
+  }
 });

@@ -15,6 +15,8 @@
  *   adopted; the pass waits for the garbage collector.
  * - A started Sandbox whose Pod disappears is `Failed`, not silently recreated: its processes
  *   and memory are gone, and pretending otherwise would hand out a different sandbox.
+ * - The Pod of a deleted Sandbox is deleted here with a grace period of at most 5 s
+ *   (`pod_deletion.ts`), not left to the garbage collector's default of 30 s.
  * - This controller is the only writer of Sandbox status.
  *
  * @module
@@ -39,6 +41,7 @@ import { earliest, type ReconcileResult, TerminalError } from "../machinery/resu
 import { controlledPodAnnotations, desiredPod, tokenSecret } from "./desired_pod.ts";
 import { isTerminalPhase, parsePod, type Pod } from "@kruise-agents/shared/api";
 import { computeSandboxStatus } from "./status.ts";
+import { podGraceSeconds, podToRelease } from "./pod_deletion.ts";
 
 /** What {@linkcode SandboxReconciler} needs. */
 export interface SandboxReconcilerDeps {
@@ -75,7 +78,10 @@ export class SandboxReconciler {
   async reconcile(key: string): Promise<ReconcileResult> {
     const { sandboxes, pods, clock } = this.#deps;
     const sandbox = sandboxes.get(key);
-    if (sandbox === undefined || sandbox.metadata.deletionTimestamp !== undefined) return {};
+    if (sandbox === undefined || sandbox.metadata.deletionTimestamp !== undefined) {
+      await this.#releasePod(key, sandbox);
+      return {};
+    }
     const now = clock.now();
 
     const deadlines = await this.#enforceDeadlines(key, sandbox, now);
@@ -156,6 +162,44 @@ export class SandboxReconciler {
       sandbox: key,
     });
     return { pod: undefined, wait: isPending(sandbox) };
+  }
+
+  /**
+   * Deletes the Pod of a Sandbox that is gone (or going), with the short grace period of
+   * `pod_deletion.ts`, instead of leaving it to the garbage collector's default. A Sandbox
+   * missing from the cache is looked up on the API server first: a cache that has not caught up
+   * yet (a new leader's first passes) must not cost a live sandbox its Pod.
+   */
+  async #releasePod(key: string, sandbox: Sandbox | undefined): Promise<void> {
+    const { kube, pods, logger } = this.#deps;
+    const pod = pods.get(key);
+    const owner = pod === undefined ? undefined : podToRelease(pod);
+    if (pod === undefined || owner === undefined) return;
+    if (sandbox !== undefined && sandbox.metadata.uid !== owner.uid) return;
+    const namespace = pod.metadata.namespace ?? "";
+    if (sandbox === undefined && await this.#sandboxExists(namespace, owner)) return;
+    const gracePeriodSeconds = podGraceSeconds(pod);
+    logger.info("the sandbox is gone; deleting its pod", { sandbox: key, gracePeriodSeconds });
+    try {
+      await kube.delete(PODS, namespace, pod.metadata.name ?? "", {
+        gracePeriodSeconds,
+        preconditions: { uid: pod.metadata.uid },
+      });
+    } catch (error) {
+      // Gone already, or replaced by a new Pod of the same name: nothing of that Sandbox's left.
+      if (!isNotFound(error) && !isConflict(error)) throw error;
+    }
+  }
+
+  /** Whether the Sandbox `owner` names still exists on the API server (same name and uid). */
+  async #sandboxExists(namespace: string, owner: { name: string; uid: string }): Promise<boolean> {
+    try {
+      const live = await this.#deps.kube.get(SANDBOXES, namespace, owner.name);
+      return live.metadata.uid === owner.uid;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
   }
 
   /**

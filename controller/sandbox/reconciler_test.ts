@@ -20,12 +20,18 @@ import {
   SANDBOXES,
   SECRETS,
 } from "@kruise-agents/shared/kube";
-import { eventually, FakeKubelet, standaloneSandbox, testTokenKey } from "../_test_kit.ts";
+import {
+  eventually,
+  FakeKubelet,
+  LaggingClient,
+  standaloneSandbox,
+  testTokenKey,
+} from "../_test_kit.ts";
 import assert from "node:assert/strict";
 import { ManualClock } from "@kruise-agents/shared/std";
 import { rfc3339Seconds } from "@kruise-agents/shared/std";
 import { startController } from "../mod.ts";
-import { podTemplateHash } from "./desired_pod.ts";
+import { desiredPod, podTemplateHash } from "./desired_pod.ts";
 import { parsePod } from "@kruise-agents/shared/api";
 
 const NS = "team-a";
@@ -112,6 +118,60 @@ Deno.test("Sandbox reconciler marks a Running Sandbox whose Pod disappears as Fa
   // Not silently recreated: a new Pod would be a different sandbox.
   await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual((await w.store.list(PODS, { namespace: NS })).items.length, 0);
+});
+
+Deno.test("Sandbox reconciler deletes the Pod of a deleted Sandbox with a grace period of at most 5 s", async () => {
+  await using w = await world();
+  // Pods bound to a node, so that their deletion is graceful (an unbound Pod goes at once).
+  const onNode = (name: string, spec: Record<string, unknown> = {}) =>
+    standaloneSandbox(name, {
+      template: {
+        spec: {
+          nodeName: "node-a",
+          containers: [{ name: "sandbox", image: "runtime:1" }],
+          ...spec,
+        },
+      },
+    });
+  await w.store.create(SANDBOXES, { ...onNode("long") }); // the garbage collector's default: 30 s
+  await w.store.create(SANDBOXES, { ...onNode("short", { terminationGracePeriodSeconds: 2 }) });
+  for (const name of ["long", "short"]) {
+    await eventually(
+      `${name} Running`,
+      async () => (await read(w.store, name))?.status?.phase === "Running",
+    );
+    await w.store.delete(SANDBOXES, NS, name);
+  }
+  const grace = async (name: string) =>
+    parsePod(await w.store.get(PODS, NS, name)).metadata.deletionGracePeriodSeconds;
+  await eventually("the pod's grace period cut to 5 s", async () => await grace("long") === 5);
+  assert.equal(await grace("short"), 2, "a shorter grace period is never lengthened");
+});
+
+Deno.test("Sandbox reconciler keeps the Pod of a Sandbox its cache has not seen yet (a new leader's first passes)", async () => {
+  await using store = await EmbeddedStore.open();
+  const lagging = new LaggingClient(store);
+  const kubelet = new FakeKubelet(store);
+  await kubelet.start();
+  const controller = await startController({
+    kube: lagging,
+    workers: 2,
+    tokenKey: await testTokenKey(),
+  });
+  try {
+    const sandbox = parseSandbox(await store.create(SANDBOXES, { ...standaloneSandbox("s1") }));
+    // The Pod the previous leader made; the Sandbox's event has not reached this cache yet.
+    const pod = await store.create(PODS, { ...desiredPod(sandbox) });
+    await eventually("the reconciler to look the Sandbox up", () => lagging.sandboxGets > 0);
+    lagging.catchUp();
+    await eventually("Running", async () => (await read(store, "s1"))?.status?.phase === "Running");
+    const kept = await store.get(PODS, NS, "s1");
+    assert.equal(kept.metadata.uid, pod.metadata.uid, "the live sandbox kept its pod");
+    assert.equal(kept.metadata.deletionTimestamp, undefined);
+  } finally {
+    await controller.stop();
+    await kubelet.stop();
+  }
 });
 
 Deno.test("Sandbox reconciler freezes on pause (Paused) and thaws on resume (Resuming, then Running)", async () => {

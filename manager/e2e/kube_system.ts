@@ -28,6 +28,24 @@ import { generateApiKey } from "../auth/api_keys.ts";
 /** The permissions of the controller and the manager (see the README). */
 export const NET_ENV_READ: readonly string[] = ["--allow-net", "--allow-env", "--allow-read"];
 
+/**
+ * The controller's leader election in these systems: a Lease of the test's own namespace, and
+ * timings long enough to ride out an API server restart. With the default ones (renew deadline
+ * 10 s) a leader cut off from the API server for longer gives up and exits 1, for its pod to
+ * restart, as client-go's do; a restart of kube-apiserver on a busy 2-core machine takes ~15 s,
+ * and these tests are about the programs hearing the cluster again without a restart.
+ */
+export function livenessLeaderElection(namespace: string): string[] {
+  return [
+    "--leader-election-namespace",
+    namespace,
+    "--leader-elect-lease-duration",
+    "120",
+    "--leader-elect-renew-deadline",
+    "90",
+  ];
+}
+
 /** A free loopback port (bound, then released). */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -189,7 +207,13 @@ export async function startSystem(
       String(health.node),
       "--kill-sandboxes-on-exit",
     ]),
-    controllerProgram([...common, ...keyFile, "--namespace", namespace], health.controller),
+    controllerProgram([
+      ...common,
+      ...keyFile,
+      "--namespace",
+      namespace,
+      ...livenessLeaderElection(namespace),
+    ], health.controller),
     managerProgram([...common, ...keyFile], {
       keysFile: `${dir}/keys.yaml`,
       apiPort,

@@ -34,3 +34,4 @@ export * from "./pod.ts";
 export * from "./sandbox_state.ts";
 export * from "./quantity.ts";
 export * from "./sandbox_token.ts";
+export * from "./lease.ts";

@@ -10,12 +10,14 @@
  *   the kinds that have none on a real server).
  * - Kinds with a status subresource never take `status` from `create`, `update` or `patch`.
  * - `Secret.stringData` is never stored: it is folded into `data`, as the API server does.
+ * - A Lease is checked and stored as the API server stores it (`_lease_rules.ts`).
  *
  * Everything here works on copies the store owns; nothing is committed here.
  *
  * @module
  */
 import { invalid } from "./_api_errors.ts";
+import { isLease, normalizeLease } from "./_lease_rules.ts";
 import { validateMetadata } from "./_validation.ts";
 import type { KubeObject, Resource } from "./client.ts";
 import type { ObjectMeta } from "../api/meta.ts";
@@ -157,6 +159,7 @@ function randomSuffix(): string {
 
 /** The defaults a real server applies on create, for the kinds we use. */
 function defaultOnCreate(resource: Resource, object: KubeObject): void {
+  if (isLease(resource)) normalizeLease(resource, object);
   if (resource.apiVersion !== "v1") return;
   switch (resource.kind) {
     case "Namespace":
@@ -176,6 +179,7 @@ function defaultOnCreate(resource: Resource, object: KubeObject): void {
 
 /** The defaults a real server applies on update: kept Secret type, immutable Namespace spec. */
 function defaultOnUpdate(resource: Resource, object: KubeObject, current: KubeObject): void {
+  if (isLease(resource)) normalizeLease(resource, object);
   if (resource.apiVersion !== "v1") return;
   if (resource.kind === "Secret") {
     object.type ??= current.type;

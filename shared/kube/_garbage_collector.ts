@@ -10,6 +10,8 @@
  *   for the same end state.
  * - An object with finalizers is only marked (`deletionTimestamp`, never moved back); it is
  *   removed by the update that takes its last finalizer away.
+ * - A Pod on a node is marked Terminating for its grace period (`_graceful_deletion.ts`) and
+ *   removed by a later delete with grace 0 (its kubelet's); a write in between does not remove it.
  * - `Foreground`: the owner keeps the `foregroundDeletion` finalizer until no dependent remains;
  *   `Orphan`: the dependents lose their reference to it first; `Background`: they are collected
  *   once it is gone.
@@ -19,6 +21,7 @@
  * @module
  */
 import { updatedObject } from "./_defaulting.ts";
+import { gracefulDeletion } from "./_graceful_deletion.ts";
 import type { ObjectTable, Slot } from "./_object_table.ts";
 import type { DeleteOptions, KubeObject } from "./client.ts";
 import type { OwnerReference } from "../api/meta.ts";
@@ -52,7 +55,12 @@ export class GarbageCollector {
     const stored = updatedObject(resource, current, next);
     if (deepEqual(stored, current)) return current;
     const meta = stored.metadata;
-    if (meta.deletionTimestamp !== undefined && (meta.finalizers ?? []).length === 0) {
+    // A write that leaves a deleted object without finalizers completes its deletion, unless a
+    // grace period is still running (a Terminating Pod: its kubelet confirms with grace 0).
+    if (
+      meta.deletionTimestamp !== undefined && (meta.finalizers ?? []).length === 0 &&
+      (meta.deletionGracePeriodSeconds ?? 0) === 0
+    ) {
       this.#remove(slot, stored);
       return stored;
     }
@@ -62,22 +70,34 @@ export class GarbageCollector {
     return stored;
   }
 
-  /** Deletes `slot`, or marks it with `deletionTimestamp` while finalizers or content hold it. */
-  delete(slot: Slot, policy: PropagationPolicy): void {
+  /**
+   * Deletes `slot`, or marks it with `deletionTimestamp` while finalizers, content or a grace
+   * period (a Pod on a node, see `_graceful_deletion.ts`) hold it. `gracePeriodSeconds` is the
+   * request's; absent, a Pod's own applies.
+   */
+  delete(slot: Slot, policy: PropagationPolicy, gracePeriodSeconds?: number): void {
     const { resource, object } = slot;
     const meta = object.metadata;
+    const graceful = gracefulDeletion(resource, object, gracePeriodSeconds, this.#clock.now());
+    // A deletion already pending takes no new options, as on the API server.
+    if (graceful.kind === "pending") return;
     if (policy === "Orphan") this.#orphanDependents(meta.uid!);
     const finalizers = [...(meta.finalizers ?? [])];
     if (policy === "Foreground" && !finalizers.includes(FOREGROUND)) finalizers.push(FOREGROUND);
     const holdsNamespace = resource.kind === "Namespace" && !resource.namespaced;
-    if (finalizers.length === 0 && !(holdsNamespace && this.#table.hasContent(meta.name!))) {
+    const mark = graceful.kind === "mark" ? graceful : undefined;
+    const waits = (mark?.deletionGracePeriodSeconds ?? 0) > 0;
+    if (
+      finalizers.length === 0 && !waits && !(holdsNamespace && this.#table.hasContent(meta.name!))
+    ) {
       this.#remove(slot, object);
       return;
     }
     if (
-      meta.deletionTimestamp === undefined || finalizers.length !== (meta.finalizers ?? []).length
+      meta.deletionTimestamp === undefined || mark !== undefined ||
+      finalizers.length !== (meta.finalizers ?? []).length
     ) {
-      this.#mark(slot, finalizers, holdsNamespace);
+      this.#mark(slot, finalizers, holdsNamespace, mark);
     }
     if (policy === "Foreground") this.#finishForeground(meta.uid!);
     if (holdsNamespace) this.#emptyNamespace(meta.name!);
@@ -110,10 +130,19 @@ export class GarbageCollector {
     this.delete(slot, waiting ? "Foreground" : "Background");
   }
 
-  /** The deletion mark: `deletionTimestamp`, the finalizers to wait for, a terminating phase. */
-  #mark(slot: Slot, finalizers: string[], holdsNamespace: boolean): void {
+  /**
+   * The deletion mark: `deletionTimestamp` (and the grace period: `grace`'s, else 0), the
+   * finalizers to wait for, a terminating phase.
+   */
+  #mark(
+    slot: Slot,
+    finalizers: string[],
+    holdsNamespace: boolean,
+    grace?: { deletionTimestamp: string; deletionGracePeriodSeconds: number },
+  ): void {
     const { resource, object } = slot;
     const next = structuredClone(object);
+    if (grace !== undefined) Object.assign(next.metadata, grace);
     next.metadata.deletionTimestamp ??= rfc3339Seconds(this.#clock.now());
     next.metadata.deletionGracePeriodSeconds ??= 0;
     if (finalizers.length > 0) next.metadata.finalizers = finalizers;

@@ -69,6 +69,18 @@ export const NAMESPACES: Resource = {
   namespaced: false,
 };
 
+/**
+ * `coordination.k8s.io/v1` `Lease` objects: leader election (see `leader_election.ts`). Written
+ * whole by `update` (no status subresource), always with a resourceVersion: the API server
+ * refuses an unconditional update of a Lease (422), and so does the embedded store.
+ */
+export const LEASES: Resource = {
+  apiVersion: "coordination.k8s.io/v1",
+  kind: "Lease",
+  plural: "leases",
+  namespaced: true,
+};
+
 /** Options of list and watch. */
 export interface ListOptions {
   /** Only this namespace; all namespaces when absent. */
@@ -125,9 +137,11 @@ export interface DeleteOptions {
   /** `Background` (default; the garbage collector removes dependents) or `Foreground`. */
   propagationPolicy?: "Background" | "Foreground" | "Orphan" | undefined;
   /**
-   * Seconds a kubelet gives the pod's processes to stop (0: at once). A Pod bound to a node
-   * stays `Terminating` until its kubelet confirms; the embedded store deletes at once whatever
-   * this says, as for a pod no kubelet runs.
+   * Seconds a kubelet gives the pod's processes to stop (0: at once; absent: the Pod's
+   * `terminationGracePeriodSeconds`, 30 by default). A Pod bound to a node is marked
+   * `Terminating` (`deletionTimestamp` = now + this, `deletionGracePeriodSeconds`) and stays
+   * until its kubelet deletes it with 0; a later delete may only shorten the period. An unbound
+   * or finished Pod, and any other kind, is deleted at once. Both backends behave alike here.
    */
   gracePeriodSeconds?: number | undefined;
 }

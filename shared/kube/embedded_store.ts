@@ -24,8 +24,9 @@
  *
  * Deliberate differences from a cluster: objects may be created in any namespace string (a
  * `Namespace` object is not required, but a terminating one refuses new content); no admission,
- * defaulting or CRD schema pruning beyond what is listed; Pods are deleted at once (as an unscheduled
- * Pod is; there is no kubelet grace period).
+ * defaulting or CRD schema pruning beyond what is listed. Pods get the API server's graceful
+ * deletion (`_graceful_deletion.ts`): one bound to a node stays Terminating for its grace period
+ * until its kubelet (the local node) deletes it with grace 0; an unbound one goes at once.
  *
  * This file is the facade: it checks each call and composes the private parts, one concern each:
  * `_object_table.ts` (storage, indexes, resourceVersions, persistence), `_watch_hub.ts` and
@@ -272,9 +273,11 @@ export class EmbeddedStore implements KubeClient, AsyncDisposable {
   }
 
   /**
-   * Deletes an object, or marks it with `deletionTimestamp` while finalizers remain. Dependents
-   * are garbage-collected at once (`Background`, the default), first (`Foreground`: the owner stays
-   * with the `foregroundDeletion` finalizer until they are gone), or kept (`Orphan`).
+   * Deletes an object, or marks it with `deletionTimestamp` while finalizers remain, or while the
+   * grace period of a Pod bound to a node runs (its kubelet, the local node, removes it with a
+   * delete of grace 0). Dependents are garbage-collected at once (`Background`, the default), first
+   * (`Foreground`: the owner stays with the `foregroundDeletion` finalizer until they are gone), or
+   * kept (`Orphan`).
    */
   async delete(
     resource: Resource,
@@ -285,7 +288,7 @@ export class EmbeddedStore implements KubeClient, AsyncDisposable {
     this.#checkOpen();
     const slot = requireObject(this.#table, resource, namespace, name);
     checkDeletePreconditions(resource, slot.object.metadata, options.preconditions);
-    this.#gc.delete(slot, options.propagationPolicy ?? "Background");
+    this.#gc.delete(slot, options.propagationPolicy ?? "Background", options.gracePeriodSeconds);
     await this.#table.persisted();
   }
 

@@ -4,7 +4,7 @@
  * its first list: until then the program would act on an empty cache, so Kubernetes should not
  * send it traffic or count it available) and `/metrics` in Prometheus' text format, with how long
  * each watch has been connected and how long since its last event or bookmark, so a watch that
- * went quiet is visible from outside.
+ * went quiet is visible from outside, and (with leader election) whether this replica leads.
  *
  * @module
  */
@@ -16,6 +16,16 @@ export interface HealthHandlerOptions {
   program: string;
   /** The current health of each informer. */
   informers: () => InformerHealth[];
+  /**
+   * With leader election: whether this replica leads now, exposed as `kruise_agents_leader`
+   * (1 or 0).
+   * @default {undefined} (no such series) */
+  leader?: (() => boolean) | undefined;
+  /**
+   * A readiness condition beyond the informers': the reason the program is not ready yet, or
+   * `undefined` when it is (e.g. a standby that has not read the leader Lease yet).
+   * @default {undefined} (none) */
+  notReady?: (() => string | undefined) | undefined;
 }
 
 function seconds(ms: number | null): number {
@@ -65,6 +75,25 @@ export function informerMetrics(program: string, healths: readonly InformerHealt
 }
 
 /**
+ * Whether this replica leads, in Prometheus' text exposition format: exactly one replica of a
+ * healthy group reports 1.
+ *
+ * @example
+ * ```ts
+ * import { leaderMetric } from "@kruise-agents/shared/kube";
+ * leaderMetric("controller", true); // ...kruise_agents_leader{program="controller"} 1
+ * ```
+ */
+export function leaderMetric(program: string, leading: boolean): string {
+  return [
+    "# HELP kruise_agents_leader 1 while this replica holds the leader lease, 0 while it stands by",
+    "# TYPE kruise_agents_leader gauge",
+    `kruise_agents_leader{program="${program}"} ${leading ? 1 : 0}`,
+    "",
+  ].join("\n");
+}
+
+/**
  * The fetch handler of the health endpoint.
  *
  * @example
@@ -82,13 +111,16 @@ export function healthHandler(options: HealthHandlerOptions): (request: Request)
       });
     if (path === "/healthz" || path === "/livez") return text(200, "ok\n");
     if (path === "/readyz") {
+      const reason = options.notReady?.();
+      if (reason !== undefined) return text(503, `${reason}\n`);
       const waiting = options.informers().filter((h) => !h.synced).map((h) => h.resource);
       return waiting.length === 0
         ? text(200, "ok\n")
         : text(503, `not synced: ${waiting.join(", ")}\n`);
     }
     if (path === "/metrics") {
-      const body = informerMetrics(options.program, options.informers());
+      let body = informerMetrics(options.program, options.informers());
+      if (options.leader !== undefined) body += leaderMetric(options.program, options.leader());
       return text(200, body, "text/plain; version=0.0.4; charset=utf-8");
     }
     return text(404, "not found\n");

@@ -34,3 +34,33 @@ Deno.test("healthHandler() is ready only once every informer synced, and exposes
   assert.equal(get("/readyz").status, 200);
   assert.equal(get("/nope").status, 404);
 });
+
+Deno.test("healthHandler() exposes leadership as kruise_agents_leader, and extra readiness conditions, when asked", async () => {
+  let leading = false;
+  const handler = healthHandler({
+    program: "controller",
+    informers: () => [],
+    leader: () => leading,
+  });
+  const metrics = async () => await handler(new Request("http://h/metrics")).text();
+  assert.match(await metrics(), /^kruise_agents_leader\{program="controller"\} 0$/m);
+  assert.equal(handler(new Request("http://h/readyz")).status, 200, "a standby is ready");
+  leading = true;
+  assert.match(await metrics(), /^kruise_agents_leader\{program="controller"\} 1$/m);
+  let reason: string | undefined = "the leader lease has not been read yet";
+  const standby = healthHandler({
+    program: "controller",
+    informers: () => [],
+    notReady: () => reason,
+  });
+  const readyz = standby(new Request("http://h/readyz"));
+  assert.equal(readyz.status, 503);
+  assert.equal(await readyz.text(), "the leader lease has not been read yet\n");
+  reason = undefined;
+  assert.equal(standby(new Request("http://h/readyz")).status, 200);
+  const without = healthHandler({ program: "manager", informers: () => [] });
+  assert.doesNotMatch(
+    await without(new Request("http://h/metrics")).text(),
+    /kruise_agents_leader/,
+  );
+});

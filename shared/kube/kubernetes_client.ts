@@ -3,7 +3,8 @@
  * `@kubernetes/client-node` (kubeconfig file, `KUBECONFIG`, or the in-cluster service account).
  *
  * Requests go through client-node's `KubernetesObjectApi` machinery (its auth, TLS and HTTP
- * client), but with URLs built from our {@linkcode Resource} descriptors and with responses kept as
+ * client, pinned to HTTP/1.1: `_http1_kubeconfig.ts` says why), but with URLs built from our
+ * {@linkcode Resource} descriptors and with responses kept as
  * plain JSON: client-node's own object methods run discovery per API group and turn core kinds into
  * model classes (with `Date` timestamps), which would make the two backends return different shapes.
  * Watches are the one exception: they run on Deno's `fetch` with the same credentials
@@ -40,6 +41,7 @@ import {
   type WatchOptions,
 } from "./client.ts";
 import { requireName, requireNamespace } from "./_arguments.ts";
+import { Http1KubeConfig } from "./_http1_kubeconfig.ts";
 import { kubeApiErrorFromStatus } from "./_status.ts";
 import { fetchWatchTransport, readWatchEvents, type WatchTransport } from "./_watch_stream.ts";
 import { isRecord } from "../std/json.ts";
@@ -309,7 +311,7 @@ class KubernetesClient implements KubeClient {
  * ```
  */
 export function createKubernetesClient(options: KubernetesClientOptions = {}): KubeClient {
-  const config = new KubeConfig();
+  const config = new Http1KubeConfig();
   if (options.kubeconfigPath === undefined) config.loadFromDefault();
   else config.loadFromFile(options.kubeconfigPath);
   return new KubernetesClient(config, options);

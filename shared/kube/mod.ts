@@ -6,6 +6,11 @@
  *   data directory; the backend of `deno task dev` and the fast fake of unit tests.
  * - {@linkcode createKubernetesClient}: a real API server through `@kubernetes/client-node`.
  *
+ * On top of the seam: the shared {@linkcode Informer} (list, watch, cache), the health endpoint,
+ * and the pod's own namespace and identity. Leader election on a Lease (`LeaderElector`) has its own
+entry point, `@kruise-agents/shared/kube/leader-election`, so a program that never elects does not
+load it (the chart's RBAC is read from the modules each program loads).
+ *
  * @module
  */
 export * from "./client.ts";
@@ -21,3 +26,4 @@ export {
 // complete without importing `shared/api`.
 export type { ObjectMeta, OwnerReference } from "../api/meta.ts";
 export * from "./health_endpoint.ts";
+export * from "./own_pod.ts";

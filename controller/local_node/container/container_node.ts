@@ -387,12 +387,14 @@ export class ContainerNode {
    * when paused), its cgroup, its firewall chain, its CNI attachment (the IP is released), its
    * sysfs and root filesystem mounts, its network namespace and the node's files in its pod
    * directory (the directory itself stays). Idempotent, and safe on a half-created pod: it needs
-   * only the id and the pod directory, every other name derives from the id.
+   * only the id and the pod directory, every other name derives from the id. With `graceMs`,
+   * the container's init gets SIGTERM and that long to exit before it is killed.
    *
    * @throws {ContainerError} The first step that failed, after trying every other step.
    */
   async stopContainer(
     pod: Pick<ContainerRecord, "id" | "podDir"> & Partial<ContainerRecord>,
+    options: { graceMs?: number | undefined } = {},
   ): Promise<void> {
     const n = await this.namesOf(pod.id);
     const errors: unknown[] = [];
@@ -403,13 +405,7 @@ export class ContainerNode {
         errors.push(error);
       }
     };
-    await step(async () => {
-      const state = await this.#runc.stateOrUndefined(n.containerId);
-      if (!state) return;
-      // A frozen cgroup's processes cannot die until thawed.
-      if (state.status === "paused") await this.#runc.resume(n.containerId);
-      await this.#runc.delete(n.containerId, { force: true });
-    });
+    await step(() => this.#runc.terminate(n.containerId, options));
     await step(async () => {
       // runc removes the cgroup; a cgroup of processes that were slow to die may stay a moment.
       for (let i = 0; (await cgroupDirs(n.cgroupsPath)).length > 0; i++) {

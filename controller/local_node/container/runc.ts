@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { type CommandRunner, runCommand } from "./_command.ts";
+import { type CommandRunner, runCommand, sleep } from "./_command.ts";
 import { ContainerError, RuncError } from "./errors.ts";
 
 /** The default state directory of the node's runc. */
@@ -213,6 +213,28 @@ export class Runc {
   /** `runc kill`: sends a signal to the init (or, with `all`, to every process). */
   async kill(id: string, signal = "KILL", options: { all?: boolean } = {}): Promise<void> {
     await this.#exec(["kill", ...(options.all ? ["--all"] : []), id, signal]);
+  }
+
+  /**
+   * Ends a container as a kubelet ends a pod's: a paused one is thawed first (frozen processes
+   * cannot die), a running one gets SIGTERM on its init and up to `graceMs` to exit, then the
+   * container is deleted with `--force` (SIGKILL for whatever is left). A no-op when there is no
+   * such container.
+   */
+  async terminate(id: string, options: { graceMs?: number | undefined } = {}): Promise<void> {
+    const state = await this.stateOrUndefined(id);
+    if (!state) return;
+    if (state.status === "paused") await this.resume(id);
+    const graceMs = options.graceMs ?? 0;
+    if (graceMs > 0 && state.status !== "stopped") {
+      const deadline = Date.now() + graceMs;
+      // The init may be gone already (kill then fails): the delete below cleans up either way.
+      await this.kill(id, "TERM").catch(() => {});
+      while (Date.now() < deadline && (await this.stateOrUndefined(id))?.status === "running") {
+        await sleep(50);
+      }
+    }
+    await this.delete(id, { force: true });
   }
 
   /** `runc delete` (with `force`, kills a running container first). */

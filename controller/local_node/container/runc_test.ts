@@ -68,6 +68,57 @@ Deno.test("Runc uses its own --root on every call", async () => {
   ]);
 });
 
+Deno.test("Runc.terminate() thaws, sends SIGTERM, waits for the init to exit, then force-deletes", async () => {
+  /** A fake runc whose container reports the given statuses, one per `state` call. */
+  function fakeRunc(statuses: (string | undefined)[]) {
+    const calls: string[] = [];
+    const run: CommandRunner = (_program, args) => {
+      const [verb, ...rest] = args.slice(2);
+      calls.push([verb, ...rest.filter((a) => a !== "c")].join(" "));
+      if (verb !== "state") return Promise.resolve({ code: 0, stdout: "", stderr: "" });
+      const status = statuses.shift();
+      if (status === undefined) {
+        return Promise.resolve({ code: 1, stdout: "", stderr: "container does not exist" });
+      }
+      const state = {
+        id: "c",
+        pid: 9,
+        status,
+        bundle: "/b",
+        rootfs: "/r",
+        created: "",
+        annotations: {},
+      };
+      return Promise.resolve({ code: 0, stdout: JSON.stringify(state), stderr: "" });
+    };
+    return { runc: new Runc({ root: "/r", run }), calls };
+  }
+  const cases: [string, (string | undefined)[], number, string[]][] = [
+    ["running, exits on SIGTERM", ["running", "running", "stopped"], 60_000, [
+      "state",
+      "kill TERM",
+      "state",
+      "state",
+      "delete --force",
+    ]],
+    ["paused: thawed first", ["paused", "stopped"], 60_000, [
+      "state",
+      "resume",
+      "kill TERM",
+      "state",
+      "delete --force",
+    ]],
+    ["no grace period: killed at once", ["running"], 0, ["state", "delete --force"]],
+    ["already stopped", ["stopped"], 60_000, ["state", "delete --force"]],
+    ["no such container", [undefined], 60_000, ["state"]],
+  ];
+  for (const [what, statuses, graceMs, want] of cases) {
+    const { runc, calls } = fakeRunc(statuses);
+    await runc.terminate("c", { graceMs });
+    assert.deepEqual(calls, want, what);
+  }
+});
+
 Deno.test("Runc create/start/state/ps/pause/resume/kill/delete a real container", async () => {
   await using tmp = await tempDir();
   const layout = await buildTestImage(tmp.path);

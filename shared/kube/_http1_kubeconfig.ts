@@ -1,0 +1,47 @@
+/**
+ * The `KubeConfig` of the Kubernetes backend: client-node's, except that its requests never use
+ * HTTP/2.
+ *
+ * Why: client-node 2.0.1 sends every request through an npm `undici` Agent, and undici 8
+ * negotiates HTTP/2 (ALPN) with the API server by default. Under Deno, undici's HTTP/2 runs on
+ * Deno's `node:http2`, which takes the whole process down when the API server sends GOAWAY, as it
+ * does when it restarts: an nghttp2 assertion (`stream->closed_next == NULL` in
+ * `find_stream_on_goaway_func`) or a segfault. `informer_kube_apiserver_test.ts` died that way on
+ * three API server restarts out of four, and so could the controller and the manager in a
+ * cluster. Over HTTP/1.1 a restart is a refused or reset connection, which the client retries.
+ * Nothing is lost: client-node builds a new agent (so a new connection) for every request anyway.
+ * The watches do not go through undici (`_watch_stream.ts`), and Deno's own `fetch` rides out a
+ * GOAWAY.
+ *
+ * @module
+ */
+import { KubeConfig, type RequestContext } from "@kubernetes/client-node";
+
+type Dispatcher = NonNullable<ReturnType<RequestContext["getDispatcher"]>>;
+
+/** `dispatcher`, with every request it dispatches pinned to HTTP/1.1 (undici's `allowH2`). */
+function http1Only(dispatcher: Dispatcher): Dispatcher {
+  return new Proxy(dispatcher, {
+    get(target, property) {
+      if (property === "dispatch") {
+        return (options: Parameters<Dispatcher["dispatch"]>[0], handler: unknown) =>
+          target.dispatch(
+            { ...options, allowH2: false } as typeof options,
+            handler as Parameters<Dispatcher["dispatch"]>[1],
+          );
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/** A `KubeConfig` whose requests go over HTTP/1.1 only (see the module documentation). */
+export class Http1KubeConfig extends KubeConfig {
+  /** client-node's authentication and TLS set-up, then the HTTP/1.1 pin on its dispatcher. */
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    const dispatcher = context.getDispatcher();
+    if (dispatcher !== undefined) context.setDispatcher(http1Only(dispatcher));
+  }
+}
