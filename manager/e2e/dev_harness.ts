@@ -75,45 +75,15 @@ export async function startDev(
   dataDir: string,
   options: StartDevOptions = {},
 ): Promise<DevUnderTest> {
-  const mode = options.exports ?? "urls";
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...DEV_PERMISSIONS,
-      DEV,
-      "--data-dir",
-      dataDir,
-      "--port",
-      "0",
-      "--proxy-port",
-      "0",
-      "--tls-port",
-      "0",
-      ...(mode === "urls" ? ["--url-exports"] : []),
-      "--templates",
-      options.templates ?? TEMPLATES,
-      // A pod network of its own, so a developer's own `deno task dev` is left alone.
-      "--node-prefix",
-      "kad",
-      "--pod-subnet",
-      "10.216.0.0/24",
-      ...(options.killSandboxesOnExit ? ["--kill-sandboxes-on-exit"] : []),
-    ],
+    args: devArgs(dataDir, options),
     stdout: "piped",
     stderr: "null",
     stdin: "null",
   }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(new TextLineStream())
     .getReader();
-  const env: Record<string, string> = {};
-  // The exports end with a comment line.
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error("Cannot start dev: it exited before printing its variables");
-    const exported = parseExport(value);
-    if (exported) env[exported[0]] = exported[1];
-    else if (value.startsWith("#") && Object.keys(env).length > 0) break;
-  }
+  const env = await readExports(reader);
   const drain = (async () => {
     try {
       while (!(await reader.read()).done) { /* discard */ }
@@ -153,6 +123,47 @@ export async function startDev(
     stop,
     [Symbol.asyncDispose]: stop,
   };
+}
+
+/** The command line of dev under test. */
+function devArgs(dataDir: string, options: StartDevOptions): string[] {
+  const mode = options.exports ?? "urls";
+  return [
+    "run",
+    ...DEV_PERMISSIONS,
+    DEV,
+    "--data-dir",
+    dataDir,
+    "--port",
+    "0",
+    "--proxy-port",
+    "0",
+    "--tls-port",
+    "0",
+    ...(mode === "urls" ? ["--url-exports"] : []),
+    "--templates",
+    options.templates ?? TEMPLATES,
+    // A pod network of its own, so a developer's own `deno task dev` is left alone.
+    "--node-prefix",
+    "kad",
+    "--pod-subnet",
+    "10.216.0.0/24",
+    ...(options.killSandboxesOnExit ? ["--kill-sandboxes-on-exit"] : []),
+  ];
+}
+
+/** Reads dev's `export` lines, which end with a comment line. */
+async function readExports(
+  reader: ReadableStreamDefaultReader<string>,
+): Promise<Record<string, string>> {
+  const env: Record<string, string> = {};
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error("Cannot start dev: it exited before printing its variables");
+    const exported = parseExport(value);
+    if (exported) env[exported[0]] = exported[1];
+    else if (value.startsWith("#") && Object.keys(env).length > 0) return env;
+  }
 }
 
 /** Parses one `export NAME=value` line of dev (a value may be single-quoted, as dev's
