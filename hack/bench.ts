@@ -7,6 +7,7 @@
 const BENCHES = [
   "runtime/runtime_bench.ts",
   "runtime/interpreter/interpreter_bench.ts",
+  "runtime/interpreter/idle_memory_bench.ts",
   "manager/manager_bench.ts",
   "manager/kube_bench.ts",
   "controller/local_node/node_bench.ts",

@@ -122,8 +122,20 @@ function freePort(): number {
 
 /** `unshare` arguments that run `argv` chrooted into `rootfs` (see {@linkcode startInChroot}). */
 function inChroot(rootfs: string, argv: string[]): string[] {
-  return ["--mount", "--pid", "--fork", "--kill-child", `--mount-proc=${rootfs}/proc`, "chroot"]
-    .concat(rootfs, argv);
+  // A /dev of its own, as a container runtime makes one: a tmpfs with the usual nodes and a new
+  // devpts instance (bash_kernel's pexpect needs a PTY). Never the host's /dev bound in: the
+  // rootfs is removed afterwards, and a bind still mounted then would lose host device nodes.
+  const script = [
+    'mount -t tmpfs -o mode=755,nosuid tmpfs "$0/dev"',
+    "for n in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0; do " +
+    'mknod -m 666 "$0/dev/${n%%:*}" c $(echo "${n#*:}" | tr : " "); done',
+    'mkdir "$0/dev/pts" "$0/dev/shm"',
+    'mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$0/dev/pts"',
+    'ln -s pts/ptmx "$0/dev/ptmx"',
+    'exec chroot "$0" "$@"',
+  ].join(" && ");
+  return ["--mount", "--pid", "--fork", "--kill-child", `--mount-proc=${rootfs}/proc`, "sh", "-c"]
+    .concat(script, rootfs, argv);
 }
 
 /** The image config's `Env` as an environment. */
@@ -132,16 +144,22 @@ function imageEnv(config: ImageConfig): Record<string, string> {
 }
 
 /**
- * Starts the image's entrypoint with `args` chrooted into `rootfs`, in new mount and PID
+ * Starts the image's entrypoint with `args` (and `env` over the image's) chrooted into `rootfs`,
+ * in new mount and PID
  * namespaces with their own /proc (unshare --kill-child: killing unshare kills the namespace's
  * init and so every process in it; the mounts die with the namespace). Network is the host's, so
  * the runtime listens on 127.0.0.1.
  */
-function startInChroot(rootfs: string, config: ImageConfig, args: string[]) {
+function startInChroot(
+  rootfs: string,
+  config: ImageConfig,
+  args: string[],
+  env: Record<string, string> = {},
+) {
   const child = new Deno.Command("unshare", {
     args: inChroot(rootfs, [...config.config.Entrypoint, ...args]),
     clearEnv: true,
-    env: imageEnv(config),
+    env: { ...imageEnv(config), ...env },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -306,27 +324,68 @@ async function checkRootfs(rootfs: string): Promise<void> {
   }
 }
 
-/** What the code interpreter needs: the Python packages importable, the Deno kernelspec. */
+/**
+ * What the code interpreter needs: the Python packages importable (E2B's chart extraction and
+ * Pillow among them), the kernelspecs of every language E2B's template has, and their runtimes.
+ */
 async function checkInterpreterFiles(rootfs: string, config: ImageConfig): Promise<void> {
   const imports = await runInChroot(rootfs, config, [
     "python3",
     "-c",
-    "import jupyter_server, ipykernel, pandas, matplotlib, numpy; print('ok')",
+    "import jupyter_server, ipykernel, pandas, matplotlib, numpy, bash_kernel, e2b_charts, PIL;" +
+    " print('ok')",
   ]);
   assert.equal(imports.trim(), "ok");
   const kernel = JSON.parse(
     await Deno.readTextFile(`${rootfs}/usr/local/share/jupyter/kernels/deno/kernel.json`),
   );
   assert.equal(kernel.argv[0], "/usr/local/bin/deno");
+  const specs = await runInChroot(rootfs, config, ["jupyter", "kernelspec", "list", "--json"]);
+  assert.deepEqual(
+    Object.keys(JSON.parse(specs).kernelspecs).sort(),
+    ["bash", "deno", "ir", "java", "python3"],
+  );
+  await runInChroot(rootfs, config, ["jshell", "--version"]);
+  await runInChroot(rootfs, config, ["R", "--version"]);
+}
+
+/** One cell per kernel and what its output must contain, run through `/execute`. */
+const CELLS: [string, string, RegExp][] = [
+  [
+    "python",
+    "import matplotlib.pyplot as plt\nplt.plot([1, 2], [3, 4])\nplt.show()",
+    /"chart":\{"type":"line"/,
+  ],
+  ["bash", "echo $((40 + 2))", /"stdout","text":"42\\n"/],
+  ["r", "cat(40 + 2)", /"stdout","text":"42"/],
+  ["java", "40 + 2", /"text":"42"/],
+];
+
+/** Runs {@linkcode CELLS} on the interpreter at `url`, each kernel started as it is asked for. */
+async function checkKernels(url: string, token: string): Promise<void> {
+  for (const [language, code, expected] of CELLS) {
+    const res = await fetch(`${url}/execute`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-access-token": token },
+      body: JSON.stringify({ code, language }),
+      signal: AbortSignal.timeout(180_000),
+    });
+    const body = await res.text();
+    assert.equal(res.status, 200, `${language}: ${body}`);
+    assert.match(body, expected, `${language}: ${body}`);
+    assert.doesNotMatch(body, /"type":"error"/, `${language}: ${body}`);
+  }
 }
 
 /**
- * Starts the runtime in `rootfs` on free loopback ports and waits for envd's `/health` (204) and,
- * with `interpreter`, the code interpreter's (200: Jupyter Server and its first kernels run).
+ * Starts the runtime in `rootfs` on free loopback ports (with an access token, as a sandbox's pod
+ * gives it) and waits for envd's `/health` (204) and, with `interpreter`, the code interpreter's
+ * (200: Jupyter Server and its first kernels run), then runs a cell on each kernel.
  */
 async function checkHealth(rootfs: string, config: ImageConfig, interpreter: boolean) {
   const port = freePort();
   const interpreterPort = interpreter ? freePort() : 0;
+  const token = crypto.randomUUID();
   await using runtime = startInChroot(rootfs, config, [
     "--host",
     "127.0.0.1",
@@ -334,11 +393,12 @@ async function checkHealth(rootfs: string, config: ImageConfig, interpreter: boo
     String(port),
     "--interpreter-port",
     String(interpreterPort),
-  ]);
+  ], { KRUISE_AGENTS_ACCESS_TOKEN: token });
   try {
     await runtime.waitFor(`http://127.0.0.1:${port}/health`, 204, 30_000);
     if (interpreter) {
       await runtime.waitFor(`http://127.0.0.1:${interpreterPort}/health`, 200, 90_000);
+      await checkKernels(`http://127.0.0.1:${interpreterPort}`, token);
     }
   } catch (error) {
     await runtime[Symbol.asyncDispose]();

@@ -21,9 +21,15 @@
 #            account `user` (1000:1000, /home/user, passwordless sudo). Inputs: the package list,
 #            this script's rootfs functions. About 3 minutes.
 #   deno     /usr/local/bin/deno, a copy of this machine's deno. Input: the binary.
+#   kernels  code-interpreter only: the Debian packages of the kernels beyond Python's
+#            (images.json interpreterDebianPackages: R with IRkernel, whose kernelspec `ir` Debian
+#            installs, and a JDK for JJava), apt-installed in the image's own chroot on an overlay
+#            of the rootfs. Inputs: the list, the rootfs key. About 2 minutes.
 #   python   code-interpreter only: the pins of hack/requirements.txt named in images.json,
-#            pip-installed into the image's own python3 (Debian's 3.11) under /usr/local, and the
-#            Deno Jupyter kernelspec. Inputs: the pins, the rootfs and deno keys. About 1 minute.
+#            pip-installed into the image's own python3 (Debian's 3.11) under /usr/local (Jupyter,
+#            ipykernel, bash_kernel, JJava's `java` kernelspec, e2b-charts, Pillow, ...), and the
+#            Deno and bash kernelspecs. Inputs: the pins, the rootfs, kernels and deno keys. About
+#            1 minute.
 #   runtime  /usr/local/bin/agent-runtime. Inputs: the runtime/ and shared/ sources (tests
 #            excluded), deno.json, deno.lock, the deno version. Seconds.
 # So a runtime change rebuilds the runtime layer and rewrites the small JSON blobs, nothing else.
@@ -144,38 +150,86 @@ layer_deno() {
   install -D -m 0755 "$DENO_BIN" "$1/root/usr/local/bin/deno"
 }
 
+layer_kernels() {
+  local rootfs
+  rootfs=$(tree_of rootfs)
+  mkdir -p "$1/root" "$1/overlay-work" "$1/merged"
+  jq -r '.interpreterDebianPackages[]' "$SPEC" >"$1/packages.txt"
+  # A mount namespace only: apt's downloads fail inside a PID namespace here (see layer_rootfs).
+  unshare --mount --propagation private \
+    "$BASH" "${BASH_SOURCE[0]}" _kernels-in-namespace "$rootfs" "$1/root" "$1/overlay-work" \
+    "$1/merged" "$1/packages.txt"
+  overlay_to_oci "$1/root"
+  rm -rf "$1/root/tmp" "$1/root/var/cache/debconf" "$1/root/var/cache/apt" "$1/root/var/log" \
+    "$1/root/var/lib/apt/lists" "$1/root/root"
+  find "$1/root/var/lib/dpkg" -name '*-old' -delete
+}
+
+# mount_overlay LOWERS UPPER WORK MERGED: the chroot of a layer step (in a private mount
+# namespace): an overlay whose upper folder becomes the layer, /proc, a fresh /tmp, and the
+# host's resolver and CA bundle over the image's own files for this step only (network for apt
+# and pip). redirect_dir, metacopy and index off: the upper then holds whole files, plus
+# overlayfs whiteouts that overlay_to_oci turns into OCI ones.
+mount_overlay() {
+  local lowers=$1 upper=$2 work=$3 m=$4
+  local ca=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
+  NS_MOUNT=$m
+  trap 'umount -R "$NS_MOUNT" 2>/dev/null || true' EXIT
+  mount -t overlay overlay \
+    -o "lowerdir=$lowers,upperdir=$upper,workdir=$work,redirect_dir=off,metacopy=off,index=off,xino=off" \
+    "$m"
+  mount -t proc proc "$m/proc"
+  mount -t tmpfs -o mode=1777 tmpfs "$m/tmp"
+  mount --bind /etc/resolv.conf "$m/etc/resolv.conf"
+  if [[ -f $ca ]]; then mount --bind "$ca" "$m/etc/ssl/certs/ca-certificates.crt"; fi
+}
+
+# kernels_in_namespace runs in the private mount namespace layer_kernels makes: apt-get install
+# of the listed packages (no Recommends) chrooted into an overlay of the rootfs, lists and
+# archives removed again.
+kernels_in_namespace() {
+  local rootfs=$1 upper=$2 work=$3 m=$4 packages=$5
+  mount_overlay "$rootfs" "$upper" "$work" "$m"
+  cp "$packages" "$m/tmp/packages.txt"
+  # shellcheck disable=SC2016 # expanded by the chroot's shell
+  chroot "$m" /usr/bin/env -i PATH="$IMAGE_PATH" HOME=/root LANG=C.UTF-8 \
+    DEBIAN_FRONTEND=noninteractive /bin/sh -euc '
+    # The rootfs leaves man pages out (dpkg path-exclude), but the JRE registers its java.1 page
+    # with update-alternatives, which fails where the folder is missing.
+    mkdir -p /usr/share/man/man1
+    apt-get -o Acquire::Retries=5 update -qq >/tmp/apt.log 2>&1 || { cat /tmp/apt.log >&2; exit 1; }
+    apt-get -o Acquire::Retries=5 install -y -qq --no-install-recommends $(cat /tmp/packages.txt) \
+      >/tmp/apt.log 2>&1 || { tail -n 40 /tmp/apt.log >&2; exit 1; }
+    apt-get clean
+    rm -rf /var/lib/apt/lists/*
+  '
+  [[ -f $m/usr/share/jupyter/kernels/ir/kernel.json ]] ||
+    die "IRkernel installed no kernelspec ir (packages: $(paste -sd' ' "$packages"))"
+  chroot "$m" /usr/bin/env -i PATH="$IMAGE_PATH" jshell --version >/dev/null ||
+    die "The JDK for JJava has no jshell (packages: $(paste -sd' ' "$packages"))"
+}
+
 layer_python() {
-  local rootfs deno
+  local rootfs deno kernels
   rootfs=$(tree_of rootfs)
   deno=$(tree_of deno)
+  kernels=$(tree_of kernels)
   mkdir -p "$1/root" "$1/overlay-work" "$1/merged"
   python_pins >"$1/requirements.txt"
-  # The install runs on an overlay of the rootfs and deno trees, so its upper folder is exactly
-  # this layer. redirect_dir, metacopy and index off: the upper then holds whole files, plus
-  # overlayfs whiteouts that overlay_to_oci turns into OCI ones.
+  # The install runs on an overlay of the rootfs, kernels and deno trees, so its upper folder is
+  # exactly this layer.
   unshare --mount --pid --fork --kill-child --propagation private \
-    "$BASH" "${BASH_SOURCE[0]}" _python-in-namespace "$rootfs" "$deno" "$1/root" \
+    "$BASH" "${BASH_SOURCE[0]}" _python-in-namespace "$deno:$kernels:$rootfs" "$1/root" \
     "$1/overlay-work" "$1/merged" "$1/requirements.txt"
   overlay_to_oci "$1/root"
   rm -rf "$1/root/root/.cache" "$1/root/tmp" "$1/root/var/cache/debconf"
 }
 
-# python_in_namespace runs in the private namespaces layer_python makes: mounts, then pip and
-# `deno jupyter --install` chrooted into the overlay.
+# python_in_namespace runs in the private namespaces layer_python makes: mounts, then pip,
+# `deno jupyter --install` and bash_kernel's kernelspec chrooted into the overlay.
 python_in_namespace() {
-  local rootfs=$1 deno=$2 upper=$3 work=$4 m=$5 reqs=$6
-  local ca=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
-  NS_MOUNT=$m
-  trap 'umount -R "$NS_MOUNT" 2>/dev/null || true' EXIT
-  mount -t overlay overlay \
-    -o "lowerdir=$deno:$rootfs,upperdir=$upper,workdir=$work,redirect_dir=off,metacopy=off,index=off,xino=off" \
-    "$m"
-  mount -t proc proc "$m/proc"
-  mount -t tmpfs -o mode=1777 tmpfs "$m/tmp"
-  # Network for pip: the host's resolver and the CA bundle the host trusts, over the image's own
-  # files and for this step only.
-  mount --bind /etc/resolv.conf "$m/etc/resolv.conf"
-  if [[ -f $ca ]]; then mount --bind "$ca" "$m/etc/ssl/certs/ca-certificates.crt"; fi
+  local lowers=$1 upper=$2 work=$3 m=$4 reqs=$5
+  mount_overlay "$lowers" "$upper" "$work" "$m"
   mkdir "$m/tmp/build"
   cp "$reqs" "$m/tmp/build/requirements.txt"
   local -a env=(PATH="$IMAGE_PATH" HOME=/tmp/build LANG=C.UTF-8 DENO_NO_UPDATE_CHECK=1)
@@ -198,15 +252,18 @@ python_in_namespace() {
     spec=$(find /tmp/build -path "*/kernels/deno/kernel.json")
     mkdir -p /usr/local/share/jupyter/kernels
     cp -r "${spec%/kernel.json}" /usr/local/share/jupyter/kernels/deno
+    # bash_kernel ships no kernelspec in its wheel; JJava does (java, under /usr/local).
+    python3 -m bash_kernel.install --prefix /usr/local >/dev/null
   '
   local spec=$m/usr/local/share/jupyter/kernels/deno/kernel.json
   jq '.argv[0] = "/usr/local/bin/deno"' "$spec" >"$m/tmp/kernel.json"
   cat "$m/tmp/kernel.json" >"$spec"
   local specs
   specs=$(chroot "$m" /usr/bin/env -i PATH="$IMAGE_PATH" HOME=/tmp/build jupyter kernelspec list)
-  if ! grep -qE '^\s+python3\s' <<<"$specs" || ! grep -qE '^\s+deno\s' <<<"$specs"; then
-    die "Kernelspecs python3 and deno are not both installed: $specs"
-  fi
+  local name
+  for name in python3 deno bash java ir; do
+    grep -qE "^\s+$name\s" <<<"$specs" || die "Kernelspec $name is not installed: $specs"
+  done
 }
 
 layer_runtime() {
@@ -325,10 +382,15 @@ compute_keys() {
     declare -f layer_deno pack
     sha <"$DENO_BIN"
   } | sha | cut -c1-16)
+  KEY[kernels]=$({
+    declare -f layer_kernels kernels_in_namespace mount_overlay overlay_to_oci pack
+    jq -c '.interpreterDebianPackages' "$SPEC"
+    echo "${KEY[rootfs]}"
+  } | sha | cut -c1-16)
   KEY[python]=$({
-    declare -f layer_python python_in_namespace overlay_to_oci pack
+    declare -f layer_python python_in_namespace mount_overlay overlay_to_oci pack
     python_pins
-    echo "${KEY[rootfs]} ${KEY[deno]}"
+    echo "${KEY[rootfs]} ${KEY[kernels]} ${KEY[deno]}"
   } | sha | cut -c1-16)
   KEY[runtime]=$({
     declare -f layer_runtime pack
@@ -480,7 +542,7 @@ build() {
   declare -gA KEY=()
   compute_keys
   # Only the layers some image uses, in the order they depend on each other.
-  for layer in rootfs deno python runtime; do
+  for layer in rootfs deno kernels python runtime; do
     if jq -e --arg l "$layer" 'any(.images[].layers[]; . == $l)' "$SPEC" >/dev/null; then
       ensure_layer "$layer"
     fi
@@ -536,7 +598,11 @@ archive)
   }
   archive "$2" "$3"
   ;;
-# Internal: the part of layer_python that runs inside its private namespaces.
+# Internal: the parts of layer_kernels and layer_python that run inside their namespaces.
+_kernels-in-namespace)
+  shift
+  kernels_in_namespace "$@"
+  ;;
 _python-in-namespace)
   shift
   python_in_namespace "$@"

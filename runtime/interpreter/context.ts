@@ -1,14 +1,15 @@
 /**
  * A code context: one stateful Jupyter kernel with its language and working directory, executing
  * one request at a time. It keeps the kernel usable across the kernel dying (Jupyter Server's
- * restarter replaces the process; the context re-applies its set-up), explicit restarts and
- * clients that go away mid-execution (the kernel is interrupted, or restarted when interrupting
- * does not end the cell).
+ * restarter replaces the process; the context re-applies its set-up), Jupyter Server itself dying
+ * (its supervisor starts a new server; the context starts a new kernel there and keeps its id),
+ * explicit restarts and clients that go away mid-execution (the kernel is interrupted, or
+ * restarted when interrupting does not end the cell).
  *
  * @module
  */
 import { delay } from "@kruise-agents/shared/std";
-import { ExecutionAbortedError, KernelSetupError } from "./errors.ts";
+import { ExecutionAbortedError, JupyterApiError, KernelSetupError } from "./errors.ts";
 import type { JupyterServer } from "./jupyter_server.ts";
 import { KernelConnection } from "./kernel_connection.ts";
 import { envCode, envRestore, initCode } from "./kernel_code.ts";
@@ -31,10 +32,19 @@ export interface ContextInfo {
   cwd: string;
 }
 
+/**
+ * Where a context finds the Jupyter Server to run its kernel on: the one running now, or the one
+ * that replaces it (the interpreter's supervisor of Jupyter Servers, `supervisor.ts`).
+ */
+export interface ServerSource {
+  /** The running server, or the one being started. */
+  current(): Promise<JupyterServer>;
+}
+
 /** Options of {@linkcode CodeContext.create}. */
 export interface CodeContextOptions {
-  /** The Jupyter Server that hosts the kernel. */
-  server: JupyterServer;
+  /** The Jupyter Servers that host the kernel. */
+  servers: ServerSource;
   /** Normalized language. */
   language: string;
   /** Working directory. */
@@ -79,13 +89,16 @@ export class CodeContext implements AsyncDisposable {
   /** Context id, stable across restarts: the kernel id unless one was reserved for it. */
   readonly id: string;
   /** Jupyter's id of the kernel. */
-  readonly #kernelId: string;
+  #kernelId: string;
   /** Normalized language. */
   readonly language: string;
   /** Working directory. */
   readonly cwd: string;
   readonly #family: KernelFamily;
-  readonly #server: JupyterServer;
+  readonly #kernelName: string;
+  readonly #servers: ServerSource;
+  /** The server the kernel runs on. */
+  #server: JupyterServer;
   readonly #getEnvs: () => Record<string, string>;
   readonly #interruptGraceMs: number;
   readonly #mutex = new Mutex();
@@ -97,16 +110,25 @@ export class CodeContext implements AsyncDisposable {
   #dead = false;
   /** Set when the kernel process was replaced: wait for it to answer before sending code. */
   #awaitKernel = true;
+  /** Set when Jupyter's restarter replaced the kernel: the server's process list is stale. */
+  #retrack = false;
   #restarting: Promise<void> | undefined;
   #removed = false;
 
-  private constructor(options: CodeContextOptions, kernelId: string, connection: KernelConnection) {
+  private constructor(
+    options: CodeContextOptions,
+    server: JupyterServer,
+    kernelId: string,
+    connection: KernelConnection,
+  ) {
     this.id = options.id ?? kernelId;
     this.#kernelId = kernelId;
     this.language = options.language;
     this.cwd = options.cwd;
     this.#family = kernelFamily(options.language);
-    this.#server = options.server;
+    this.#kernelName = options.kernelName;
+    this.#servers = options.servers;
+    this.#server = server;
     this.#getEnvs = options.getEnvs;
     this.#interruptGraceMs = options.interruptGraceMs ?? 3000;
     this.#connection = connection;
@@ -118,21 +140,26 @@ export class CodeContext implements AsyncDisposable {
    * cwd does not exist); the kernel is shut down again in both cases.
    */
   static async create(options: CodeContextOptions): Promise<CodeContext> {
-    const kernel = await options.server.startKernel(options.kernelName);
+    const server = await options.servers.current();
+    const kernel = await server.startKernel(options.kernelName, { cwd: options.cwd });
     let context: CodeContext | undefined;
     try {
       const connection = await KernelConnection.open(
-        options.server.channelsUrl(kernel.id, crypto.randomUUID()),
+        server.channelsUrl(kernel.id, crypto.randomUUID()),
         crypto.randomUUID(),
         { onKernelStatus: (state) => context && context.#onKernelStatus(state) },
       );
-      context = new CodeContext(options, kernel.id, connection);
+      context = new CodeContext(options, server, kernel.id, connection);
       using _lock = await context.#mutex.lock();
       await context.#prepare({ envs: false });
       return context;
     } catch (error) {
-      if (context) context.#connection.close();
-      await options.server.deleteKernel(kernel.id).catch(() => {});
+      if (context) {
+        context.#connection.close();
+        await context.#server.deleteKernel(context.#kernelId).catch(() => {});
+      } else {
+        await server.deleteKernel(kernel.id).catch(() => {});
+      }
       throw error;
     }
   }
@@ -255,6 +282,8 @@ export class CodeContext implements AsyncDisposable {
       throw new ExecutionAbortedError("ContextRemoved", `Context ${this.id} was removed`);
     }
     while (this.#restarting) await this.#restarting.catch(() => {});
+    const server = await this.#servers.current();
+    if (server !== this.#server) await this.#moveTo(server);
     if (this.#dead) await this.#restartKernel(new ExecutionAbortedError("DeadKernelError", "dead"));
     if (this.#connection.closed) await this.#reconnect();
     if (this.#awaitKernel) {
@@ -265,6 +294,10 @@ export class CodeContext implements AsyncDisposable {
         );
       });
       this.#awaitKernel = false;
+      if (this.#retrack) {
+        this.#retrack = false;
+        await this.#server.trackKernelProcesses();
+      }
     }
     if (this.#needsInit) {
       const code = initCode(this.#family, this.cwd);
@@ -316,6 +349,22 @@ export class CodeContext implements AsyncDisposable {
     if (error) throw new Error(`${error.name}: ${error.value}`);
   }
 
+  /**
+   * Starts the context's kernel afresh on `server`, the Jupyter Server that replaced the one the
+   * kernel died with: same context id, language and cwd, fresh state.
+   */
+  async #moveTo(server: JupyterServer): Promise<void> {
+    this.#connection.close();
+    const kernel = await server.startKernel(this.#kernelName, { cwd: this.cwd });
+    this.#server = server;
+    this.#kernelId = kernel.id;
+    this.#generation++;
+    this.#needsInit = true;
+    this.#envsApplied = false;
+    this.#dead = false;
+    await this.#reconnect();
+  }
+
   async #reconnect(): Promise<void> {
     this.#awaitKernel = true;
     this.#connection = await KernelConnection.open(
@@ -331,6 +380,7 @@ export class CodeContext implements AsyncDisposable {
     this.#needsInit = true;
     this.#envsApplied = false;
     if (state === "dead") this.#dead = true;
+    else this.#retrack = true;
     this.#connection.failPending(
       new ExecutionAbortedError(
         "DeadKernelError",
@@ -386,6 +436,15 @@ export class CodeContext implements AsyncDisposable {
   }
 
   /**
+   * Brings the kernel up now without running anything, e.g. on a Jupyter Server that just
+   * replaced a dead one, so the next execution does not wait for a kernel to start.
+   */
+  async warm(): Promise<void> {
+    using _lock = await this.#mutex.lock();
+    await this.#prepare({ envs: false });
+  }
+
+  /**
    * Restarts the kernel: its state is gone, the id, language and cwd stay. Whatever was running
    * ends with a `ContextRestarting` error. Resolves once the new kernel is set up.
    */
@@ -405,6 +464,9 @@ export class CodeContext implements AsyncDisposable {
       new ExecutionAbortedError("ContextRemoved", `Context ${this.id} was removed`),
     );
     this.#connection.close();
-    await this.#server.deleteKernel(this.#kernelId);
+    await this.#server.deleteKernel(this.#kernelId).catch((error) => {
+      // A server that is gone took its kernels with it.
+      if (!(error instanceof JupyterApiError) || error.jupyterStatus !== 0) throw error;
+    });
   }
 }

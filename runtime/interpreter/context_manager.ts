@@ -10,10 +10,9 @@
  *
  * @module
  */
-import { CodeContext, type ContextInfo } from "./context.ts";
-import { BadRequestError, ContextNotFoundError, JupyterApiError } from "./errors.ts";
-import type { JupyterServer } from "./jupyter_server.ts";
-import { kernelNameFor, normalizeLanguage } from "./language.ts";
+import { CodeContext, type ContextInfo, type ServerSource } from "./context.ts";
+import { BadRequestError, ContextNotFoundError, KernelNotInstalledError } from "./errors.ts";
+import { kernelCandidates, normalizeLanguage, pickKernelspec } from "./language.ts";
 
 /** Options of {@linkcode ContextManager}. */
 export interface ContextManagerOptions {
@@ -44,7 +43,7 @@ interface Reserved {
 
 /** Owns every context; dispose it to shut all their kernels down. */
 export class ContextManager implements AsyncDisposable {
-  readonly #server: Promise<JupyterServer>;
+  readonly #servers: ServerSource;
   readonly #options: ContextManagerOptions;
   /** Every context in creation order; a reserved one is replaced in place once it started. */
   readonly #contexts = new Map<string, CodeContext | Reserved>();
@@ -54,9 +53,9 @@ export class ContextManager implements AsyncDisposable {
   readonly #creating = new Set<Promise<unknown>>();
   #disposed = false;
 
-  /** Creates a manager whose kernels run on `server` (awaited on first use). */
-  constructor(server: Promise<JupyterServer>, options: ContextManagerOptions) {
-    this.#server = server;
+  /** Creates a manager whose kernels run on the current server of `servers`. */
+  constructor(servers: ServerSource, options: ContextManagerOptions) {
+    this.#servers = servers;
     this.#options = options;
   }
 
@@ -67,18 +66,15 @@ export class ContextManager implements AsyncDisposable {
     if (this.#disposed) throw new Error("Cannot create a context: the interpreter is shut down");
     const language = normalizeLanguage(options.language);
     const created = (async () => {
-      const server = await this.#server;
-      const kernelName = kernelNameFor(language, this.#options.kernelNames);
+      const server = await this.#servers.current();
+      const overrides = this.#options.kernelNames;
       // Jupyter Server answers an unknown kernelspec with a bare "500 Unhandled error".
-      if (!(await server.kernelspecNames()).includes(kernelName)) {
-        throw new JupyterApiError(
-          404,
-          `Failed to create context: no kernel for language ${language} ` +
-            `(kernelspec "${kernelName}" is not installed)`,
-        );
+      const kernelName = pickKernelspec(language, await server.kernelspecNames(), overrides);
+      if (kernelName === undefined) {
+        throw new KernelNotInstalledError(language, kernelCandidates(language, overrides));
       }
       const context = await CodeContext.create({
-        server,
+        servers: this.#servers,
         language,
         cwd: options.cwd || this.#options.cwd,
         kernelName,

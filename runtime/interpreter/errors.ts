@@ -77,6 +77,26 @@ export class JupyterApiError extends InterpreterHttpError {
 }
 
 /**
+ * No Jupyter kernel for the requested language is installed (e.g. `language: "cobol"`, or `r` in
+ * an image without IRkernel). 500, like upstream's "Failed to create context" for a kernel it
+ * does not have, with a message that names the kernelspecs looked for.
+ */
+export class KernelNotInstalledError extends InterpreterHttpError {
+  /** The normalized language asked for. */
+  readonly language: string;
+
+  /** Creates the error for `language`, whose `kernelspecs` are all missing. */
+  constructor(language: string, kernelspecs: readonly string[]) {
+    super(
+      500,
+      `Failed to create context: no kernel for language "${language}" is installed ` +
+        `(looked for the Jupyter kernelspec ${kernelspecs.map((k) => `"${k}"`).join(" or ")})`,
+    );
+    this.language = language;
+  }
+}
+
+/**
  * The kernel could not be prepared (cwd, env vars, display formatters). 500, like upstream's
  * "Failed to set working directory".
  */

@@ -1,15 +1,18 @@
 /**
- * Assembles the code interpreter: one Jupyter Server child process, the context table and the
- * HTTP routes, with the startup contexts created in the background: python's kernel starts with
- * the interpreter, javascript's default context is reserved (listed, started on first use) to
- * keep an idle code-interpreter sandbox small.
+ * Assembles the code interpreter: one supervised Jupyter Server child process (restarted when it
+ * dies, as the template's systemd unit does), the context table and the HTTP routes, with the
+ * startup contexts created in the background: python's kernel starts with the interpreter,
+ * javascript's default context is reserved (listed, started on first use), and every other
+ * language (bash, r, java, ...) gets its kernel when it is first asked for, to keep an idle
+ * code-interpreter sandbox small.
  *
  * @module
  */
 import { ContextManager } from "./context_manager.ts";
 import { JupyterServer, type RunAs } from "./jupyter_server.ts";
-import { kernelNameFor, normalizeLanguage } from "./language.ts";
+import { normalizeLanguage, pickKernelspec } from "./language.ts";
 import { createRoutes, type StartupState } from "./routes.ts";
+import { Supervisor } from "./supervisor.ts";
 
 /** Options of {@linkcode createInterpreter}. */
 export interface InterpreterOptions {
@@ -68,6 +71,12 @@ export interface InterpreterOptions {
    * @default {3000}
    */
   interruptGraceMs?: number;
+  /**
+   * Delay before Jupyter Server is restarted after it died; it doubles while restarts keep
+   * failing (see `supervisor.ts`).
+   * @default {500}
+   */
+  restartDelayMs?: number;
 }
 
 /** A running code interpreter. */
@@ -79,8 +88,41 @@ export interface Interpreter extends AsyncDisposable {
    * `/health` with 500). Requests do not need to wait for it: each waits for what it uses.
    */
   ready: Promise<void>;
+  /** How many times Jupyter Server was restarted after it died. */
+  readonly jupyterRestarts: number;
   /** Shuts down every kernel and Jupyter Server, leaving no process behind. */
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Starts the startup contexts: the first of `startLanguages` (required), the others when their
+ * kernel is installed, and reserves the `lazyLanguages` that are installed.
+ */
+async function startContexts(
+  contexts: ContextManager,
+  servers: Supervisor<JupyterServer>,
+  options: InterpreterOptions,
+): Promise<void> {
+  const [first, ...rest] = (options.startLanguages ?? ["python"]).map((l) => normalizeLanguage(l));
+  const lazy = (options.lazyLanguages ?? ["javascript"]).map((l) => normalizeLanguage(l));
+  if (first !== undefined) await contexts.defaultFor(first);
+  if (rest.length === 0 && lazy.length === 0) return;
+  const installed = await (await servers.current()).kernelspecNames();
+  const isInstalled = (language: string) =>
+    pickKernelspec(language, installed, options.kernelNames) !== undefined;
+  for (const language of rest) {
+    if (isInstalled(language)) await contexts.defaultFor(language);
+  }
+  for (const language of lazy) {
+    if (isInstalled(language)) contexts.reserveDefault(language);
+  }
+}
+
+/** What `/health` reports: startup first, then whether Jupyter Server is up. */
+function healthOf(startup: StartupState, servers: Supervisor<JupyterServer>): StartupState {
+  if (startup.state !== "ready") return startup;
+  const state = servers.state;
+  return state === "running" ? startup : { state: "restarting" };
 }
 
 /**
@@ -97,38 +139,25 @@ export interface Interpreter extends AsyncDisposable {
  */
 export function createInterpreter(options: InterpreterOptions): Promise<Interpreter> {
   const cwd = options.cwd ?? "/home/user";
-  const startLanguages = (options.startLanguages ?? ["python"]).map((language) =>
-    normalizeLanguage(language)
-  );
-  const lazyLanguages = (options.lazyLanguages ?? ["javascript"]).map((language) =>
-    normalizeLanguage(language)
-  );
-  const server = JupyterServer.start({
-    python: options.python,
-    runAs: options.runAs,
-    env: options.env,
+  const warmDefault = () => {
+    const [first] = options.startLanguages ?? ["python"];
+    // After a restart, the default context's kernel comes up on the new server at once.
+    if (first !== undefined) void contexts.defaultFor(first).then((c) => c.warm()).catch(() => {});
+  };
+  const servers = new Supervisor({
+    start: () =>
+      JupyterServer.start({ python: options.python, runAs: options.runAs, env: options.env }),
+    onRestart: warmDefault,
+    restartDelayMs: options.restartDelayMs,
   });
-  const contexts = new ContextManager(server, {
+  const contexts = new ContextManager(servers, {
     getEnvs: () => options.getEnvs(),
     cwd,
     kernelNames: options.kernelNames,
     interruptGraceMs: options.interruptGraceMs,
   });
   let startup: StartupState = { state: "starting" };
-  const ready = (async () => {
-    const [first, ...rest] = startLanguages;
-    if (first !== undefined) await contexts.defaultFor(first);
-    if (rest.length === 0 && lazyLanguages.length === 0) return;
-    const installed = new Set(await (await server).kernelspecNames());
-    const isInstalled = (language: string) =>
-      installed.has(kernelNameFor(language, options.kernelNames));
-    for (const language of rest) {
-      if (isInstalled(language)) await contexts.defaultFor(language);
-    }
-    for (const language of lazyLanguages) {
-      if (isInstalled(language)) contexts.reserveDefault(language);
-    }
-  })();
+  const ready = startContexts(contexts, servers, options);
   ready.then(
     () => startup = { state: "ready" },
     (error) => {
@@ -141,7 +170,7 @@ export function createInterpreter(options: InterpreterOptions): Promise<Interpre
   const app = createRoutes({
     contexts,
     accessToken: options.accessToken ?? (() => undefined),
-    startup: () => startup,
+    startup: () => healthOf(startup, servers),
     ready,
     keepaliveMs: options.keepaliveMs,
   });
@@ -149,12 +178,14 @@ export function createInterpreter(options: InterpreterOptions): Promise<Interpre
   const dispose = async () => {
     await ready.catch(() => {});
     await contexts[Symbol.asyncDispose]();
-    const jupyter = await server.catch(() => undefined);
-    await jupyter?.[Symbol.asyncDispose]();
+    await servers[Symbol.asyncDispose]();
   };
   return Promise.resolve({
     fetch: async (request: Request) => await app.fetch(request),
     ready,
+    get jupyterRestarts() {
+      return servers.restarts;
+    },
     [Symbol.asyncDispose]: () => disposed ??= dispose(),
   });
 }

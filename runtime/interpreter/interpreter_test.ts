@@ -82,10 +82,25 @@ Deno.test("createInterpreter() serves the code-interpreter API of §D", async (t
     });
   });
 
-  await t.step("an unknown language is a 500 with the reason", async () => {
-    const { status, text } = await execute(url, { code: "1", language: "cobol" });
-    assert.equal(status, 500);
-    assert.match(text, /cobol/);
+  await t.step("an unknown language is an execution error naming the reason", async () => {
+    const { status, lines } = await execute(url, { code: "1", language: "cobol" });
+    assert.equal(status, 200);
+    assert.deepEqual(lines, [
+      {
+        type: "error",
+        name: "KernelNotInstalledError",
+        value: 'Failed to create context: no kernel for language "cobol" is installed ' +
+          '(looked for the Jupyter kernelspec "cobol")',
+        traceback: "",
+      },
+      { type: "end_of_execution" },
+    ]);
+    const created = await fetch(`${url}/contexts`, {
+      method: "POST",
+      body: JSON.stringify({ language: "cobol" }),
+    });
+    assert.equal(created.status, 500, "a context cannot be created either");
+    assert.match(await created.text(), /no kernel for language "cobol"/);
   });
 
   await t.step("the /execute stream is NDJSON ending with end_of_execution", async () => {

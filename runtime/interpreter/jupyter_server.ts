@@ -103,6 +103,8 @@ class OutputTail {
  *   behind with the server.
  */
 const BOOTSTRAP = `import os, signal, sys, threading
+# argv[1:3] is the label "jupyter server" (see serverCommand); Jupyter's own options follow.
+sys.argv = ["jupyter-server"] + sys.argv[3:]
 def _watch_parent():
     sys.stdin.buffer.read()
     os.kill(os.getpid(), signal.SIGTERM)
@@ -114,9 +116,13 @@ async def _open_nodelay(self, *args, **kwargs):
     return await _open(self, *args, **kwargs)
 KernelWebsocketHandler.open = _open_nodelay
 from jupyter_server.serverapp import main
-sys.argv[0] = "jupyter-server"
 sys.exit(main())
 `;
+
+/** Bytes per second of IOPub output Jupyter Server forwards before dropping it (upstream's 1e9). */
+export const IOPUB_DATA_RATE_LIMIT = 1_000_000_000;
+/** IOPub messages per second Jupyter Server forwards before dropping them (default 1000). */
+export const IOPUB_MSG_RATE_LIMIT = 1_000_000;
 
 function freePort(): number {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -135,6 +141,10 @@ function serverCommand(
   const args = [
     "-c",
     BOOTSTRAP,
+    // A label for `ps` and `pgrep -f 'jupyter server'` (E2B's supervision tests find the server
+    // by it); the bootstrap drops it.
+    "jupyter",
+    "server",
     "--ServerApp.ip=127.0.0.1",
     `--ServerApp.port=${port}`,
     "--ServerApp.port_retries=0",
@@ -147,6 +157,11 @@ function serverCommand(
     "--IdentityProvider.token=",
     `--KernelRestarter.time_to_dead=${options.heartbeatSeconds ?? 0.5}`,
     "--KernelManager.shutdown_wait_time=2",
+    // Upstream's template raises the IOPub data limit so that big outputs (a few MB printed at
+    // once) reach the client instead of Jupyter's "IOPub data rate exceeded" notice; the message
+    // limit goes up with it, for cells that print many small chunks.
+    `--ZMQChannelsWebsocketConnection.iopub_data_rate_limit=${IOPUB_DATA_RATE_LIMIT}`,
+    `--ZMQChannelsWebsocketConnection.iopub_msg_rate_limit=${IOPUB_MSG_RATE_LIMIT}`,
     // Jupyter refuses to run as root without this (a runtime run by hand as root without a
     // `runAs`); it changes nothing for other users.
     "--ServerApp.allow_root=True",
@@ -173,7 +188,13 @@ function serverCommand(
 
 /**
  * A running Jupyter Server. Dispose it to shut down every kernel and the server; kernels that
- * outlive it (they run in their own sessions) are killed.
+ * outlive it (they run in their own sessions) are killed, also after the server itself died.
+ *
+ * Why the server keeps a list of its kernel processes: a kernel is started in its own session, so
+ * when the server is killed (SIGKILL, the OOM killer) its kernels are orphaned and no longer in
+ * its process tree. ipykernel and bash_kernel notice their parent's death and exit; Deno's
+ * kernel, IRkernel and the JVM of JJava do not, and would hold their memory until the sandbox
+ * ends. The list (pid and command line, refreshed after every kernel start) finds them then.
  */
 export class JupyterServer implements AsyncDisposable {
   /** Base URL of the REST API, e.g. `http://127.0.0.1:40123`. */
@@ -183,6 +204,8 @@ export class JupyterServer implements AsyncDisposable {
   readonly #child: Deno.ChildProcess;
   readonly #drained: Promise<unknown>;
   readonly #tail: OutputTail;
+  /** The server's kernel processes as last seen (direct children, each a session leader). */
+  #kernelProcesses: ProcessInfo[] = [];
   #disposed: Promise<void> | undefined;
 
   private constructor(
@@ -290,9 +313,37 @@ export class JupyterServer implements AsyncDisposable {
     return text === "" ? null : JSON.parse(text);
   }
 
-  /** Starts a kernel from the kernelspec `name`. */
-  async startKernel(name: string): Promise<KernelModel> {
-    return parseKernelModel(await this.#request("POST", "/api/kernels", { name }));
+  /**
+   * Resolves with the server's exit status when its process ends, whether it was disposed or it
+   * died; a supervisor watches it to start a new server.
+   */
+  get exited(): Promise<Deno.CommandStatus> {
+    return this.#child.status;
+  }
+
+  /**
+   * Starts a kernel from the kernelspec `name`, its process in `cwd` (an absolute path; Jupyter
+   * falls back to the nearest existing parent when it does not exist).
+   */
+  async startKernel(name: string, options: { cwd?: string } = {}): Promise<KernelModel> {
+    // Paths are relative to the server's root_dir, which is "/".
+    const path = options.cwd?.replace(/^\/+/, "");
+    const model = await this.#request("POST", "/api/kernels", path ? { name, path } : { name });
+    await this.trackKernelProcesses();
+    return parseKernelModel(model);
+  }
+
+  /**
+   * Refreshes the list of kernel processes (see the class doc). Called after every kernel start
+   * and restart; a failure to list processes keeps the previous list.
+   */
+  async trackKernelProcesses(): Promise<void> {
+    try {
+      const processes = await listProcesses();
+      this.#kernelProcesses = processes.filter((p) => p.ppid === this.pid && p.state !== "Z");
+    } catch {
+      // no ps: dispose still kills what is in the server's tree
+    }
   }
 
   /** Lists the running kernels. */
@@ -319,6 +370,7 @@ export class JupyterServer implements AsyncDisposable {
   /** Restarts the kernel in place: same id, fresh process and state. */
   async restartKernel(id: string): Promise<void> {
     await this.#request("POST", `/api/kernels/${encodeURIComponent(id)}/restart`);
+    await this.trackKernelProcesses();
   }
 
   /** Shuts the kernel down; an already unknown kernel is not an error. */
@@ -353,12 +405,23 @@ export class JupyterServer implements AsyncDisposable {
   }
 
   async #dispose(): Promise<void> {
-    let before: ProcessInfo[] = [];
+    let before: ProcessInfo[] = [...this.#kernelProcesses];
     try {
-      before = descendantsOf(this.pid, await listProcesses());
+      before = [...before, ...descendantsOf(this.pid, await listProcesses())];
     } catch {
-      // no ps: rely on the server's own shutdown
+      // no ps: rely on the server's own shutdown and the kernels seen last
     }
+    await this.#shutDown();
+    if (before.length > 0) {
+      await killSurvivors(before, new Set(this.#kernelProcesses.map((p) => p.pid)));
+    }
+    // Last: kernels inherit the server's stdout and stderr, so these pipes end only once no
+    // kernel is left (a server that died leaves its kernels holding them).
+    await this.#drained;
+  }
+
+  /** Asks the server to shut its kernels down, then stops it (SIGTERM, SIGKILL after 5 s). */
+  async #shutDown(): Promise<void> {
     try {
       const kernels = await this.listKernels();
       await Promise.allSettled(kernels.map((kernel) => this.deleteKernel(kernel.id)));
@@ -377,29 +440,38 @@ export class JupyterServer implements AsyncDisposable {
       delay(5000, { signal: timeout.signal }).then(() => false, () => false),
     ]);
     timeout.abort();
-    if (!exited) {
-      try {
-        this.#child.kill("SIGKILL");
-      } catch {
-        // exited in between
-      }
-      await this.#child.status;
-    }
-    await this.#drained;
-    if (before.length === 0) return;
-    let after: ProcessInfo[] = [];
+    if (exited) return;
     try {
-      after = await listProcesses();
+      this.#child.kill("SIGKILL");
     } catch {
-      return;
+      // exited in between
     }
-    // Only processes that are still the same (same pid and command line) are killed, so a reused
-    // pid is left alone.
-    for (const survivor of after) {
-      const old = before.find((p) => p.pid === survivor.pid && p.cmdline === survivor.cmdline);
-      if (!old || survivor.state === "Z") continue;
+    await this.#child.status;
+  }
+}
+
+/**
+ * Kills every process of `before` that still runs as the same program (same pid and command
+ * line, so a reused pid is left alone); for the `groupLeaders` (kernels, which lead their own
+ * process group) the whole group, so a kernel's helpers go with it.
+ */
+async function killSurvivors(before: ProcessInfo[], groupLeaders: Set<number>): Promise<void> {
+  let after: ProcessInfo[];
+  try {
+    after = await listProcesses();
+  } catch {
+    return;
+  }
+  for (const survivor of after) {
+    const old = before.find((p) => p.pid === survivor.pid && p.cmdline === survivor.cmdline);
+    if (!old || survivor.state === "Z") continue;
+    for (
+      const target of groupLeaders.has(survivor.pid)
+        ? [-survivor.pid, survivor.pid]
+        : [survivor.pid]
+    ) {
       try {
-        Deno.kill(survivor.pid, "SIGKILL");
+        Deno.kill(target, "SIGKILL");
       } catch {
         // exited in between
       }

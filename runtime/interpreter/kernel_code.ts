@@ -1,54 +1,32 @@
 /**
  * Code the runtime runs silently in a kernel around user code: the set-up after each kernel start
- * (working directory, plain tracebacks, the `e2b/data` display formatter) and the setting and
- * unsetting of env vars. Kept apart from the user's cell (upstream prepends it to the cell) so
- * tracebacks keep the user's line numbers and the trailing expression stays the cell's result.
+ * (working directory; for Python also plain tracebacks and the display formatters of
+ * `python_startup.ts`) and the setting and unsetting of env vars. Kept apart from the user's cell
+ * (upstream prepends it to the cell) so tracebacks keep the user's line numbers and the trailing
+ * expression stays the cell's result.
  *
- * Values are embedded as JSON literals, which are valid string literals in Python and JavaScript.
+ * Values are embedded as JSON literals, which are valid string literals in Python, JavaScript, R
+ * and Java (all four read `\"`, `\\`, `\n` and `\uXXXX`). Java has no settable process
+ * environment, so env vars become system properties there, as in E2B's template
+ * (`System.getProperty("NAME")`).
  *
  * @module
  */
 import type { KernelFamily } from "./language.ts";
+import { PYTHON_STARTUP } from "./python_startup.ts";
 
-/**
- * Python set-up: `chdir`, `%colors NoColor` (the SDKs show tracebacks as plain text) and the
- * `e2b/data` formatter upstream's template registers for pandas DataFrames (column → values).
- * The formatter swallows its own failures: IPython would otherwise report them as an `error`
- * output of the user's cell. It round-trips through `DataFrame.to_json` so NaN, dates and numpy
- * scalars never reach Jupyter's JSON packer, which would drop the whole display message.
- */
+/** Python set-up: `chdir`, `%colors NoColor` (the SDKs show tracebacks as plain text), formatters. */
 function pythonInitCode(cwd: string): string {
-  return `def __e2b_setup():
-    import json, os
+  return `def __kruise_agents_cwd():
+    import os
     os.chdir(${JSON.stringify(cwd)})
-    ip = get_ipython()
     try:
-        ip.run_line_magic("colors", "NoColor")
+        get_ipython().run_line_magic("colors", "NoColor")
     except Exception:
         pass
-    from IPython.core.formatters import BaseFormatter
-    from traitlets import ObjectName, Unicode
-
-    class E2BDataFormatter(BaseFormatter):
-        format_type = Unicode("e2b/data")
-        print_method = ObjectName("_repr_e2b_data_")
-        _return_type = (dict, str)
-
-    def dataframe(df):
-        try:
-            split = json.loads(df.to_json(orient="split", default_handler=str, date_format="iso"))
-            return {str(c): [row[i] for row in split["data"]] for i, c in enumerate(split["columns"])}
-        except Exception:
-            return None
-
-    formatter = E2BDataFormatter(parent=ip.display_formatter)
-    # pandas 3 reports DataFrame's module as "pandas", earlier versions as "pandas.core.frame".
-    formatter.for_type_by_name("pandas", "DataFrame", dataframe)
-    formatter.for_type_by_name("pandas.core.frame", "DataFrame", dataframe)
-    ip.display_formatter.formatters["e2b/data"] = formatter
-__e2b_setup()
-del __e2b_setup
-`;
+__kruise_agents_cwd()
+del __kruise_agents_cwd
+${PYTHON_STARTUP}`;
 }
 
 /** Single-quotes `value` for bash. */
@@ -64,22 +42,59 @@ const BASH_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * kernels the runtime has no set-up for.
  */
 export function initCode(family: KernelFamily, cwd: string): string {
+  const path = JSON.stringify(cwd);
   switch (family) {
     case "python":
       return pythonInitCode(cwd);
     case "javascript":
-      return `Deno.chdir(${JSON.stringify(cwd)});`;
+      return `Deno.chdir(${path});`;
     case "bash":
       return `cd ${bashQuote(cwd)}`;
+    case "r":
+      return `setwd(${path})`;
+    case "java":
+      // The JVM cannot change its working directory; `user.dir` is what Java code reads as the
+      // cwd (and the kernel process is started in `cwd` too).
+      return `System.setProperty("user.dir", ${path});`;
     case "other":
       return "";
   }
 }
 
+function bashEnvCode(set: Readonly<Record<string, string>>, unset: readonly string[]): string {
+  return [
+    ...Object.entries(set).filter(([name]) => BASH_NAME.test(name)).map(([name, value]) =>
+      `export ${name}=${bashQuote(value)}`
+    ),
+    ...unset.filter((name) => BASH_NAME.test(name)).map((name) => `unset ${name}`),
+  ].join("\n");
+}
+
+function rEnvCode(set: Readonly<Record<string, string>>, unset: readonly string[]): string {
+  const lines: string[] = [];
+  const pairs = Object.entries(set).map(([name, value]) =>
+    `${JSON.stringify(name)} = ${JSON.stringify(value)}`
+  );
+  if (pairs.length > 0) lines.push(`invisible(Sys.setenv(${pairs.join(", ")}))`);
+  if (unset.length > 0) {
+    lines.push(`invisible(Sys.unsetenv(c(${unset.map((n) => JSON.stringify(n)).join(", ")})))`);
+  }
+  return lines.join("\n");
+}
+
+function javaEnvCode(set: Readonly<Record<string, string>>, unset: readonly string[]): string {
+  return [
+    ...Object.entries(set).map(([name, value]) =>
+      `System.setProperty(${JSON.stringify(name)}, ${JSON.stringify(value)});`
+    ),
+    ...unset.map((name) => `System.clearProperty(${JSON.stringify(name)});`),
+  ].join("\n");
+}
+
 /**
  * Code that sets every variable in `set` and removes every name in `unset` from the kernel's
- * process environment, so child processes the user's code starts see them too. Empty when there
- * is nothing to do.
+ * process environment, so child processes the user's code starts see them too (Java: its system
+ * properties, see the module doc). Empty when there is nothing to do.
  */
 export function envCode(
   family: KernelFamily,
@@ -94,15 +109,12 @@ export function envCode(
     case "javascript":
       return `{ for (const [k, v] of Object.entries(${JSON.stringify(set)})) Deno.env.set(k, v); ` +
         `for (const k of ${JSON.stringify(unset)}) Deno.env.delete(k); }`;
-    case "bash": {
-      const lines = [
-        ...Object.entries(set).filter(([name]) => BASH_NAME.test(name)).map(([name, value]) =>
-          `export ${name}=${bashQuote(value)}`
-        ),
-        ...unset.filter((name) => BASH_NAME.test(name)).map((name) => `unset ${name}`),
-      ];
-      return lines.join("\n");
-    }
+    case "bash":
+      return bashEnvCode(set, unset);
+    case "r":
+      return rEnvCode(set, unset);
+    case "java":
+      return javaEnvCode(set, unset);
     case "other":
       return "";
   }

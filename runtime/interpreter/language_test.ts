@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { kernelFamily, kernelNameFor, normalizeLanguage } from "./language.ts";
+import { kernelCandidates, kernelFamily, normalizeLanguage, pickKernelspec } from "./language.ts";
 
 Deno.test("normalizeLanguage() maps empty, aliases and case like upstream", () => {
   const cases: [string | null | undefined, string][] = [
@@ -13,23 +13,43 @@ Deno.test("normalizeLanguage() maps empty, aliases and case like upstream", () =
     ["ts", "typescript"],
     ["R", "r"],
     ["bash", "bash"],
+    ["Java", "java"],
   ];
   for (const [input, expected] of cases) {
     assert.equal(normalizeLanguage(input), expected, `${input}`);
   }
 });
 
-Deno.test("kernelFamily() groups typescript with javascript", () => {
-  assert.equal(kernelFamily("python"), "python");
-  assert.equal(kernelFamily("javascript"), "javascript");
-  assert.equal(kernelFamily("typescript"), "javascript");
-  assert.equal(kernelFamily("bash"), "bash");
-  assert.equal(kernelFamily("r"), "other");
+Deno.test("kernelFamily() groups the languages Deno's kernel serves and names the rest", () => {
+  const cases: [string, string][] = [
+    ["python", "python"],
+    ["javascript", "javascript"],
+    ["typescript", "javascript"],
+    ["deno", "javascript"],
+    ["bash", "bash"],
+    ["r", "r"],
+    ["java", "java"],
+    ["cobol", "other"],
+  ];
+  for (const [language, family] of cases) assert.equal(kernelFamily(language), family, language);
 });
 
-Deno.test("kernelNameFor() uses defaults, overrides, then the language itself", () => {
-  assert.equal(kernelNameFor("python"), "python3");
-  assert.equal(kernelNameFor("typescript"), "deno");
-  assert.equal(kernelNameFor("r"), "r");
-  assert.equal(kernelNameFor("python", { python: "py311" }), "py311");
+Deno.test("kernelCandidates() uses an override alone, then the defaults, then the language", () => {
+  assert.deepEqual(kernelCandidates("python"), ["python3"]);
+  assert.deepEqual(kernelCandidates("typescript"), ["deno"]);
+  assert.deepEqual(kernelCandidates("r"), ["r", "ir"]);
+  assert.deepEqual(kernelCandidates("cobol"), ["cobol"]);
+  assert.deepEqual(kernelCandidates("r", { r: "ir-4.2" }), ["ir-4.2"]);
+});
+
+Deno.test("pickKernelspec() takes the first installed candidate, or none", () => {
+  const cases: [string, string[], string | undefined][] = [
+    ["r", ["python3", "ir"], "ir"],
+    ["r", ["ir", "r"], "r"],
+    ["java", ["python3", "bash"], undefined],
+    ["javascript", ["deno"], "deno"],
+  ];
+  for (const [language, installed, expected] of cases) {
+    assert.equal(pickKernelspec(language, installed), expected, `${language} of ${installed}`);
+  }
 });

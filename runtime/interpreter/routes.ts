@@ -15,15 +15,18 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { ACCESS_TOKEN_HEADER } from "@kruise-agents/shared/envd/http";
 import { BodyTooLargeError, readJson as readJsonBody, safeEqual } from "@kruise-agents/shared/std";
+import type { CodeContext } from "./context.ts";
 import type { ContextManager } from "./context_manager.ts";
-import { InterpreterHttpError, RequestValidationError } from "./errors.ts";
+import { InterpreterHttpError, KernelNotInstalledError, RequestValidationError } from "./errors.ts";
 import { ndjsonStream } from "./ndjson_stream.ts";
-import { parseCreateContextRequest, parseExecuteRequest } from "./requests.ts";
+import type { OutputMessage } from "./output.ts";
+import { type ExecuteRequest, parseCreateContextRequest, parseExecuteRequest } from "./requests.ts";
 
-/** Where the interpreter's startup is. */
+/** Where the interpreter's startup is; `restarting` while a dead Jupyter Server is replaced. */
 export type StartupState =
   | { state: "starting" }
   | { state: "ready" }
+  | { state: "restarting" }
   | { state: "failed"; error: Error };
 
 /** Options of {@linkcode createRoutes}. */
@@ -78,6 +81,34 @@ async function readJson(request: Request): Promise<unknown> {
   }
 }
 
+/**
+ * The lines of an `/execute` request. A language without an installed kernel is answered as an
+ * execution that failed (an `error` line naming the language and the kernelspecs looked for),
+ * not as a 500: the SDKs show an execution's error to the user, but of a failed request only its
+ * status (the JS SDK drops the body).
+ */
+async function executionOf(
+  contexts: ContextManager,
+  request: ExecuteRequest,
+): Promise<ReadableStream<OutputMessage>> {
+  let context: CodeContext;
+  try {
+    context = await contexts.forExecute({
+      contextId: request.contextId,
+      language: request.language,
+    });
+  } catch (error) {
+    if (!(error instanceof KernelNotInstalledError)) throw error;
+    return ReadableStream.from<OutputMessage>([
+      { type: "error", name: error.name, value: error.message, traceback: "" },
+      { type: "end_of_execution" },
+    ]);
+  }
+  // A client that goes away cancels the body, which cancels the stream and interrupts the
+  // kernel. (Not `request.signal`: Deno.serve also aborts it after every successful response.)
+  return context.execute(request.code, { envVars: request.envVars });
+}
+
 /** Builds the app; serve its `fetch`. */
 export function createRoutes(options: RoutesOptions): Hono {
   const { contexts } = options;
@@ -105,6 +136,8 @@ export function createRoutes(options: RoutesOptions): Hono {
         return c.json("OK");
       case "starting":
         return c.text("Starting", 503);
+      case "restarting":
+        return c.text("Restarting Jupyter Server", 503);
       case "failed":
         return c.text(`Startup failed: ${startup.error.message}`, 500);
     }
@@ -112,13 +145,7 @@ export function createRoutes(options: RoutesOptions): Hono {
 
   app.post("/execute", async (c) => {
     const request = parseExecuteRequest(await readJson(c.req.raw));
-    const context = await contexts.forExecute({
-      contextId: request.contextId,
-      language: request.language,
-    });
-    // A client that goes away cancels the body, which cancels `outputs` and interrupts the
-    // kernel. (Not `request.signal`: Deno.serve also aborts it after every successful response.)
-    const outputs = context.execute(request.code, { envVars: request.envVars });
+    const outputs = await executionOf(contexts, request);
     const body = ndjsonStream(outputs, { keepaliveMs: options.keepaliveMs });
     return new Response(body, {
       headers: {

@@ -6,16 +6,17 @@
 import assert from "node:assert/strict";
 import { ContextManager } from "./context_manager.ts";
 import type { JupyterServer } from "./jupyter_server.ts";
-import { createRoutes } from "./routes.ts";
+import { createRoutes, type StartupState } from "./routes.ts";
 
-function app(token: string | undefined) {
-  const contexts = new ContextManager(new Promise<JupyterServer>(() => {}), {
+function app(token: string | undefined, startup: StartupState = { state: "ready" }) {
+  const never = new Promise<JupyterServer>(() => {});
+  const contexts = new ContextManager({ current: () => never }, {
     getEnvs: () => ({}),
     cwd: "/",
   });
   return createRoutes({
     contexts,
-    startup: () => ({ state: "ready" }),
+    startup: () => startup,
     ready: Promise.resolve(),
     accessToken: () => token,
   });
@@ -66,5 +67,19 @@ Deno.test("createRoutes() refuses /execute and /contexts bodies over 16 MiB with
     });
     assert.equal(res.status, 413, path);
     assert.match(await res.text(), /larger than 16777216 bytes/);
+  }
+});
+
+Deno.test("createRoutes() answers /health by the interpreter's state", async () => {
+  const cases: [StartupState, number, string][] = [
+    [{ state: "ready" }, 200, '"OK"'],
+    [{ state: "starting" }, 503, "Starting"],
+    [{ state: "restarting" }, 503, "Restarting Jupyter Server"],
+    [{ state: "failed", error: new Error("no python3") }, 500, "Startup failed: no python3"],
+  ];
+  for (const [startup, status, body] of cases) {
+    const res = await app("s3cret", startup).request("/health");
+    assert.equal(res.status, status, startup.state);
+    assert.equal(await res.text(), body, startup.state);
   }
 });
