@@ -42,6 +42,10 @@ if ! python3 -m pip install -q --disable-pip-version-check -r hack/requirements.
   cat /tmp/pip-setup.log >&2
   exit 1
 fi
+# rfc3987-syntax (jupyter-events -> jsonschema[format-nongpl]) builds ~35 Lark parsers when
+# imported: about 2 s of every Jupyter Server start. jsonschema does without it (no Jupyter schema
+# uses the iri format); the images leave it out too (hack/images/build.sh).
+python3 -m pip uninstall -q -y --disable-pip-version-check rfc3987-syntax 2>/dev/null || true
 
 # The E2B templates run commands as `user` (home /home/user) and let it use sudo.
 if ! id user >/dev/null 2>&1; then

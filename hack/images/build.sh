@@ -243,6 +243,11 @@ python_in_namespace() {
     python3 -m pip install --quiet --no-cache-dir --no-input --disable-pip-version-check \
       --root-user-action=ignore --break-system-packages \
       --cert /etc/ssl/certs/ca-certificates.crt -r /tmp/build/requirements.txt
+    # rfc3987-syntax (pulled in by jupyter-events through jsonschema[format-nongpl]) builds ~35
+    # Lark parsers when imported, about 2 s of every Jupyter Server start; jsonschema does without
+    # it (no iri format check; no Jupyter schema uses one).
+    python3 -m pip uninstall --quiet --yes --root-user-action=ignore --break-system-packages \
+      rfc3987-syntax
     # What `deno jupyter --install` writes (kernel.json and logos), moved next to the python3
     # spec of ipykernel, where Jupyter finds it whichever user runs the kernels.
     deno jupyter --install --force >/tmp/build/jupyter.log 2>&1 || {
