@@ -21,7 +21,7 @@ import { createRuntime, type Runtime } from "./server.ts";
 import { RuntimeState } from "./state.ts";
 import type { Interpreter, RunAs } from "./interpreter/mod.ts";
 import { takeAccessToken, templateEnvVars } from "./startup_env.ts";
-import { warmUp } from "./warm_up.ts";
+import { loopbackOf, warmUp, warmUpInit } from "./warm_up.ts";
 
 /** The account kernels run as: the default user, when the runtime may and can switch to it. */
 function kernelUser(runtime: Runtime): RunAs | undefined {
@@ -47,7 +47,11 @@ async function main(config: RuntimeConfig, accessToken: string | undefined): Pro
     hostname: config.host,
     port: config.port,
     signal: controller.signal,
-    onListen: ({ hostname, port }) => console.log(`listening envd=${hostname}:${port}`),
+    onListen: ({ hostname, port }) => {
+      console.log(`listening envd=${hostname}:${port}`);
+      // In the background: the server answers meanwhile, and a claim may come at any time.
+      void warmUpInit(`http://${loopbackOf(hostname)}:${port}`, accessToken);
+    },
   }, runtime.fetch);
   // The code interpreter: Jupyter kernels behind E2B's /execute API, with the sandbox-wide env
   // vars that /init sets. Its default context starts now, so the first run_code is fast.
