@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # A real, local Kubernetes control plane for tests and trials: etcd, kube-apiserver and
-# kube-controller-manager on loopback, built from the Go module proxy (hack/kube/go.mod).
+# kube-controller-manager on loopback, built from the Go module proxy (hack/kube/go.mod), and on
+# request a real node beside it (hack/kube/node.sh: containerd, runc, CNI, kubelet, kube-proxy,
+# kube-scheduler).
 #
 #   bash hack/kube.sh up      build once (cached), start, wait for /readyz, print `export KUBECONFIG=...`
-#   bash hack/kube.sh down    stop every process `up` started and remove the state (not the build cache)
+#                             (the control plane alone: what the tests of the API use)
+#   bash hack/kube.sh up-node `up`, then the node: waits until Node kruise-agents-node is Ready and
+#                             the sandbox images are in its containerd (`deno task kube-up`)
+#   bash hack/kube.sh down    stop every process `up`/`up-node` started and remove the state (not the
+#                             build cache), the node's containers, network, cgroups and chains included
 #   bash hack/kube.sh env     print the export line if the control plane is up (exit 1 otherwise)
 #   bash hack/kube.sh build   only build (or find in the cache) the binaries; print their folder
 #   bash hack/kube.sh restart-apiserver
 #                             stop kube-apiserver and start it again on the same state (tests of
 #                             clients that must ride out an API server restart)
+#   bash hack/kube.sh restart-containerd|restart-kubelet|restart-kube-proxy
+#                             the same for a node component (the pods keep running)
 #
 # Why build: neither kube-apiserver nor etcd is packaged in Debian or npm, and an in-memory fake
 # would not prove that our CRDs, status/scale subresources and ownerReferences behave as on a real
@@ -21,6 +29,7 @@
 #   KRUISE_AGENTS_KUBE_STATE  state folder            (default <repo>/.cache/kube; certs, kubeconfig, etcd data, logs)
 #   KUBE_CONTROLLERS          kube-controller-manager --controllers value (default: see below)
 #   KUBE_READY_TIMEOUT        seconds to wait for readiness (default 120)
+#   KUBE_NODE_READY_TIMEOUT   seconds to wait for the Node to be Ready (default 180)
 #   KUBE_MIN_REQUEST_TIMEOUT  kube-apiserver --min-request-timeout: watches the server ends after
 #                             1-2x this many seconds when the client names no timeout (default
 #                             1800, the server's own); tests of watch liveness set it low. A
@@ -28,7 +37,8 @@
 #
 # Ports are chosen on the first `up` among free loopback ports (derived from the state folder's
 # path, so two checkouts on one machine do not collide) and kept in the state folder.
-# Debian packages needed: openssl, curl, util-linux (flock, setsid); see hack/apt-packages.txt.
+# Debian packages needed: openssl, curl, util-linux (flock, setsid); the node's are listed in
+# hack/kube/node.sh; see hack/apt-packages.txt.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -43,11 +53,21 @@ MIN_REQUEST_TIMEOUT=${KUBE_MIN_REQUEST_TIMEOUT:-1800}
 # cloud controllers are left out: there is no kubelet and no cloud.
 CONTROLLERS=${KUBE_CONTROLLERS:-garbage-collector-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,clusterrole-aggregation-controller,deployment-controller,replicaset-controller,endpointslice-controller,job-controller}
 
+# The node's container runtime side (containerd, its runc shim, crictl and the pod sandbox's pause
+# program) is a module of its own, hack/kube/cri: in one module with k8s.io/kubernetes, containerd's
+# newer pins (otel, grpc instrumentation, prometheus) would move the control plane's dependencies.
+CRI_MOD_DIR=$MOD_DIR/cri
 K8S_VERSION=$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2 }' "$MOD_DIR/go.mod")
-CACHE_KEY=$K8S_VERSION-$(cat "$MOD_DIR/go.mod" "$MOD_DIR/go.sum" | sha256sum | cut -c1-12)
+mod_version() { awk -v m="$1" '$1 == m && $2 ~ /^v/ { print $2 }' "$CRI_MOD_DIR/go.mod"; }
+CONTAINERD_VERSION=$(mod_version github.com/containerd/containerd/v2)
+CRICTL_VERSION=$(mod_version sigs.k8s.io/cri-tools)
+# One cache entry for every binary, keyed by all the build's inputs.
+CACHE_KEY=$K8S_VERSION-$(cat "$MOD_DIR/go.mod" "$MOD_DIR/go.sum" "$CRI_MOD_DIR/go.mod" \
+  "$CRI_MOD_DIR/go.sum" "$CRI_MOD_DIR"/pause/*.go | sha256sum | cut -c1-12)
 CACHE_DIR=$CACHE_ROOT/kube/$CACHE_KEY
 BIN=$CACHE_DIR/bin
-BINARIES=(etcd kube-apiserver kube-controller-manager kubectl helm kubeconform)
+BINARIES=(etcd kube-apiserver kube-controller-manager kubectl helm kubeconform
+  kubelet kube-scheduler kube-proxy containerd containerd-shim-runc-v2 ctr crictl pause)
 
 log() { printf 'kube.sh: %s\n' "$*" >&2; }
 die() {
@@ -70,7 +90,7 @@ build() {
   if ((missing == 2)); then
     local tmp=$CACHE_DIR/bin.tmp.$$ started=$SECONDS
     rm -rf "$tmp" && mkdir -p "$tmp"
-    log "building Kubernetes $K8S_VERSION, etcd, helm and kubeconform into $BIN (first run only; ~7 min on 2 cores)"
+    log "building Kubernetes $K8S_VERSION, etcd, helm, kubeconform, containerd $CONTAINERD_VERSION (and ctr) and crictl $CRICTL_VERSION into $BIN (first run only; ~12 min on 2 cores)"
     local minor=${K8S_VERSION#v1.}
     minor=${minor%%.*}
     local v ldflags="-s -w"
@@ -90,10 +110,27 @@ build() {
         k8s.io/kubernetes/cmd/kube-apiserver \
         k8s.io/kubernetes/cmd/kube-controller-manager \
         k8s.io/kubernetes/cmd/kubectl \
+        k8s.io/kubernetes/cmd/kubelet \
+        k8s.io/kubernetes/cmd/kube-scheduler \
+        k8s.io/kubernetes/cmd/kube-proxy \
         helm.sh/helm/v4/cmd/helm \
         github.com/yannh/kubeconform/cmd/kubeconform &&
         # Built alone because its binary would otherwise be named after the /v3 path element.
-        go build -trimpath -ldflags="-s -w" -o "$tmp/etcd" go.etcd.io/etcd/server/v3
+        go build -trimpath -ldflags="-s -w" -o "$tmp/etcd" go.etcd.io/etcd/server/v3 &&
+        cd "$CRI_MOD_DIR" &&
+        # Static, without cgo: the btrfs snapshotter (the only cgo part) drops out by its build
+        # tags; overlayfs is what the node uses. The version stamps are what containerd's Makefile
+        # and cri-tools' set, so the kubelet and `crictl version` report the real versions.
+        go build -trimpath -tags urfave_cli_no_docs -o "$tmp/" -ldflags="-s -w \
+          -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_VERSION \
+          -X github.com/containerd/containerd/v2/version.Package=github.com/containerd/containerd/v2" \
+          github.com/containerd/containerd/v2/cmd/containerd \
+          github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 \
+          github.com/containerd/containerd/v2/cmd/ctr &&
+        go build -trimpath -o "$tmp/" \
+          -ldflags="-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION" \
+          sigs.k8s.io/cri-tools/cmd/crictl &&
+        go build -trimpath -ldflags="-s -w" -o "$tmp/pause" ./pause
     ) || die "Build failed (the partial Go build cache in $gocache is kept, so a retry resumes)"
     rm -rf "$BIN" && mv "$tmp" "$BIN"
     rm -rf "$gocache"
@@ -145,6 +182,8 @@ pki() {
   printf '%s' "$admin_token" >"$STATE/token"
   kubeconfig "$STATE/kubeconfig" admin "$admin_token"
   kubeconfig "$STATE/kcm.kubeconfig" kube-controller-manager "$kcm_token"
+  # What kube-apiserver shows a kubelet (logs, exec, port-forward) when a node is up.
+  client_cert apiserver-kubelet-client kube-apiserver-kubelet-client system:masters
 }
 
 kubeconfig() {
@@ -173,13 +212,26 @@ EOF
   chmod 600 "$1"
 }
 
+# client_cert NAME CN [O] writes pki/NAME.{key,crt}, a client certificate signed by the CA.
+client_cert() {
+  local p=$STATE/pki subj="/CN=$2"
+  [[ -f $p/$1.crt ]] && return 0
+  [[ -z ${3:-} ]] || subj="/O=$3$subj"
+  openssl req -newkey rsa:2048 -nodes -keyout "$p/$1.key" -out "$p/$1.csr" -subj "$subj" 2>/dev/null
+  printf 'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n' >"$p/$1.ext"
+  openssl x509 -req -in "$p/$1.csr" -CA "$p/ca.crt" -CAkey "$p/ca.key" -CAcreateserial \
+    -days 3650 -extfile "$p/$1.ext" -out "$p/$1.crt" 2>/dev/null
+  rm -f "$p/$1.csr" "$p/$1.ext"
+}
+
 # start NAME ARGS... runs a binary in its own session (so it outlives the shell that started it and
 # holds none of its pipes open) and records its pid.
 start() {
   local name=$1
   shift
-  # 8>&- 9>&-: the child must not inherit the lock descriptors, or it would hold the locks forever.
-  setsid "$BIN/$name" "$@" </dev/null >"$STATE/logs/$name.log" 2>&1 8>&- 9>&- &
+  # 7>&- 8>&- 9>&-: the child must not inherit the lock descriptors (node, build, state), or it
+  # would hold the locks forever.
+  setsid "$BIN/$name" "$@" </dev/null >"$STATE/logs/$name.log" 2>&1 7>&- 8>&- 9>&- &
   printf '%d\n' "$!" >"$STATE/pids/$name"
 }
 
@@ -206,7 +258,8 @@ wait_for() {
   local what=$1 deadline=$((SECONDS + READY_TIMEOUT)) name
   shift
   until "$@" >/dev/null 2>&1; do
-    for name in etcd kube-apiserver kube-controller-manager; do
+    for name in "$STATE"/pids/*; do
+      name=${name##*/}
       if [[ -f $STATE/pids/$name ]] && ! alive "$name"; then
         tail -n 30 "$STATE/logs/$name.log" >&2 || true
         die "$name exited while waiting for $what (log: $STATE/logs/$name.log)"
@@ -219,13 +272,24 @@ wait_for() {
 
 # start_apiserver runs kube-apiserver on the state folder's ports, certificates and etcd.
 start_apiserver() {
-  local p=$STATE/pki
+  local p=$STATE/pki kubelet_client=()
+  # How it authenticates to a kubelet; a state folder from before nodes existed has no such
+  # certificate until `up-node` makes one (and restarts kube-apiserver).
+  # InternalIP first: the node's name resolves nowhere, and a lookup would leave the machine.
+  if [[ -f $p/apiserver-kubelet-client.crt ]]; then
+    kubelet_client=(--kubelet-client-certificate="$p/apiserver-kubelet-client.crt"
+      --kubelet-client-key="$p/apiserver-kubelet-client.key"
+      --kubelet-preferred-address-types=InternalIP)
+  fi
   # The endpoint reconciler refuses a loopback advertise address, and nothing here routes to the
   # "kubernetes" Service anyway (clients use 127.0.0.1), hence --endpoint-reconciler-type=none.
+  # Node authorization and NodeRestriction limit a kubelet to its own Node and pods, as on a
+  # real cluster; they concern only users of the group system:nodes.
   start kube-apiserver --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" \
     --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
     --cert-dir="$p" --tls-cert-file="$p/apiserver.crt" --tls-private-key-file="$p/apiserver.key" \
-    --client-ca-file="$p/ca.crt" --token-auth-file="$p/tokens.csv" --authorization-mode=RBAC \
+    --client-ca-file="$p/ca.crt" --token-auth-file="$p/tokens.csv" --authorization-mode=Node,RBAC \
+    --enable-admission-plugins=NodeRestriction "${kubelet_client[@]}" \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$p/sa.pub" --service-account-signing-key-file="$p/sa.key" \
     --api-audiences=https://kubernetes.default.svc.cluster.local \
@@ -233,22 +297,42 @@ start_apiserver() {
     --endpoint-reconciler-type=none --min-request-timeout="$MIN_REQUEST_TIMEOUT"
 }
 
-# stop_one NAME stops one component: TERM, then KILL after 10 s.
+# stop_one NAME stops one component: TERM, then KILL after 10 s; its pid file goes too.
 stop_one() {
   local name=$1 pid i
-  alive "$name" || return 0
-  pid=$(cat "$STATE/pids/$name")
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 100; i++)); do
-    alive "$name" || return 0
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
+  if alive "$name"; then
+    pid=$(cat "$STATE/pids/$name")
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+      alive "$name" || break
+      sleep 0.1
+    done
+    if alive "$name"; then
+      kill -KILL "$pid" 2>/dev/null || true
+      for ((i = 0; i < 50; i++)); do
+        alive "$name" || break
+        sleep 0.1
+      done
+    fi
+  fi
+  rm -f "$STATE/pids/$name"
 }
 
 stop_all() {
   local name
+  node_down
   for name in kube-controller-manager kube-apiserver etcd; do stop_one "$name"; done
+}
+
+# start_kcm runs kube-controller-manager; with the node's controllers when a node is (to be) up.
+start_kcm() {
+  local p=$STATE/pki controllers=$CONTROLLERS
+  ((NODE_MODE)) && controllers+=,$NODE_CONTROLLERS
+  start kube-controller-manager --kubeconfig="$STATE/kcm.kubeconfig" --secure-port=0 \
+    --leader-elect=false --controllers="$controllers" \
+    --use-service-account-credentials=true --service-account-private-key-file="$p/sa.key" \
+    --root-ca-file="$p/ca.crt" \
+    --concurrent-gc-syncs=5 --profiling=false
 }
 
 restart_apiserver() {
@@ -274,7 +358,6 @@ up() {
     source "$STATE/ports"
     if alive etcd && alive kube-apiserver && alive kube-controller-manager && ready &&
       [[ $(cat "$STATE/min-request-timeout" 2>/dev/null) == "$MIN_REQUEST_TIMEOUT" ]]; then
-      print_env
       return 0
     fi
     log "control plane in $STATE is partly down; restarting it from scratch"
@@ -297,21 +380,15 @@ up() {
     --initial-cluster="kruise-agents-local=http://127.0.0.1:$ETCD_PEER_PORT" \
     --log-level=warn --unsafe-no-fsync
   wait_for "etcd" curl -fsS --max-time 2 "http://127.0.0.1:$ETCD_PORT/health"
-  local p=$STATE/pki
   start_apiserver
   wait_for "kube-apiserver /readyz" ready
-  start kube-controller-manager --kubeconfig="$STATE/kcm.kubeconfig" --secure-port=0 \
-    --leader-elect=false --controllers="$CONTROLLERS" \
-    --use-service-account-credentials=true --service-account-private-key-file="$p/sa.key" \
-    --root-ca-file="$p/ca.crt" \
-    --concurrent-gc-syncs=5 --profiling=false
+  start_kcm
   # The controller manager is up and talking to the API once it has created the default
   # ServiceAccount of the default namespace; pods and the tests' namespaces depend on that.
   wait_for "kube-controller-manager (default ServiceAccount)" \
     "$BIN/kubectl" --kubeconfig="$STATE/kubeconfig" get serviceaccount default --request-timeout=3s -o name
   trap - EXIT
   log "control plane ready on https://127.0.0.1:$API_PORT in $((SECONDS - started)) s (state: $STATE)"
-  print_env
 }
 
 down() {
@@ -326,8 +403,22 @@ down() {
   rm -f "$STATE.flock"
 }
 
+# The node: hack/kube/node.sh defines node_up, node_down and node_restart on this script's state.
+# shellcheck source=hack/kube/node.sh
+source "$MOD_DIR/node.sh"
+NODE_MODE=0
+
 case ${1:-} in
-  up) up ;;
+  up)
+    up
+    print_env
+    ;;
+  up-node)
+    NODE_MODE=1
+    up
+    node_up
+    print_env
+    ;;
   down) down ;;
   build)
     build
@@ -341,5 +432,6 @@ case ${1:-} in
     print_env
     ;;
   restart-apiserver) restart_apiserver ;;
-  *) die "usage: bash hack/kube.sh up|down|env|build|restart-apiserver" ;;
+  restart-containerd | restart-kubelet | restart-kube-proxy) node_restart "${1#restart-}" ;;
+  *) die "usage: bash hack/kube.sh up|up-node|down|env|build|restart-apiserver|restart-containerd|restart-kubelet|restart-kube-proxy" ;;
 esac
