@@ -43,6 +43,7 @@ import { ApiKeyStore, generateApiKey } from "./auth/api_keys.ts";
 import { createManager, type Manager } from "./mod.ts";
 import { assertWildcardDomain, ensureLocalTls } from "./tls/local_ca.ts";
 import { stringify } from "yaml";
+import { connectCluster, devKubeconfig } from "./dev_cluster.ts";
 
 /** Flags of `deno task dev`. */
 export interface DevConfig {
@@ -79,6 +80,9 @@ export interface DevConfig {
   imageLayout?: string;
   /** How long a paused sandbox is kept, seconds. @default {86400} */
   pausedTtlSeconds: number;
+  /** A cluster to run against (`--kubeconfig`, else `KUBECONFIG`) instead of the embedded store
+   * and the local node: its kubelets run the pods (see `dev_cluster.ts`). */
+  kubeconfig?: string;
 }
 
 /**
@@ -98,14 +102,22 @@ export const DEV_USAGE =
   `Usage: deno task dev [--data-dir DIR] [--host ADDR] [--port N] [--proxy-port N]
                      [--tls-port N] [--domain D] [--url-exports] [--templates DIR] [--team NS]
                      [--kill-sandboxes-on-exit] [--node-prefix P] [--pod-subnet CIDR]
-                     [--image-layout DIR] [--paused-ttl SECONDS]
+                     [--image-layout DIR] [--paused-ttl SECONDS] [--kubeconfig FILE]
   --tls-port N     E2B's scheme, https://api.{domain} and https://{port}-{id}.{domain} (3443)
   --domain D       its domain (e2b.localhost; names under localhost need no DNS)
   --port N         plain-HTTP API (3000), --proxy-port N plain-HTTP data plane (3001)
-  --url-exports    print E2B_API_URL/E2B_SANDBOX_URL (those two ports) instead of the domain`;
+  --url-exports    print E2B_API_URL/E2B_SANDBOX_URL (those two ports) instead of the domain
+  --kubeconfig F   run against that cluster (else $KUBECONFIG) instead of the embedded store and
+                   the local node: the CRDs and templates are applied, its kubelets run the pods`;
 
-/** Parses the flags of `deno task dev`; throws `TypeError`/`RangeError` on bad ones. */
-export function parseDevConfig(args: string[]): DevConfig {
+/**
+ * Parses the flags of `deno task dev` (and `KUBECONFIG` of `env`); throws `TypeError`/`RangeError`
+ * on bad ones.
+ */
+export function parseDevConfig(
+  args: string[],
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): DevConfig {
   const { values } = parseArgs({
     args,
     strict: true,
@@ -124,6 +136,7 @@ export function parseDevConfig(args: string[]): DevConfig {
       "pod-subnet": { type: "string" },
       "image-layout": { type: "string" },
       "paused-ttl": { type: "string" },
+      kubeconfig: { type: "string" },
     },
   });
   const port = (v: string | undefined, name: string, d: number) => {
@@ -158,6 +171,8 @@ export function parseDevConfig(args: string[]): DevConfig {
     pausedTtlSeconds: seconds(values["paused-ttl"], "paused-ttl", 86_400),
   };
   if (values["image-layout"]) config.imageLayout = values["image-layout"];
+  const kubeconfig = devKubeconfig(values.kubeconfig, env);
+  if (kubeconfig !== undefined) config.kubeconfig = kubeconfig;
   try {
     assertWildcardDomain(config.domain);
   } catch (error) {
@@ -316,6 +331,53 @@ function serveTls(
   }
 }
 
+/** What runs the sandboxes under dev: the embedded store and the local node, or a cluster. */
+interface DevBackend {
+  /** The API the controller and the manager use. */
+  kube: KubeClient;
+  /** The templates applied (`namespace/name`). */
+  applied: string[];
+  /** Stops what {@linkcode startBackend} started. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the controller on the embedded store with the local node running the pods, or, with
+ * `--kubeconfig`, on that cluster (CRDs applied first; its kubelets run the pods).
+ */
+async function startBackend(
+  config: DevConfig,
+  dataDir: string,
+  tokenKey: CryptoKey,
+): Promise<DevBackend> {
+  if (config.kubeconfig !== undefined) {
+    const { kube, crds } = await connectCluster(config.kubeconfig);
+    const applied = await applyTemplates(kube, config.templates);
+    const controller = await startController({ kube, tokenKey });
+    console.error(`dev: on the cluster of ${config.kubeconfig} (CRDs ${crds.join(", ")})`);
+    return { kube, applied, stop: () => controller.stop() };
+  }
+  const imageLayout = config.imageLayout ?? await buildImages();
+  const kube = await EmbeddedStore.open({ dataDir: `${dataDir}/store` });
+  const applied = await applyTemplates(kube, config.templates);
+  const controller = await startController({ kube, tokenKey });
+  const node = await startLocalNode({
+    kube,
+    dataDir: `${dataDir}/node`,
+    imageLayout,
+    containers: { prefix: config.nodePrefix, subnet: config.podSubnet },
+  });
+  const stop = async () => {
+    await controller.stop();
+    await node.stop({
+      killSandboxes: config.killSandboxesOnExit,
+      teardown: config.killSandboxesOnExit,
+    });
+    await kube[Symbol.asyncDispose]();
+  };
+  return { kube, applied, stop };
+}
+
 if (import.meta.main) {
   let config: DevConfig;
   try {
@@ -333,19 +395,11 @@ if (import.meta.main) {
   // it), not list; the store and the keys inside are root's alone.
   await Deno.chmod(config.dataDir, 0o711);
   const dataDir = await Deno.realPath(config.dataDir);
-  const imageLayout = config.imageLayout ?? await buildImages();
-  const kube = await EmbeddedStore.open({ dataDir: `${dataDir}/store` });
   const { key, store } = await devApiKey(dataDir, config.team);
-  const applied = await applyTemplates(kube, config.templates);
   // The key every sandbox's tokens are derived with, kept with the store (root's alone).
   const tokenKey = await ensureTokenKey(`${dataDir}/token-key`);
-  const controller = await startController({ kube, tokenKey });
-  const node = await startLocalNode({
-    kube,
-    dataDir: `${dataDir}/node`,
-    imageLayout,
-    containers: { prefix: config.nodePrefix, subnet: config.podSubnet },
-  });
+  const backend = await startBackend(config, dataDir, tokenKey);
+  const { kube, applied } = backend;
   const stop = new AbortController();
   // E2B's scheme listens first, so that `E2B_DOMAIN` (which the manager hands out) carries the
   // port it got (`--tls-port 0` in tests); requests wait for the manager meanwhile.
@@ -397,12 +451,7 @@ if (import.meta.main) {
     stop.abort();
     await Promise.allSettled([api, proxy, ...secure].map((server) => server.finished));
     await manager[Symbol.asyncDispose]();
-    await controller.stop();
-    await node.stop({
-      killSandboxes: config.killSandboxesOnExit,
-      teardown: config.killSandboxesOnExit,
-    });
-    await kube[Symbol.asyncDispose]();
+    await backend.stop();
     Deno.exit(0);
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, shutdown);

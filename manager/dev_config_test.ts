@@ -82,3 +82,9 @@ Deno.test("shellQuote() quotes what a shell would split, and the harness reads i
     "/var/lib/kruise-agents/dev/tls/ca.pem",
   );
 });
+
+Deno.test("parseDevConfig() runs against a cluster given --kubeconfig, else KUBECONFIG", () => {
+  assert.equal(parseDevConfig([], {}).kubeconfig, undefined);
+  assert.equal(parseDevConfig([], { KUBECONFIG: "/k/a:/k/b" }).kubeconfig, "/k/a");
+  assert.equal(parseDevConfig(["--kubeconfig", "/k/c"], { KUBECONFIG: "/k/a" }).kubeconfig, "/k/c");
+});
