@@ -16,14 +16,13 @@ import {
   isNotFound,
   type KubeClient,
   type KubeObject,
-  type ListOptions,
-  type ObjectList,
   PODS,
   type Resource,
   SANDBOXES,
   type WatchEvent,
   type WatchOptions,
 } from "@kruise-agents/shared/kube";
+import { ForwardingClient } from "@kruise-agents/shared/testing";
 import { ManualClock } from "@kruise-agents/shared/std";
 import { Informer } from "@kruise-agents/shared/kube";
 import { parsePod, type Pod } from "@kruise-agents/shared/api";
@@ -132,8 +131,7 @@ export class FakeKubelet {
  * informer does under load (kubernetes-sigs/agent-sandbox#1215). Counts Sandbox creates and
  * direct Sandbox reads.
  */
-export class LaggingClient implements KubeClient {
-  #inner: KubeClient;
+export class LaggingClient extends ForwardingClient {
   #lagging = true;
   #released: Promise<void>;
   #release!: () => void;
@@ -144,7 +142,7 @@ export class LaggingClient implements KubeClient {
 
   /** Wraps `inner`. */
   constructor(inner: KubeClient) {
-    this.#inner = inner;
+    super(inner);
     this.#released = new Promise((r) => this.#release = r);
   }
 
@@ -154,16 +152,19 @@ export class LaggingClient implements KubeClient {
     this.#release();
   }
 
-  get<T extends KubeObject>(r: Resource, ns: string, name: string): Promise<T> {
+  /** Counts Sandbox reads, then forwards. */
+  override get<T extends KubeObject>(r: Resource, ns: string, name: string): Promise<T> {
     if (r.kind === SANDBOXES.kind) this.sandboxGets++;
-    return this.#inner.get(r, ns, name);
+    return super.get(r, ns, name);
   }
-  list<T extends KubeObject>(r: Resource, o?: ListOptions): Promise<ObjectList<T>> {
-    return this.#inner.list(r, o);
-  }
-  async *watch<T extends KubeObject>(r: Resource, o?: WatchOptions): AsyncIterable<WatchEvent<T>> {
+
+  /** Holds Sandbox watch events while lagging, then flushes them in order. */
+  override async *watch<T extends KubeObject>(
+    r: Resource,
+    o?: WatchOptions,
+  ): AsyncIterable<WatchEvent<T>> {
     const held: WatchEvent<T>[] = [];
-    for await (const event of this.#inner.watch<T>(r, o)) {
+    for await (const event of super.watch<T>(r, o)) {
       if (r.kind !== SANDBOXES.kind || !this.#lagging) {
         yield* held.splice(0);
         yield event;
@@ -182,36 +183,16 @@ export class LaggingClient implements KubeClient {
       }
     }
   }
-  async create<T extends KubeObject>(r: Resource, object: T): Promise<T> {
+
+  /** Counts Sandbox creates, and refuses a runaway controller's. */
+  override async create<T extends KubeObject>(r: Resource, object: T): Promise<T> {
     // A runaway controller would create without end; refuse early so the test fails fast.
     if (r.kind === SANDBOXES.kind && this.sandboxCreates >= 20) {
       throw new Error("LaggingClient: more than 20 Sandbox creates; the controller runs away");
     }
-    const created = await this.#inner.create(r, object);
+    const created = await super.create(r, object);
     if (r.kind === SANDBOXES.kind) this.sandboxCreates++;
     return created;
-  }
-  update<T extends KubeObject>(r: Resource, object: T): Promise<T> {
-    return this.#inner.update(r, object);
-  }
-  updateStatus<T extends KubeObject>(r: Resource, object: T): Promise<T> {
-    return this.#inner.updateStatus(r, object);
-  }
-  patch<T extends KubeObject>(
-    r: Resource,
-    ns: string,
-    name: string,
-    patch: Record<string, unknown>,
-  ): Promise<T> {
-    return this.#inner.patch(r, ns, name, patch);
-  }
-  delete(
-    r: Resource,
-    ns: string,
-    name: string,
-    o?: Parameters<KubeClient["delete"]>[3],
-  ): Promise<void> {
-    return this.#inner.delete(r, ns, name, o);
   }
 }
 

@@ -13,17 +13,15 @@
 import assert from "node:assert/strict";
 import {
   isNotFound,
-  type KubeClient,
   type KubeObject,
-  type ListOptions,
   NAMESPACES,
-  type ObjectList,
   type Resource,
   type WatchEvent,
   type WatchOptions,
 } from "./client.ts";
 import { Informer } from "./informer.ts";
 import { createKubernetesClient } from "./kubernetes_client.ts";
+import { ForwardingClient } from "../testing/forwarding_client.ts";
 import { kubeDown, kubeEnv, restartApiServer } from "../testing/kube_env.ts";
 import { poll } from "../std/async.ts";
 import type { Logger } from "../std/logger.ts";
@@ -42,21 +40,19 @@ function parseConfigMap(value: unknown): KubeObject {
 }
 
 /** Passes everything through, but holds new watch requests while `held`. */
-class HeldWatches implements KubeClient {
+class HeldWatches extends ForwardingClient {
   held = false;
   #release = Promise.withResolvers<void>();
-  readonly #inner: KubeClient;
-
-  constructor(inner: KubeClient) {
-    this.#inner = inner;
-  }
 
   release(): void {
     this.held = false;
     this.#release.resolve();
   }
 
-  async *watch<T extends KubeObject>(r: Resource, o?: WatchOptions): AsyncIterable<WatchEvent<T>> {
+  override async *watch<T extends KubeObject>(
+    r: Resource,
+    o?: WatchOptions,
+  ): AsyncIterable<WatchEvent<T>> {
     if (this.held) {
       await Promise.race([
         this.#release.promise,
@@ -64,33 +60,7 @@ class HeldWatches implements KubeClient {
       ]);
       if (o?.signal?.aborted) return;
     }
-    yield* this.#inner.watch<T>(r, o);
-  }
-  get<T extends KubeObject>(r: Resource, ns: string, name: string): Promise<T> {
-    return this.#inner.get<T>(r, ns, name);
-  }
-  list<T extends KubeObject>(r: Resource, o?: ListOptions): Promise<ObjectList<T>> {
-    return this.#inner.list<T>(r, o);
-  }
-  create<T extends KubeObject>(r: Resource, object: T): Promise<T> {
-    return this.#inner.create(r, object);
-  }
-  update<T extends KubeObject>(r: Resource, object: T): Promise<T> {
-    return this.#inner.update(r, object);
-  }
-  updateStatus<T extends KubeObject>(r: Resource, object: T): Promise<T> {
-    return this.#inner.updateStatus(r, object);
-  }
-  patch<T extends KubeObject>(
-    r: Resource,
-    ns: string,
-    name: string,
-    patch: Record<string, unknown>,
-  ): Promise<T> {
-    return this.#inner.patch<T>(r, ns, name, patch);
-  }
-  delete(r: Resource, ns: string, name: string): Promise<void> {
-    return this.#inner.delete(r, ns, name);
+    yield* super.watch<T>(r, o);
   }
 }
 

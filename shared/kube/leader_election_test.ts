@@ -7,69 +7,26 @@
  */
 import assert from "node:assert/strict";
 import { type Lease, parseLease } from "../api/lease.ts";
-import {
-  type KubeClient,
-  type KubeObject,
-  LEASES,
-  type ListOptions,
-  type ObjectList,
-  type Resource,
-  type WatchEvent,
-  type WatchOptions,
-} from "./client.ts";
+import { type KubeClient, LEASES } from "./client.ts";
 import { EmbeddedStore } from "./embedded_store.ts";
 import { type ElectionOutcome, LeaderElector } from "./leader_election.ts";
 import { ManualClock } from "../std/clock.ts";
+import { ForwardingClient } from "../testing/forwarding_client.ts";
 
 const NS = "system";
 const NAME = "controller";
 
 /** A replica's view of the API: requests pass, fail (connection refused), or never answer. */
-class FaultyClient implements KubeClient {
+class FaultyClient extends ForwardingClient {
   mode: "ok" | "fail" | "hang" = "ok";
   /** Requests made (watches aside). */
   calls = 0;
-  readonly #inner: KubeClient;
 
-  constructor(inner: KubeClient) {
-    this.#inner = inner;
-  }
-
-  #gate<T>(call: () => Promise<T>): Promise<T> {
+  protected override send<T>(request: () => Promise<T>): Promise<T> {
     this.calls++;
     if (this.mode === "fail") return Promise.reject(new TypeError("connection refused"));
     if (this.mode === "hang") return new Promise<T>(() => {});
-    return call();
-  }
-
-  get<T extends KubeObject>(r: Resource, ns: string, name: string): Promise<T> {
-    return this.#gate(() => this.#inner.get<T>(r, ns, name));
-  }
-  list<T extends KubeObject>(r: Resource, o?: ListOptions): Promise<ObjectList<T>> {
-    return this.#gate(() => this.#inner.list<T>(r, o));
-  }
-  watch<T extends KubeObject>(r: Resource, o?: WatchOptions): AsyncIterable<WatchEvent<T>> {
-    return this.#inner.watch<T>(r, o);
-  }
-  create<T extends KubeObject>(r: Resource, object: T): Promise<T> {
-    return this.#gate(() => this.#inner.create(r, object));
-  }
-  update<T extends KubeObject>(r: Resource, object: T): Promise<T> {
-    return this.#gate(() => this.#inner.update(r, object));
-  }
-  updateStatus<T extends KubeObject>(r: Resource, object: T): Promise<T> {
-    return this.#gate(() => this.#inner.updateStatus(r, object));
-  }
-  patch<T extends KubeObject>(
-    r: Resource,
-    ns: string,
-    name: string,
-    patch: Record<string, unknown>,
-  ): Promise<T> {
-    return this.#gate(() => this.#inner.patch<T>(r, ns, name, patch));
-  }
-  delete(r: Resource, ns: string, name: string): Promise<void> {
-    return this.#gate(() => this.#inner.delete(r, ns, name));
+    return request();
   }
 }
 

@@ -1,8 +1,10 @@
 /**
  * Test kits the programs' tests share: the real control plane of `hack/kube.sh` (etcd,
- * kube-apiserver, kube-controller-manager) and helpers to drive it. Not part of any program;
+ * kube-apiserver, kube-controller-manager) and helpers to drive it, and a forwarding
+ * `KubeClient` to model failures between a program and its API server. Not part of any program;
  * extension authors can use it to test their controllers against the same real API server.
  *
  * @module
  */
+export * from "./forwarding_client.ts";
 export * from "./kube_env.ts";
