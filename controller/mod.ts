@@ -36,7 +36,11 @@ import {
   SANDBOX_SETS,
   SANDBOXES,
 } from "@kruise-agents/shared/kube";
-import { type ElectionOutcome, LeaderElector } from "@kruise-agents/shared/kube/leader-election";
+import {
+  type ElectionOutcome,
+  LeaderElector,
+  type LeaderElectorOptions,
+} from "@kruise-agents/shared/kube/leader-election";
 import { type Clock, pause, systemClock } from "@kruise-agents/shared/std";
 import { Controller, type ReconcileFn } from "./machinery/controller.ts";
 import { Expectations } from "./machinery/expectations.ts";
@@ -238,21 +242,20 @@ export async function startController(options: StartControllerOptions): Promise<
   return controller;
 }
 
-/** Where the leader Lease is and who this replica is (see the shared `LeaderElector`). */
-export interface LeaderElectionSettings {
-  /** Namespace of the Lease. */
-  namespace: string;
-  /** Name of the Lease; every replica names the same. */
-  name: string;
-  /** This replica's identity (`leaderIdentity()` of the shared kube package). */
-  identity: string;
-  /** A Lease not renewed for this long is taken over. @default {15} */
-  leaseDurationSeconds?: number | undefined;
-  /** The leader stops after failing to renew this long. @default {10} */
-  renewDeadlineSeconds?: number | undefined;
-  /** How often the leader renews and a standby tries. @default {2} */
-  retryPeriodSeconds?: number | undefined;
-}
+/**
+ * Where the leader Lease is, who this replica is, and the Lease's timings: the options of the
+ * shared `LeaderElector` that a deployment chooses (the controller passes its own client, clock
+ * and logger).
+ */
+export type LeaderElectionSettings = Pick<
+  LeaderElectorOptions,
+  | "namespace"
+  | "name"
+  | "identity"
+  | "leaseDurationSeconds"
+  | "renewDeadlineSeconds"
+  | "retryPeriodSeconds"
+>;
 
 /** Options of {@linkcode electController}. */
 export interface ElectControllerOptions extends StartControllerOptions {
