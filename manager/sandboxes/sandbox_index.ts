@@ -129,20 +129,7 @@ export class SandboxIndex implements AsyncDisposable {
    */
   async find(id: string, caller?: Caller): Promise<Sandbox | undefined> {
     if (!isSandboxId(id)) return undefined;
-    let found = this.#sandboxes.byIndex(BY_ID, id);
-    if (found.length === 0) {
-      const list = await this.#kube.list<KubeObject>(SANDBOXES, {
-        labelSelector: `${LABEL_SANDBOX_ID}=${id}`,
-      });
-      found = [];
-      for (const item of list.items) {
-        try {
-          const s = parseSandbox(item);
-          this.#sandboxes.observe(s);
-          found.push(s);
-        } catch { /* unparseable: invisible */ }
-      }
-    }
+    const found = await this.#lookup(BY_ID, LABEL_SANDBOX_ID, id);
     return found.find((s) => !caller || canSee(caller, s.metadata.namespace));
   }
 
@@ -153,21 +140,29 @@ export class SandboxIndex implements AsyncDisposable {
    * replica claimed even before this replica's watch delivers it.
    */
   async findByIdempotencyLabel(label: string, caller: Caller, now: number): Promise<Sandbox[]> {
-    let found = this.#sandboxes.byIndex(BY_IDEMPOTENCY, label);
-    if (found.length === 0) {
-      const list = await this.#kube.list<KubeObject>(SANDBOXES, {
-        labelSelector: `${LABEL_IDEMPOTENCY_KEY}=${label}`,
-      });
-      found = [];
-      for (const item of list.items) {
-        try {
-          const s = parseSandbox(item);
-          this.#sandboxes.observe(s);
-          found.push(s);
-        } catch { /* unparseable: invisible */ }
-      }
-    }
+    const found = await this.#lookup(BY_IDEMPOTENCY, LABEL_IDEMPOTENCY_KEY, label);
     return found.filter((s) => canSee(caller, s.metadata.namespace) && e2bState(s, now) !== "gone");
+  }
+
+  /**
+   * The cached Sandboxes under `value` of `index`; on a miss, the Sandboxes labelled
+   * `label=value` in one list, each put into the cache (unparseable ones stay invisible).
+   */
+  async #lookup(index: string, label: string, value: string): Promise<Sandbox[]> {
+    const cached = this.#sandboxes.byIndex(index, value);
+    if (cached.length > 0) return cached;
+    const list = await this.#kube.list<KubeObject>(SANDBOXES, {
+      labelSelector: `${label}=${value}`,
+    });
+    const found: Sandbox[] = [];
+    for (const item of list.items) {
+      try {
+        const s = parseSandbox(item);
+        this.#sandboxes.observe(s);
+        found.push(s);
+      } catch { /* unparseable: invisible */ }
+    }
+    return found;
   }
 
   /** Like {@linkcode SandboxIndex.find} but from the cache only (the proxy's hot path). */
