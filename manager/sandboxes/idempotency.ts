@@ -19,13 +19,12 @@
  *
  * @module
  */
-import type { PodEgress, Sandbox } from "@kruise-agents/shared/api";
+import type { Sandbox } from "@kruise-agents/shared/api";
 import { ANNOTATION_IDEMPOTENCY } from "@kruise-agents/shared/api";
 import { isRecord } from "@kruise-agents/shared/std";
 import { ApiError } from "../errors.ts";
 import { toHex } from "./ids.ts";
-import type { VolumeMount } from "./metadata.ts";
-import type { NetworkSettings } from "./network_settings.ts";
+import type { CreateRequest } from "./claim.ts";
 import { startedAtMs } from "./state.ts";
 
 /** The request header. */
@@ -83,25 +82,11 @@ export async function idempotencyLabel(team: string, key: string): Promise<strin
   return (await sha256Hex(`${team}\n${key}`)).slice(0, 40);
 }
 
-/** The parts of a create that make two requests "the same request". */
-export interface DigestedRequest {
-  /** Template reference as sent. */
-  templateId: string;
-  /** Seconds. */
-  timeoutSeconds: number;
-  /** User metadata. */
-  metadata: Record<string, string>;
-  /** User env vars. */
-  envVars: Record<string, string>;
-  /** Egress asked for. */
-  egress?: PodEgress | undefined;
-  /** Public traffic asked for. */
-  allowPublicTraffic?: boolean | undefined;
-  /** Network settings as sent. */
-  network?: NetworkSettings | undefined;
-  /** Volume mounts as sent. */
-  volumeMounts?: readonly VolumeMount[] | undefined;
-}
+/**
+ * The parts of a create that make two requests "the same request": all of it but the key that
+ * names it.
+ */
+export type DigestedRequest = Omit<CreateRequest, "idempotencyKey">;
 
 /** JSON with object keys sorted, so equal requests digest alike whatever their key order. */
 function canonical(value: unknown): string {
