@@ -14,7 +14,6 @@ import {
   parseSandbox,
   parseSandboxSet,
 } from "@kruise-agents/shared/api";
-import { ApiError } from "../errors.ts";
 import {
   claimedSandbox,
   type ClaimSpec,
@@ -103,30 +102,4 @@ Deno.test("coldSandbox() builds a claimed Sandbox from the SandboxSet's template
   assert.equal(cold.metadata.annotations?.[ANNOTATION_SANDBOX_PRIORITY], "100");
   assert.deepEqual(cold.spec.template, pool.spec.template);
   assert.notEqual(cold.spec.template, pool.spec.template);
-});
-
-Deno.test("planMetadata() refuses reserved and malformed keys with 400", () => {
-  for (
-    const bad of <Record<string, string>[]> [
-      { "agents.kruise.io/x": "1" },
-      { "e2b.agents.kruise.io/never-timeout": "true" },
-      { "label:agents.kruise.io/x": "1" },
-      { "label:bad key": "1" },
-      { "label:ok": "not a label value!" },
-      { "e2b.agents.kruise.io/csi-volume-name": "pv" },
-    ]
-  ) {
-    assert.throws(
-      () => planMetadata(bad),
-      (e: unknown) => e instanceof ApiError && e.status === 400,
-      JSON.stringify(bad),
-    );
-  }
-  const plan = planMetadata({
-    "e2b.agents.kruise.io/create-on-no-stock": "false",
-    "e2b.agents.kruise.io/skip-init-runtime": "true",
-  });
-  assert.equal(plan.createOnNoStock, false);
-  assert.equal(plan.skipInitRuntime, true);
-  assert.deepEqual(plan.annotations, {});
 });

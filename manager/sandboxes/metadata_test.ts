@@ -64,7 +64,7 @@ Deno.test("planMetadata() stores free-form metadata verbatim and readMetadata() 
   assert.deepEqual(readMetadata(sandboxWith({})), {});
 });
 
-Deno.test("planMetadata() refuses reserved keys, bad labels and oversized metadata", () => {
+Deno.test("planMetadata() refuses reserved keys, bad labels and oversized metadata with 400", () => {
   for (
     const bad of <Record<string, string>[]> [
       { "agents.kruise.io/x": "1" },
@@ -72,11 +72,22 @@ Deno.test("planMetadata() refuses reserved keys, bad labels and oversized metada
       { "label:agents.kruise.io/x": "1" },
       { "label:bad key": "1" },
       { "label:ok": "not a label value!" },
+      { "e2b.agents.kruise.io/csi-volume-name": "pv" },
       { big: "x".repeat(MAX_METADATA_BYTES) },
     ]
   ) {
     assert.ok(is400(() => planMetadata(bad)), JSON.stringify(Object.keys(bad)));
   }
+});
+
+Deno.test("planMetadata() takes the claim's switches out of the metadata", () => {
+  const plan = planMetadata({
+    "e2b.agents.kruise.io/create-on-no-stock": "false",
+    "e2b.agents.kruise.io/skip-init-runtime": "true",
+  });
+  assert.equal(plan.createOnNoStock, false);
+  assert.equal(plan.skipInitRuntime, true);
+  assert.deepEqual(plan.annotations, {});
 });
 
 Deno.test("readMetadata() still reads sandboxes claimed with one annotation per key", () => {
