@@ -15,10 +15,8 @@ import {
   sandboxToken,
 } from "@kruise-agents/shared/api";
 import { EmbeddedStore } from "@kruise-agents/shared/kube";
-import { createManager } from "./mod.ts";
-import { seedPool, testKeys, testTokenKey } from "./testing/fixtures.ts";
-import { claimedObjects, errorBody, setup } from "./testing/api_env.ts";
-import { silentLogger } from "@kruise-agents/shared/std";
+import { seedPool, testKeys, testManager, testTokenKey } from "./testing/fixtures.ts";
+import { claimedObjects, errorBody, METRIC_FIELDS, setup } from "./testing/api_env.ts";
 
 Deno.test("create claims a warm sandbox with one write and late-binds it through /init", async () => {
   await using env = await setup([{ namespace: "team-a", name: "base", size: 2 }]);
@@ -324,12 +322,7 @@ Deno.test("a create whose /init fails leaves no claimed sandbox behind", async (
   // Addresses nothing listens on: every /init fails.
   await seedPool(kube, { namespace: "team-a", name: "base", ips: ["127.0.0.1", "127.0.0.1"] });
   const { keys, a } = await testKeys();
-  const manager = await createManager({
-    kube,
-    keys,
-    domain: "sandbox.test",
-    logger: silentLogger,
-    tokenKey: await testTokenKey(),
+  const manager = await testManager(kube, keys, {
     fetch: () => Promise.reject(new TypeError("connection refused")),
   });
   try {
@@ -401,21 +394,7 @@ Deno.test("metrics come from the runtime", async () => {
   assert.equal(res.status, 200);
   const [m] = await res.json();
   assertNotEquals(m, undefined);
-  for (
-    const f of [
-      "timestamp",
-      "timestampUnix",
-      "cpuCount",
-      "cpuUsedPct",
-      "memUsed",
-      "memTotal",
-      "memCache",
-      "diskUsed",
-      "diskTotal",
-    ]
-  ) {
-    assert.ok(f in m, `metric lacks ${f}`);
-  }
+  for (const f of METRIC_FIELDS) assert.ok(f in m, `metric lacks ${f}`);
   assert.ok(m.memTotal > 0);
 });
 

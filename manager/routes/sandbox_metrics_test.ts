@@ -1,19 +1,7 @@
 import assert from "node:assert/strict";
 import { ApiError } from "../errors.ts";
-import { errorBody, setup } from "../testing/api_env.ts";
+import { errorBody, METRIC_FIELDS, setup } from "../testing/api_env.ts";
 import { MAX_BATCH_METRICS, parseMetricsRange, parseSandboxIds } from "./sandbox_metrics.ts";
-
-const METRIC_FIELDS = [
-  "timestamp",
-  "timestampUnix",
-  "cpuCount",
-  "cpuUsedPct",
-  "memUsed",
-  "memTotal",
-  "memCache",
-  "diskUsed",
-  "diskTotal",
-];
 
 Deno.test("parseMetricsRange() and parseSandboxIds() check the query with 400s", () => {
   assert.deepEqual(parseMetricsRange(), { start: undefined, end: undefined });

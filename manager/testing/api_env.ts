@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import { LABEL_SANDBOX_CLAIMED } from "@kruise-agents/shared/api";
 import { EmbeddedStore, type KubeObject, SANDBOXES } from "@kruise-agents/shared/kube";
-import { silentLogger } from "@kruise-agents/shared/std";
 import type { TeamLimits } from "../auth/api_keys.ts";
-import { createManager, type Manager } from "../mod.ts";
+import type { MetricSample } from "../sandboxes/metrics_history.ts";
+import type { Manager } from "../mod.ts";
 import {
   arm,
   followPause,
@@ -17,7 +17,7 @@ import {
   seedPool,
   startRuntimes,
   testKeys,
-  testTokenKey,
+  testManager,
 } from "./fixtures.ts";
 
 /** A manager over an embedded store with warm pools, called without a socket. */
@@ -95,15 +95,7 @@ export async function setup(
   }
   const follower = followPause(kube, { coldIps: runtimes.ips.slice(next), runtimes });
   const { keys, a, b, admin } = await testKeys(extra.limits);
-  const start = async () =>
-    await createManager({
-      kube,
-      keys,
-      domain: "sandbox.test",
-      logger: silentLogger,
-      tokenKey: await testTokenKey(),
-      metricsIntervalMs: extra.metricsIntervalMs,
-    });
+  const start = () => testManager(kube, keys, { metricsIntervalMs: extra.metricsIntervalMs });
   const manager = await start();
   return {
     kube,
@@ -126,6 +118,19 @@ export async function setup(
     },
   };
 }
+
+/** The fields of E2B's `SandboxMetric`: every one is in each metric the API answers. */
+export const METRIC_FIELDS: readonly (keyof MetricSample)[] = [
+  "timestamp",
+  "timestampUnix",
+  "cpuCount",
+  "cpuUsedPct",
+  "memUsed",
+  "memTotal",
+  "memCache",
+  "diskUsed",
+  "diskTotal",
+];
 
 /** Asserts E2B's `{code, message}` error body with `status`; returns the message. */
 export async function errorBody(res: Response, status: number): Promise<string> {

@@ -28,7 +28,7 @@ import {
 import { createRuntime, type Runtime } from "@kruise-agents/runtime";
 import { silentLogger } from "@kruise-agents/shared/std";
 import { ApiKeyStore, generateApiKey, type TeamLimits } from "../auth/api_keys.ts";
-import { createManager, type ManagerHandle } from "../mod.ts";
+import { createManager, type ManagerDeps, type ManagerHandle } from "../mod.ts";
 
 let tokenKey: Promise<CryptoKey> | undefined;
 
@@ -230,6 +230,25 @@ export async function testKeys(limits: Record<string, TeamLimits> = {}): Promise
   };
 }
 
+/**
+ * A manager over `kube` for `keys`, as the tests run one: domain `sandbox.test`, no logs, the
+ * {@linkcode testTokenKey}; `deps` adds to or overrides these.
+ */
+export async function testManager(
+  kube: KubeClient,
+  keys: ApiKeyStore,
+  deps: Partial<ManagerDeps> = {},
+): Promise<ManagerHandle> {
+  return await createManager({
+    kube,
+    keys,
+    domain: "sandbox.test",
+    logger: silentLogger,
+    tokenKey: await testTokenKey(),
+    ...deps,
+  });
+}
+
 /** A manager over an embedded store that holds one warm pool; see {@linkcode managerWithPool}. */
 export interface ManagerWithPool extends AsyncDisposable {
   /** The store. */
@@ -253,13 +272,7 @@ export async function managerWithPool(size: number): Promise<ManagerWithPool> {
   const pool = await seedPool(kube, { namespace: "team-a", name: "base", ips: runtimes.ips });
   for (const sandbox of pool) await arm(runtimes, sandbox);
   const { keys, a, b, admin } = await testKeys();
-  const manager = await createManager({
-    kube,
-    keys,
-    domain: "sandbox.test",
-    logger: silentLogger,
-    tokenKey: await testTokenKey(),
-  });
+  const manager = await testManager(kube, keys);
   return {
     kube,
     runtimes,
