@@ -1,7 +1,7 @@
 /**
  * Test kit of the controller's reconciler tests: a kubelet stand-in that writes Pod status, a
  * client whose Sandbox watch lags behind the store (the failure mode expectations exist for),
- * and bounded polling for eventual state.
+ * bounded polling for eventual state, and the world the reconciler tests run a controller in.
  *
  * @module
  */
@@ -12,6 +12,7 @@ import {
   type SandboxSet,
 } from "@kruise-agents/shared/api";
 import {
+  EmbeddedStore,
   isConflict,
   isNotFound,
   type KubeClient,
@@ -27,6 +28,7 @@ import { ManualClock } from "@kruise-agents/shared/std";
 import { Informer } from "@kruise-agents/shared/kube";
 import { parsePod, type Pod } from "@kruise-agents/shared/api";
 import { generateTokenKey, importTokenKey } from "@kruise-agents/shared/api";
+import { startController } from "./mod.ts";
 
 /** Polls `probe` until it returns a value other than `undefined`/`false`; fails after `attempts`. */
 export async function eventually<T>(
@@ -231,4 +233,46 @@ let testKey: Promise<CryptoKey> | undefined;
 export function testTokenKey(): Promise<CryptoKey> {
   testKey ??= importTokenKey(generateTokenKey());
   return testKey;
+}
+
+/** What {@linkcode controllerWorld} runs; disposing it stops them all. */
+export interface ControllerWorld<C extends KubeClient> extends AsyncDisposable {
+  /** The store (the API server). */
+  store: EmbeddedStore;
+  /** The kubelet stand-in on the store. */
+  kubelet: FakeKubelet;
+  /** What the controller reaches the store through. */
+  client: C;
+}
+
+/**
+ * The reconciler tests' world: an embedded store, a {@linkcode FakeKubelet} on it, and a
+ * controller with two workers that reaches the store through `options.client(store)` (e.g. a
+ * {@linkcode LaggingClient}) or directly, on `options.clock` if given. Disposing stops the
+ * controller, then the kubelet, then closes the store.
+ */
+export async function controllerWorld<C extends KubeClient = EmbeddedStore>(
+  options: { client?: (store: EmbeddedStore) => C; clock?: ManualClock } = {},
+): Promise<ControllerWorld<C>> {
+  const store = await EmbeddedStore.open();
+  // Without `options.client`, C is its default, EmbeddedStore.
+  const client = options.client?.(store) ?? store as KubeClient as C;
+  const kubelet = new FakeKubelet(store);
+  await kubelet.start();
+  const controller = await startController({
+    kube: client,
+    workers: 2,
+    clock: options.clock,
+    tokenKey: await testTokenKey(),
+  });
+  return {
+    store,
+    kubelet,
+    client,
+    async [Symbol.asyncDispose]() {
+      await controller.stop();
+      await kubelet.stop();
+      await store.close();
+    },
+  };
 }

@@ -12,17 +12,10 @@ import {
   tokenSecretName,
 } from "@kruise-agents/shared/api";
 import { ACCESS_TOKEN_ENV } from "@kruise-agents/shared/envd/http";
+import { isNotFound, type KubeClient, PODS, SANDBOXES, SECRETS } from "@kruise-agents/shared/kube";
 import {
-  EmbeddedStore,
-  isNotFound,
-  type KubeClient,
-  PODS,
-  SANDBOXES,
-  SECRETS,
-} from "@kruise-agents/shared/kube";
-import {
+  controllerWorld,
   eventually,
-  FakeKubelet,
   LaggingClient,
   standaloneSandbox,
   testTokenKey,
@@ -30,7 +23,6 @@ import {
 import assert from "node:assert/strict";
 import { ManualClock } from "@kruise-agents/shared/std";
 import { rfc3339Seconds } from "@kruise-agents/shared/std";
-import { startController } from "../mod.ts";
 import { desiredPod, podTemplateHash } from "./desired_pod.ts";
 import { parsePod } from "@kruise-agents/shared/api";
 
@@ -45,29 +37,8 @@ async function read(kube: KubeClient, name: string): Promise<Sandbox | undefined
   }
 }
 
-async function world(clock?: ManualClock) {
-  const store = await EmbeddedStore.open();
-  const kubelet = new FakeKubelet(store);
-  await kubelet.start();
-  const controller = await startController({
-    kube: store,
-    workers: 2,
-    clock,
-    tokenKey: await testTokenKey(),
-  });
-  return {
-    store,
-    kubelet,
-    async [Symbol.asyncDispose]() {
-      await controller.stop();
-      await kubelet.stop();
-      await store.close();
-    },
-  };
-}
-
 Deno.test("Sandbox reconciler creates its Pod and mirrors it into the status", async () => {
-  await using w = await world();
+  await using w = await controllerWorld();
   const created = parseSandbox(await w.store.create(SANDBOXES, { ...standaloneSandbox("s1") }));
   const running = await eventually("Running", async () => {
     const s = await read(w.store, "s1");
@@ -106,7 +77,7 @@ Deno.test("Sandbox reconciler creates its Pod and mirrors it into the status", a
 });
 
 Deno.test("Sandbox reconciler marks a Running Sandbox whose Pod disappears as Failed", async () => {
-  await using w = await world();
+  await using w = await controllerWorld();
   await w.store.create(SANDBOXES, { ...standaloneSandbox("s1") });
   await eventually("Running", async () => (await read(w.store, "s1"))?.status?.phase === "Running");
   await w.store.delete(PODS, NS, "s1");
@@ -121,7 +92,7 @@ Deno.test("Sandbox reconciler marks a Running Sandbox whose Pod disappears as Fa
 });
 
 Deno.test("Sandbox reconciler deletes the Pod of a deleted Sandbox with a grace period of at most 5 s", async () => {
-  await using w = await world();
+  await using w = await controllerWorld();
   // Pods bound to a node, so that their deletion is graceful (an unbound Pod goes at once).
   const onNode = (name: string, spec: Record<string, unknown> = {}) =>
     standaloneSandbox(name, {
@@ -149,33 +120,21 @@ Deno.test("Sandbox reconciler deletes the Pod of a deleted Sandbox with a grace 
 });
 
 Deno.test("Sandbox reconciler keeps the Pod of a Sandbox its cache has not seen yet (a new leader's first passes)", async () => {
-  await using store = await EmbeddedStore.open();
-  const lagging = new LaggingClient(store);
-  const kubelet = new FakeKubelet(store);
-  await kubelet.start();
-  const controller = await startController({
-    kube: lagging,
-    workers: 2,
-    tokenKey: await testTokenKey(),
-  });
-  try {
-    const sandbox = parseSandbox(await store.create(SANDBOXES, { ...standaloneSandbox("s1") }));
-    // The Pod the previous leader made; the Sandbox's event has not reached this cache yet.
-    const pod = await store.create(PODS, { ...desiredPod(sandbox) });
-    await eventually("the reconciler to look the Sandbox up", () => lagging.sandboxGets > 0);
-    lagging.catchUp();
-    await eventually("Running", async () => (await read(store, "s1"))?.status?.phase === "Running");
-    const kept = await store.get(PODS, NS, "s1");
-    assert.equal(kept.metadata.uid, pod.metadata.uid, "the live sandbox kept its pod");
-    assert.equal(kept.metadata.deletionTimestamp, undefined);
-  } finally {
-    await controller.stop();
-    await kubelet.stop();
-  }
+  await using w = await controllerWorld({ client: (store) => new LaggingClient(store) });
+  const { store, client: lagging } = w;
+  const sandbox = parseSandbox(await store.create(SANDBOXES, { ...standaloneSandbox("s1") }));
+  // The Pod the previous leader made; the Sandbox's event has not reached this cache yet.
+  const pod = await store.create(PODS, { ...desiredPod(sandbox) });
+  await eventually("the reconciler to look the Sandbox up", () => lagging.sandboxGets > 0);
+  lagging.catchUp();
+  await eventually("Running", async () => (await read(store, "s1"))?.status?.phase === "Running");
+  const kept = await store.get(PODS, NS, "s1");
+  assert.equal(kept.metadata.uid, pod.metadata.uid, "the live sandbox kept its pod");
+  assert.equal(kept.metadata.deletionTimestamp, undefined);
 });
 
 Deno.test("Sandbox reconciler freezes on pause (Paused) and thaws on resume (Resuming, then Running)", async () => {
-  await using w = await world();
+  await using w = await controllerWorld();
   await w.store.create(SANDBOXES, { ...standaloneSandbox("s1") });
   await eventually("Running", async () => (await read(w.store, "s1"))?.status?.phase === "Running");
   await w.store.patch(SANDBOXES, NS, "s1", { spec: { paused: true } });
@@ -215,7 +174,7 @@ Deno.test("Sandbox reconciler freezes on pause (Paused) and thaws on resume (Res
 
 Deno.test("Sandbox reconciler pauses at pauseTime and deletes at shutdownTime, waking itself up", async () => {
   const clock = new ManualClock();
-  await using w = await world(clock);
+  await using w = await controllerWorld({ clock });
   const pauseTime = rfc3339Seconds(clock.now() + 60_000);
   const shutdownTime = rfc3339Seconds(clock.now() + 120_000);
   await w.store.create(SANDBOXES, { ...standaloneSandbox("s1", { pauseTime, shutdownTime }) });
@@ -248,7 +207,7 @@ Deno.test("Sandbox reconciler pauses at pauseTime and deletes at shutdownTime, w
 });
 
 Deno.test("Sandbox reconciler deletes a Sandbox whose shutdownTime already passed (e.g. across a restart)", async () => {
-  await using w = await world();
+  await using w = await controllerWorld();
   await w.store.create(SANDBOXES, {
     ...standaloneSandbox("late", { shutdownTime: rfc3339Seconds(Date.now() - 1000) }),
   });
@@ -256,7 +215,7 @@ Deno.test("Sandbox reconciler deletes a Sandbox whose shutdownTime already passe
 });
 
 Deno.test("Sandbox reconciler reports a Pod it cannot create and keeps the Sandbox Pending", async () => {
-  await using w = await world();
+  await using w = await controllerWorld();
   const bad = standaloneSandbox("bad");
   delete bad.spec.template;
   bad.spec.templateRef = { name: "some-template" };

@@ -12,16 +12,14 @@ import {
   SandboxConditionType,
 } from "@kruise-agents/shared/api";
 import {
-  EmbeddedStore,
   isConflict,
   type KubeClient,
   PODS,
   SANDBOX_SETS,
   SANDBOXES,
 } from "@kruise-agents/shared/kube";
-import { eventually, FakeKubelet, LaggingClient, sandboxSet, testTokenKey } from "../_test_kit.ts";
+import { controllerWorld, eventually, LaggingClient, sandboxSet } from "../_test_kit.ts";
 import assert from "node:assert/strict";
-import { startController } from "../mod.ts";
 import { poolSelector } from "./set_status.ts";
 
 const NS = "team-a";
@@ -79,29 +77,8 @@ async function claimOne(kube: KubeClient, pool: string, owner: string): Promise<
   throw new Error(`Cannot claim from pool ${pool}: it never had stock`);
 }
 
-async function world(kube?: KubeClient) {
-  const store = await EmbeddedStore.open();
-  const client = kube ?? store;
-  const kubelet = new FakeKubelet(store);
-  await kubelet.start();
-  const controller = await startController({
-    kube: client,
-    workers: 2,
-    tokenKey: await testTokenKey(),
-  });
-  return {
-    store,
-    client,
-    async [Symbol.asyncDispose]() {
-      await controller.stop();
-      await kubelet.stop();
-      await store.close();
-    },
-  };
-}
-
 Deno.test("SandboxSet reconciler fills the pool to replicas with labelled, owned, running Sandboxes", async () => {
-  await using w = await world();
+  await using w = await controllerWorld();
   const set = parseSandboxSet(await w.store.create(SANDBOX_SETS, { ...sandboxSet("ci", 3) }));
   const members = await eventually("3 available members", async () => {
     const all = await sandboxesOf(w.store, "ci");
@@ -130,7 +107,7 @@ Deno.test("SandboxSet reconciler fills the pool to replicas with labelled, owned
 });
 
 Deno.test("SandboxSet reconciler replenishes after a claim and never touches the claimed Sandbox", async () => {
-  await using w = await world();
+  await using w = await controllerWorld();
   await w.store.create(SANDBOX_SETS, { ...sandboxSet("ci", 2) });
   await eventually(
     "2 available",
@@ -147,7 +124,7 @@ Deno.test("SandboxSet reconciler replenishes after a claim and never touches the
 });
 
 Deno.test("SandboxSet reconciler scales down unclaimed surplus only", async () => {
-  await using w = await world();
+  await using w = await controllerWorld();
   await w.store.create(SANDBOX_SETS, { ...sandboxSet("ci", 4) });
   await eventually(
     "4 available",
@@ -175,7 +152,7 @@ Deno.test("SandboxSet reconciler scales down unclaimed surplus only", async () =
 });
 
 Deno.test("SandboxSet reconciler deletes dead members and replaces them", async () => {
-  await using w = await world();
+  await using w = await controllerWorld();
   await w.store.create(SANDBOX_SETS, { ...sandboxSet("ci", 2) });
   const [victim] = await eventually("2 available", async () => {
     const a = (await sandboxesOf(w.store, "ci")).filter(isAvailable);
@@ -191,7 +168,7 @@ Deno.test("SandboxSet reconciler deletes dead members and replaces them", async 
 });
 
 Deno.test("SandboxSet reconciler rolls unclaimed members to a new template, leaving claimed ones", async () => {
-  await using w = await world();
+  await using w = await controllerWorld();
   await w.store.create(SANDBOX_SETS, { ...sandboxSet("ci", 3) });
   await eventually(
     "3 available",
@@ -216,7 +193,7 @@ Deno.test("SandboxSet reconciler rolls unclaimed members to a new template, leav
 });
 
 Deno.test("SandboxSet reconciler: a burst of 50 claims leaves exactly replicas unclaimed, each Sandbox created once", async () => {
-  await using w = await world();
+  await using w = await controllerWorld();
   const replicas = 10;
   await w.store.create(SANDBOX_SETS, { ...sandboxSet("burst", replicas) });
   await eventually(
@@ -269,47 +246,34 @@ Deno.test("SandboxSet reconciler: a burst of 50 claims leaves exactly replicas u
 });
 
 Deno.test("SandboxSet reconciler never double-creates while its cache lags behind its own creates", async () => {
-  const store = await EmbeddedStore.open();
-  const lagging = new LaggingClient(store);
-  const kubelet = new FakeKubelet(store);
-  await kubelet.start();
-  const controller = await startController({
-    kube: lagging,
-    workers: 2,
-    tokenKey: await testTokenKey(),
-  });
-  try {
-    await store.create(SANDBOX_SETS, { ...sandboxSet("lag", 3) });
-    await eventually(
-      "the first pass wrote its status",
-      async () => parseSandboxSet(await store.get(SANDBOX_SETS, NS, "lag")).status?.replicas === 3,
+  await using w = await controllerWorld({ client: (store) => new LaggingClient(store) });
+  const { store, client: lagging } = w;
+  await store.create(SANDBOX_SETS, { ...sandboxSet("lag", 3) });
+  await eventually(
+    "the first pass wrote its status",
+    async () => parseSandboxSet(await store.get(SANDBOX_SETS, NS, "lag")).status?.replicas === 3,
+  );
+  // Several more passes on the same stale cache (one per spec change), each observed through
+  // observedGeneration: only the one extra replica may be created.
+  for (const [i, replicas] of [3, 4, 4].entries()) {
+    const updated = parseSandboxSet(
+      await store.patch(SANDBOX_SETS, NS, "lag", {
+        spec: { replicas, updateStrategy: { maxUnavailable: `${i + 1}0%` } },
+      }),
     );
-    // Several more passes on the same stale cache (one per spec change), each observed through
-    // observedGeneration: only the one extra replica may be created.
-    for (const [i, replicas] of [3, 4, 4].entries()) {
-      const updated = parseSandboxSet(
-        await store.patch(SANDBOX_SETS, NS, "lag", {
-          spec: { replicas, updateStrategy: { maxUnavailable: `${i + 1}0%` } },
-        }),
-      );
-      await eventually(
-        "the pass observed the change",
-        async () =>
-          parseSandboxSet(await store.get(SANDBOX_SETS, NS, "lag")).status?.observedGeneration ===
-            updated.metadata.generation,
-      );
-    }
-    assert.deepEqual((await sandboxesOf(store, "lag")).length, 4);
-    assert.deepEqual(lagging.sandboxCreates, 4);
-    lagging.catchUp();
     await eventually(
-      "4 available after catch-up",
-      async () => (await sandboxesOf(store, "lag")).filter(isAvailable).length === 4,
+      "the pass observed the change",
+      async () =>
+        parseSandboxSet(await store.get(SANDBOX_SETS, NS, "lag")).status?.observedGeneration ===
+          updated.metadata.generation,
     );
-    assert.deepEqual(lagging.sandboxCreates, 4, "catching up creates nothing more");
-  } finally {
-    await controller.stop();
-    await kubelet.stop();
-    await store.close();
   }
+  assert.deepEqual((await sandboxesOf(store, "lag")).length, 4);
+  assert.deepEqual(lagging.sandboxCreates, 4);
+  lagging.catchUp();
+  await eventually(
+    "4 available after catch-up",
+    async () => (await sandboxesOf(store, "lag")).filter(isAvailable).length === 4,
+  );
+  assert.deepEqual(lagging.sandboxCreates, 4, "catching up creates nothing more");
 });
