@@ -95,6 +95,19 @@ async function world(): Promise<{ store: EmbeddedStore; clock: ManualClock; t0: 
   return { store: await EmbeddedStore.open({ clock }), clock, t0: clock.now() };
 }
 
+/**
+ * A {@linkcode world} where replica a_1 took the Lease and replica b_2 then started as its
+ * standby (watching the Lease unless `standbyWatches` is false), both settled.
+ */
+async function leaderAndStandby(standbyWatches = true) {
+  const w = await world();
+  const a = new Replica("a_1", w.store, w.clock).run();
+  await settle();
+  const b = new Replica("b_2", w.store, w.clock, standbyWatches).run();
+  await settle();
+  return { ...w, a, b };
+}
+
 Deno.test("LeaderElector: a lone candidate creates the Lease, leads, renews every 2 s and releases on stop after its work ended", async () => {
   const { store, clock } = await world();
   await using _ = store;
@@ -120,12 +133,8 @@ Deno.test("LeaderElector: a lone candidate creates the Lease, leads, renews ever
 
 for (const mode of ["hang", "fail"] as const) {
   Deno.test(`LeaderElector: when the leader's requests ${mode}, it stops leading at the renew deadline (10 s) and the standby takes over at the lease's expiry (15 s), never both at once`, async () => {
-    const { store, clock, t0 } = await world();
+    const { store, clock, t0, a, b } = await leaderAndStandby();
     await using _ = store;
-    const a = new Replica("a_1", store, clock).run();
-    await settle();
-    const b = new Replica("b_2", store, clock).run();
-    await settle();
     assert.equal(a.elector.isLeader, true);
     assert.equal(b.elector.isLeader, false);
     assert.equal(b.elector.holder, "a_1");
@@ -164,12 +173,8 @@ Deno.test("LeaderElector: a leader frozen past its renew deadline is not the lea
 });
 
 Deno.test("LeaderElector: a renewal keeps a standby waiting 15 s from when it saw that renewal", async () => {
-  const { store, clock, t0 } = await world();
+  const { store, clock, t0, a, b } = await leaderAndStandby();
   await using _ = store;
-  const a = new Replica("a_1", store, clock).run();
-  await settle();
-  const b = new Replica("b_2", store, clock).run();
-  await settle();
   await elapse(clock, 6000); // a renews at 2, 4 and 6 s; b sees each through its watch
   a.client.mode = "hang";
   await elapse(clock, 14_900);
@@ -183,12 +188,8 @@ Deno.test("LeaderElector: a renewal keeps a standby waiting 15 s from when it sa
 });
 
 Deno.test("LeaderElector: without a watch, a standby still takes over, at its next poll after the expiry", async () => {
-  const { store, clock, t0 } = await world();
+  const { store, clock, t0, a, b } = await leaderAndStandby(false);
   await using _ = store;
-  const a = new Replica("a_1", store, clock).run();
-  await settle();
-  const b = new Replica("b_2", store, clock, false).run();
-  await settle();
   await elapse(clock, 3000); // a renews at 2 s; b polls at 2 s and sees it
   a.client.mode = "fail";
   await elapse(clock, 16_000);
@@ -214,12 +215,8 @@ Deno.test("LeaderElector: the leader stops at once when it finds the lease taken
 });
 
 Deno.test("LeaderElector: a release wakes the standby through its watch, without waiting for a poll", async () => {
-  const { store, clock } = await world();
+  const { store, a, b } = await leaderAndStandby();
   await using _ = store;
-  const a = new Replica("a_1", store, clock).run();
-  await settle();
-  const b = new Replica("b_2", store, clock).run();
-  await settle();
   a.stop.abort();
   assert.equal(await a.outcome, "stopped");
   await settle();
