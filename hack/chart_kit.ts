@@ -8,6 +8,7 @@
  * @module
  */
 import { parseAllDocuments } from "yaml";
+import { runCommand } from "@kruise-agents/shared/testing";
 
 /** The repository root. */
 export const ROOT: string = new URL("../", import.meta.url).pathname;
@@ -89,29 +90,14 @@ const HELM_HOME = `${ROOT}.cache/chart-test-helm`;
  */
 export async function helm(args: string[], options: { stdin?: string } = {}): Promise<Run> {
   const { helm } = await chartTools();
-  const child = new Deno.Command(helm, {
-    args,
+  return await runCommand(helm, args, {
     env: {
       HELM_CACHE_HOME: `${HELM_HOME}/cache`,
       HELM_CONFIG_HOME: `${HELM_HOME}/config`,
       HELM_DATA_HOME: `${HELM_HOME}/data`,
     },
-    stdin: options.stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (options.stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(options.stdin));
-    await writer.close();
-  }
-  const out = await child.output();
-  const decoder = new TextDecoder();
-  return {
-    success: out.success,
-    stdout: decoder.decode(out.stdout),
-    stderr: decoder.decode(out.stderr),
-  };
+    stdin: options.stdin,
+  });
 }
 
 /** Options of {@linkcode renderChart}. */

@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { type CommandResult, runCommand } from "./command.ts";
 
 /** Where and how to reach the running control plane. */
 export interface KubeEnv {
@@ -32,18 +33,6 @@ export interface KubeEnv {
   binDir: string;
   /** How it was started. */
   options: KubeEnvOptions;
-}
-
-/** Outcome of a {@linkcode kubectl} run. */
-export interface CommandResult {
-  /** Exit code. */
-  code: number;
-  /** Whether the exit code was 0. */
-  success: boolean;
-  /** Decoded standard output. */
-  stdout: string;
-  /** Decoded standard error. */
-  stderr: string;
 }
 
 const KUBE_SH = new URL("../../hack/kube.sh", import.meta.url).pathname;
@@ -145,30 +134,12 @@ export async function kubeDown(env: KubeEnv): Promise<void> {
  * input (e.g. a manifest for `apply -f -`). Never throws on a non-zero exit: tests assert on the
  * result, including expected rejections.
  */
-export async function kubectl(
+export function kubectl(
   env: KubeEnv,
   args: string[],
   options: { stdin?: string } = {},
 ): Promise<CommandResult> {
-  const child = new Deno.Command(`${env.binDir}/kubectl`, {
-    args: [`--kubeconfig=${env.kubeconfig}`, ...args],
-    stdin: options.stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (options.stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(options.stdin));
-    await writer.close();
-  }
-  const out = await child.output();
-  const decoder = new TextDecoder();
-  return {
-    code: out.code,
-    success: out.success,
-    stdout: decoder.decode(out.stdout),
-    stderr: decoder.decode(out.stderr),
-  };
+  return runCommand(`${env.binDir}/kubectl`, [`--kubeconfig=${env.kubeconfig}`, ...args], options);
 }
 
 /** Like {@linkcode kubectl}, but throws with kubectl's stderr unless it succeeds. */

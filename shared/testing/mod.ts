@@ -6,5 +6,6 @@
  *
  * @module
  */
+export * from "./command.ts";
 export * from "./forwarding_client.ts";
 export * from "./kube_env.ts";
