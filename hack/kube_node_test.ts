@@ -8,6 +8,12 @@
  * ClusterIP (10.0.0.0/24, DNATed by kube-proxy to that pod), both made by this test's cluster.
  */
 import assert from "node:assert/strict";
+import {
+  type CommandResult,
+  processesNaming,
+  processesWhere,
+  runCommand,
+} from "@kruise-agents/shared/testing";
 
 const SCRIPT = new URL("./kube.sh", import.meta.url).pathname;
 const NODE_NAME = "kruise-agents-node";
@@ -16,39 +22,17 @@ const CGROUP_ROOT = "kruise-agents-node";
 const IMAGE = "kruise-agents/sandbox-base:0.1.0";
 const NAMESPACE = "default";
 
-interface Output {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<Output> {
-  const out = await new Deno.Command(cmd, {
-    args,
-    env,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+/** Runs `cmd` with `args` (and `env` added to the test's own); never throws on an exit code. */
+function run(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CommandResult> {
+  return runCommand(cmd, args, { env });
 }
 
 async function ok(cmd: string, args: string[], stdin?: string): Promise<string> {
-  let out: Output;
-  if (stdin === undefined) {
-    out = await run(cmd, args);
-  } else {
-    const child = new Deno.Command(cmd, { args, stdin: "piped", stdout: "piped", stderr: "piped" })
-      .spawn();
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(stdin));
-    await writer.close();
-    const o = await child.output();
-    const text = (b: Uint8Array) => new TextDecoder().decode(b);
-    out = { code: o.code, stdout: text(o.stdout), stderr: text(o.stderr) };
-  }
+  const out = await runCommand(cmd, args, { stdin });
   assert.equal(out.code, 0, `${cmd} ${args.join(" ")}: ${out.stderr}`);
   return out.stdout;
 }
@@ -83,44 +67,18 @@ async function health(ip: string, port: number): Promise<number> {
   return response.status;
 }
 
-/** Pids of processes whose command line names `needle`. */
-async function processesNaming(needle: string): Promise<number[]> {
-  const pids: number[] = [];
-  for await (const entry of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const cmdline = await Deno.readTextFile(`/proc/${entry.name}/cmdline`);
-      if (cmdline.includes(needle)) pids.push(Number(entry.name));
-    } catch { /* exited */ }
-  }
-  return pids;
-}
-
 /** Pids of processes in the node's cgroups (any hierarchy). */
-async function processesInNodeCgroups(): Promise<number[]> {
-  const pids: number[] = [];
-  for await (const entry of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const cgroups = await Deno.readTextFile(`/proc/${entry.name}/cgroup`);
-      if (cgroups.includes(`/${CGROUP_ROOT}`)) pids.push(Number(entry.name));
-    } catch { /* exited */ }
-  }
-  return pids;
+function processesInNodeCgroups(): Promise<number[]> {
+  return processesWhere(async (pid) =>
+    (await Deno.readTextFile(`/proc/${pid}/cgroup`)).includes(`/${CGROUP_ROOT}`)
+  );
 }
 
 /** Pids of processes whose network namespace is `net:[inode]`. */
-async function processesInNetns(inode: number): Promise<number[]> {
-  const pids: number[] = [];
-  for await (const entry of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      if (await Deno.readLink(`/proc/${entry.name}/ns/net`) === `net:[${inode}]`) {
-        pids.push(Number(entry.name));
-      }
-    } catch { /* exited */ }
-  }
-  return pids;
+function processesInNetns(inode: number): Promise<number[]> {
+  return processesWhere(async (pid) =>
+    await Deno.readLink(`/proc/${pid}/ns/net`) === `net:[${inode}]`
+  );
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -5,6 +5,7 @@
  * state behind.
  */
 import assert from "node:assert/strict";
+import { processesNaming } from "@kruise-agents/shared/testing";
 
 const SCRIPT = new URL("./kube.sh", import.meta.url).pathname;
 
@@ -17,19 +18,6 @@ async function kube(command: string, state: string) {
   }).output();
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
-
-/** Pids of processes whose command line names `needle`. */
-async function processesNaming(needle: string): Promise<number[]> {
-  const pids: number[] = [];
-  for await (const entry of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const cmdline = await Deno.readTextFile(`/proc/${entry.name}/cmdline`);
-      if (cmdline.includes(needle)) pids.push(Number(entry.name));
-    } catch { /* exited */ }
-  }
-  return pids;
 }
 
 Deno.test("kube.sh up answers kubectl get ns; kube.sh down leaves no process and no state", async () => {

@@ -1,7 +1,7 @@
 /**
  * Test kits the programs' tests share: the real control plane of `hack/kube.sh` (etcd,
- * kube-apiserver, kube-controller-manager) and helpers to drive it, and a forwarding
- * `KubeClient` to model failures between a program and its API server. Not part of any program;
+ * kube-apiserver, kube-controller-manager) and helpers to drive it, a forwarding
+ * `KubeClient` to model failures between a program and its API server, and process look-ups. Not part of any program;
  * extension authors can use it to test their controllers against the same real API server.
  *
  * @module
@@ -9,3 +9,4 @@
 export * from "./command.ts";
 export * from "./forwarding_client.ts";
 export * from "./kube_env.ts";
+export * from "./processes.ts";
