@@ -68,6 +68,9 @@ export interface StartDevOptions {
   /** Which variables dev prints: the URL ones (`--url-exports`), which this process's SDKs can
    * use, or E2B's domain scheme (dev's default), for client processes. @default {"urls"} */
   exports?: "urls" | "domain";
+  /** `--kubeconfig`: run against that cluster (its kubelets run the pods) instead of the embedded
+   * store and the local node. */
+  kubeconfig?: string;
 }
 
 /** Starts dev on `dataDir` and waits until it prints its variables. */
@@ -77,6 +80,9 @@ export async function startDev(
 ): Promise<DevUnderTest> {
   const child = new Deno.Command(Deno.execPath(), {
     args: devArgs(dataDir, options),
+    // A KUBECONFIG of the test's environment (say, after `deno task kube-up`) would turn dev into
+    // its cluster mode; only `options.kubeconfig` does that here.
+    env: { KUBECONFIG: "" },
     stdout: "piped",
     stderr: "null",
     stdin: "null",
@@ -149,6 +155,7 @@ function devArgs(dataDir: string, options: StartDevOptions): string[] {
     "--pod-subnet",
     "10.216.0.0/24",
     ...(options.killSandboxesOnExit ? ["--kill-sandboxes-on-exit"] : []),
+    ...(options.kubeconfig ? ["--kubeconfig", options.kubeconfig] : []),
   ];
 }
 

@@ -1,0 +1,219 @@
+/**
+ * Issue 11's acceptance on a real node: `kube.sh up-node` (kubelet, containerd, runc, CNI,
+ * kube-proxy, on a state folder of this test's own) runs the pods, and `deno task dev
+ * --kubeconfig` runs the controller and the manager on the host against it. Driven by the
+ * published SDKs (npm `e2b`/`@e2b/code-interpreter` here, PyPI `e2b-code-interpreter` for the
+ * seed's snippets):
+ *
+ * 1. the Node is Ready; a SandboxSet of 3 code-interpreter sandboxes reaches 3 available, each
+ *    pod's container running in containerd (crictl);
+ * 2. the seed's Python snippets and the JS flows run against real containers (the seed's
+ *    `beta_pause` is left out: pausing on a cluster node needs the node agent of issue 13);
+ * 3. after 3 creates the pool refills to 3; kill removes the Sandbox, its pod and the container;
+ *    deleting the SandboxSet removes its unclaimed members and keeps the claimed ones;
+ * 4. restarting containerd, the kubelet and the API server while the pool is full loses no claimed
+ *    sandbox, the manager still routes to each, and no sandbox is claimed twice.
+ *
+ * It prints the figures it measures. `down` runs in `finally`, and dev is stopped first.
+ * Network: the manager's proxy reaches the pods at 10.244.0.0/24 (the node's bridge); nothing
+ * else leaves loopback.
+ */
+import assert from "node:assert/strict";
+import { Sandbox as CodeSandbox } from "@e2b/code-interpreter";
+import { SANDBOX_SETS, SANDBOXES } from "@kruise-agents/shared/kube";
+import { poll } from "@kruise-agents/shared/std";
+import { type DevUnderTest, prepareDataDir, startDev } from "./dev_harness.ts";
+import {
+  available,
+  containersOfPod,
+  kubeSh,
+  poolMembers,
+  type RealNode,
+  run,
+  sandboxOf,
+  upNode,
+} from "./real_node.ts";
+
+const SEED = new URL("./seed/", import.meta.url).pathname;
+const TEMPLATES = new URL("./real_node_templates", import.meta.url).pathname;
+const POOL = "code-interpreter";
+const figures: Record<string, string> = {};
+
+function seconds(since: number): string {
+  return `${((performance.now() - since) / 1000).toFixed(1)} s`;
+}
+
+/** Waits until the pool has 3 available sandboxes; returns how long that took. */
+async function poolFull(node: RealNode, what: string, timeoutMs = 180_000): Promise<string> {
+  const start = performance.now();
+  await poll(what, async () => (await available(node.kube, POOL)).length === 3 || undefined, {
+    timeoutMs,
+    intervalMs: 250,
+  });
+  return seconds(start);
+}
+
+/** Point 1: Node Ready; 3 available sandboxes whose containers run in containerd. */
+async function pointOne(node: RealNode, devStarted: number): Promise<void> {
+  const nodes = await node.kubectl(["get", "nodes", "--no-headers"]);
+  assert.match(nodes, /^kruise-agents-node\s+Ready\s/m, nodes);
+  await poolFull(node, "3 available code-interpreter sandboxes");
+  figures["dev start to 3 available"] = seconds(devStarted);
+  const set = await node.kube.get(SANDBOX_SETS, "default", POOL);
+  assert.equal((set.status as { availableReplicas?: number }).availableReplicas, 3);
+  const containers = await node.containers();
+  for (const sandbox of await available(node.kube, POOL)) {
+    const mine = containersOfPod(containers, sandbox.metadata.name!);
+    assert.deepEqual(mine.map((c) => c.state), ["CONTAINER_RUNNING"], sandbox.metadata.name!);
+  }
+}
+
+/** Point 2: the seed's Python snippets as written (bar `beta_pause`), each in its own process. */
+async function seedSnippets(dev: DevUnderTest): Promise<void> {
+  const expectations: [string, RegExp][] = [
+    ["creation_and_deletion.py", /sandbox id: ([a-z0-9]+)\nsandbox \1 killed/],
+    ["code_execution.py", /^$/],
+    ["file_operations.py", /Seed document §2\.1\.3/],
+    ["command_execution.py", /^hello$\n[\s\S]*^world$[\s\S]*CommandResult\(.*exit_code=0/m],
+  ];
+  for (const [file, expected] of expectations) {
+    const start = performance.now();
+    const out = await run("python3", [`${SEED}${file}`], { ...dev.env, PYTHONUNBUFFERED: "1" });
+    assert.equal(out.code, 0, `${file}:\n${out.stderr}\n${out.stdout}`);
+    assert.match(out.stdout, expected, file);
+    figures[`seed ${file}`] = seconds(start);
+  }
+}
+
+/** Point 2: the JS flows of the seed with the code-interpreter SDK. */
+async function jsFlows(dev: DevUnderTest): Promise<void> {
+  const start = performance.now();
+  const sbx = await CodeSandbox.create("code-interpreter", {
+    ...dev.sdkOptions,
+    timeoutMs: 300_000,
+  });
+  figures["JS create (warm)"] = `${(performance.now() - start).toFixed(0)} ms`;
+  const stdout: string[] = [];
+  await sbx.runCode("print('hello world')", { onStdout: (m) => void stdout.push(m.line) });
+  assert.deepEqual(stdout, ["hello world\n"]);
+  assert.equal((await sbx.runCode("x = 20\nx * 2 + 2")).text, "42");
+  await sbx.files.write("/home/user/my-file", "contents");
+  assert.equal(await sbx.files.read("/home/user/my-file"), "contents");
+  const lines: string[] = [];
+  const result = await sbx.commands.run("echo hello; sleep 1; echo world", {
+    onStdout: (d) => void lines.push(d),
+  });
+  assert.deepEqual(lines, ["hello\n", "world\n"]);
+  assert.equal(result.exitCode, 0);
+  const ip = (await sbx.commands.run("hostname -I")).stdout.trim();
+  assert.match(ip, /^10\.244\.0\.\d+$/, "a pod IP of the real node's bridge");
+  assert.equal(await sbx.kill(), true);
+}
+
+/** Point 3: 3 creates, the refill, and kill down to containerd. Returns the claimed sandboxes. */
+async function refillAndKill(node: RealNode, dev: DevUnderTest): Promise<CodeSandbox[]> {
+  await poolFull(node, "a full pool before the creates");
+  const created = await Promise.all(
+    [1, 2, 3].map(() =>
+      CodeSandbox.create("code-interpreter", { ...dev.sdkOptions, timeoutMs: 600_000 })
+    ),
+  );
+  figures["refill after 3 creates"] = await poolFull(node, "the pool to refill to 3");
+  for (const sbx of created) {
+    assert.equal((await sbx.commands.run("echo $E2B_SANDBOX_ID")).stdout.trim(), sbx.sandboxId);
+  }
+  const victim = created.pop()!;
+  const object = await sandboxOf(node.kube, victim.sandboxId);
+  const pod = object!.metadata.name!;
+  assert.equal(containersOfPod(await node.containers(), pod).length, 1);
+  const start = performance.now();
+  assert.equal(await victim.kill(), true);
+  await poll("the Sandbox, its pod and its container to be gone", async () => {
+    const left = await sandboxOf(node.kube, victim.sandboxId);
+    const pods = await node.kubectl(["get", "pods", "-n", "default", "-o", "name"]);
+    const containers = containersOfPod(await node.containers(), pod);
+    return (!left && !pods.includes(`pod/${pod}\n`) && containers.length === 0) || undefined;
+  }, { timeoutMs: 60_000, intervalMs: 250 });
+  figures["kill to container gone"] = seconds(start);
+  return created;
+}
+
+/** Point 4: restarts of containerd, the kubelet and the API server while the pool is full. */
+async function restarts(node: RealNode, claimed: CodeSandbox[]): Promise<void> {
+  const ids = claimed.map((s) => s.sandboxId).sort();
+  for (const component of ["containerd", "kubelet", "apiserver"]) {
+    await poolFull(node, `a full pool before restarting ${component}`);
+    const start = performance.now();
+    await node.kubeSh(`restart-${component}`);
+    figures[`restart ${component}`] = seconds(start);
+    for (const sbx of claimed) {
+      const echo = await sbx.commands.run("echo $E2B_SANDBOX_ID");
+      assert.equal(echo.stdout.trim(), sbx.sandboxId, `routed after restarting ${component}`);
+    }
+    figures[`pool full after restarting ${component}`] = await poolFull(
+      node,
+      `a full pool after restarting ${component}`,
+    );
+    const claimedNow = await poolMembers(node.kube, POOL, true);
+    const labels = claimedNow.map((s) => s.metadata.labels?.["agents.kruise.io/sandbox-id"]);
+    assert.deepEqual(labels.sort(), ids, `the claimed sandboxes after restarting ${component}`);
+  }
+}
+
+/** Point 3: deleting the SandboxSet removes its unclaimed members and keeps the claimed ones. */
+async function deleteSet(node: RealNode, claimed: CodeSandbox[]): Promise<void> {
+  const unclaimed = (await poolMembers(node.kube, POOL, false)).map((s) => s.metadata.name!);
+  assert.equal(unclaimed.length, 3);
+  const start = performance.now();
+  await node.kube.delete(SANDBOX_SETS, "default", POOL);
+  await poll("the unclaimed members and their containers to be gone", async () => {
+    const { items } = await node.kube.list(SANDBOXES, { namespace: "default" });
+    const names = items.map((s) => s.metadata.name!);
+    const containers = await node.containers();
+    const left = unclaimed.filter((n) =>
+      names.includes(n) || containersOfPod(containers, n).length > 0
+    );
+    return left.length === 0 || undefined;
+  }, { timeoutMs: 90_000, intervalMs: 250 });
+  figures["SandboxSet delete to members gone"] = seconds(start);
+  for (const sbx of claimed) {
+    assert.equal((await sbx.commands.run("echo kept")).stdout, "kept\n");
+    assert.equal(await sbx.kill(), true);
+  }
+}
+
+Deno.test({
+  name: "dev --kubeconfig on a real node: pool, seed flows, refill, kill, restarts, set deletion",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const parent = await Deno.makeTempDir({ prefix: "real-node-test-" });
+    const state = `${parent}/kube`;
+    let dev: DevUnderTest | undefined;
+    try {
+      let start = performance.now();
+      const node = await upNode(state);
+      figures["kube.sh up-node"] = seconds(start);
+      await prepareDataDir(`${parent}/dev`);
+      start = performance.now();
+      dev = await startDev(`${parent}/dev`, { kubeconfig: node.kubeconfig, templates: TEMPLATES });
+      const running = dev;
+      await t.step("1: Node Ready, 3 available, crictl lists them", () => pointOne(node, start));
+      await t.step("2: the seed's Python snippets", () => seedSnippets(running));
+      await t.step("2: the JS flows", () => jsFlows(running));
+      let claimed: CodeSandbox[] = [];
+      await t.step("3: refill after 3 creates; kill", async () => {
+        claimed = await refillAndKill(node, running);
+      });
+      await t.step("4: restarts of containerd, kubelet, API server", () => restarts(node, claimed));
+      await t.step("3: deleting the SandboxSet", () => deleteSet(node, claimed));
+    } finally {
+      await dev?.stop();
+      await kubeSh(state, "down").catch((error) => console.error(error));
+      await Deno.remove(parent, { recursive: true }).catch(() => {});
+      console.log(JSON.stringify(figures, null, 2));
+    }
+    const left = await run("pgrep", ["-f", state]);
+    assert.equal(left.stdout, "", "processes naming the state folder");
+  },
+});
