@@ -47,35 +47,33 @@ export const PYTHON_STARTUP: string = `def __kruise_agents_startup():
         # A JSON round trip: Jupyter's packer would drop a message holding NaN or numpy values.
         return json.loads(json.dumps(value, default=plain, allow_nan=False))
 
-    class DataFormatter(BaseFormatter):
-        format_type = Unicode("e2b/data")
-        print_method = ObjectName("_repr_e2b_data_")
-        _return_type = (dict, str)
+    def lazy_formatter(mime, module, type_name, convert):
+        # A display formatter for mime: a value of module's type_name, once the user's code has
+        # imported module, through convert (None when that fails); any other value as
+        # BaseFormatter formats it (its _repr_e2b_*_ method).
+        class Formatter(BaseFormatter):
+            format_type = Unicode(mime)
+            print_method = ObjectName("_repr_" + mime.replace("/", "_") + "_")
+            _return_type = (dict, str)
 
-        def __call__(self, obj):
-            pandas = sys.modules.get("pandas")
-            if pandas is not None and isinstance(obj, pandas.DataFrame):
-                try:
-                    split = json.loads(obj.to_json(orient="split", default_handler=str, date_format="iso"))
-                    return {str(c): [row[i] for row in split["data"]] for i, c in enumerate(split["columns"])}
-                except Exception:
-                    return None
-            return super().__call__(obj)
+            def __call__(self, obj):
+                loaded = sys.modules.get(module)
+                if loaded is not None and isinstance(obj, getattr(loaded, type_name)):
+                    try:
+                        return convert(obj)
+                    except Exception:
+                        return None
+                return super().__call__(obj)
 
-    class ChartFormatter(BaseFormatter):
-        format_type = Unicode("e2b/chart")
-        print_method = ObjectName("_repr_e2b_chart_")
-        _return_type = (dict, str)
+        return Formatter(parent=ip.display_formatter)
 
-        def __call__(self, obj):
-            figure = sys.modules.get("matplotlib.figure")
-            if figure is not None and isinstance(obj, figure.Figure):
-                try:
-                    from e2b_charts import chart_figure_to_dict
-                    return as_json(chart_figure_to_dict(obj)) or None
-                except Exception:
-                    return None
-            return super().__call__(obj)
+    def frame_columns(frame):
+        split = json.loads(frame.to_json(orient="split", default_handler=str, date_format="iso"))
+        return {str(c): [row[i] for row in split["data"]] for i, c in enumerate(split["columns"])}
+
+    def figure_chart(figure):
+        from e2b_charts import chart_figure_to_dict
+        return as_json(chart_figure_to_dict(figure)) or None
 
     class JsonFormatter(JSONFormatter):
         def __call__(self, obj):
@@ -87,8 +85,10 @@ export const PYTHON_STARTUP: string = `def __kruise_agents_startup():
             return super().__call__(obj)
 
     formatters = ip.display_formatter.formatters
-    formatters["e2b/data"] = DataFormatter(parent=ip.display_formatter)
-    formatters["e2b/chart"] = ChartFormatter(parent=ip.display_formatter)
+    formatters["e2b/data"] = lazy_formatter("e2b/data", "pandas", "DataFrame", frame_columns)
+    formatters["e2b/chart"] = lazy_formatter(
+        "e2b/chart", "matplotlib.figure", "Figure", figure_chart
+    )
     formatters["application/json"] = JsonFormatter(parent=ip.display_formatter)
 
     def show_quietly(image):
