@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import {
   ANNOTATION_POD_FREEZE,
   CREATED_BY_SANDBOX,
-  isPodTerminating,
   LABEL_CREATED_BY,
   type Pod,
 } from "@kruise-agents/shared/api";
@@ -70,7 +69,7 @@ Deno.test("wantsInterpreter: a port, probe or PORT env of 49999 turns the interp
   );
 });
 
-Deno.test("freeze and termination are read from metadata", () => {
+Deno.test("freezeRequested() reads the freeze annotation", () => {
   assert.equal(
     freezeRequested(pod({}, { annotations: { [ANNOTATION_POD_FREEZE]: "true" } })),
     true,
@@ -79,8 +78,6 @@ Deno.test("freeze and termination are read from metadata", () => {
     freezeRequested(pod({}, { annotations: { [ANNOTATION_POD_FREEZE]: "false" } })),
     false,
   );
-  assert.equal(isPodTerminating(pod({}, { deletionTimestamp: "2024-01-01T00:00:00Z" })), true);
-  assert.equal(isPodTerminating(pod()), false);
 });
 
 Deno.test("a Terminating pod of this node gets its grace period and needs its stop confirmed", () => {
