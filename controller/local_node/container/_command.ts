@@ -108,8 +108,3 @@ export async function runChecked(
   }
   return out.stdout;
 }
-
-/** Sleeps for `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -13,7 +13,8 @@
  *
  * @module
  */
-import { type CommandRunner, runCommand, sleep } from "./_command.ts";
+import { delay } from "@kruise-agents/shared/std";
+import { type CommandRunner, runCommand } from "./_command.ts";
 import {
   cgroupDirs,
   cgroupPids,
@@ -413,7 +414,7 @@ export class ContainerNode {
           await removeCgroupDirs(n.cgroupsPath);
         } catch (error) {
           if (i > 50) throw error;
-          await sleep(20);
+          await delay(20);
         }
       }
     });

@@ -14,7 +14,8 @@
  *
  * @module
  */
-import { type CommandRunner, runCommand, sleep } from "./_command.ts";
+import { delay } from "@kruise-agents/shared/std";
+import { type CommandRunner, runCommand } from "./_command.ts";
 import { ContainerError, RuncError } from "./errors.ts";
 
 /** The default state directory of the node's runc. */
@@ -231,7 +232,7 @@ export class Runc {
       // The init may be gone already (kill then fails): the delete below cleans up either way.
       await this.kill(id, "TERM").catch(() => {});
       while (Date.now() < deadline && (await this.stateOrUndefined(id))?.status === "running") {
-        await sleep(50);
+        await delay(50);
       }
     }
     await this.delete(id, { force: true });
