@@ -21,7 +21,7 @@
  */
 import type { Sandbox } from "@kruise-agents/shared/api";
 import { ANNOTATION_IDEMPOTENCY } from "@kruise-agents/shared/api";
-import { isRecord } from "@kruise-agents/shared/std";
+import { canonicalJson, isRecord } from "@kruise-agents/shared/std";
 import { ApiError } from "../errors.ts";
 import { toHex } from "./ids.ts";
 import type { CreateRequest } from "./claim.ts";
@@ -88,19 +88,12 @@ export async function idempotencyLabel(team: string, key: string): Promise<strin
  */
 export type DigestedRequest = Omit<CreateRequest, "idempotencyKey">;
 
-/** JSON with object keys sorted, so equal requests digest alike whatever their key order. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (isRecord(value)) {
-    const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** SHA-256 hex of the request's canonical JSON. */
+/**
+ * SHA-256 hex of the request's canonical JSON (keys sorted), so equal requests digest alike
+ * whatever their key order.
+ */
 export function requestDigest(request: DigestedRequest): Promise<string> {
-  return sha256Hex(canonical({
+  return sha256Hex(canonicalJson({
     templateId: request.templateId,
     timeoutSeconds: request.timeoutSeconds,
     metadata: request.metadata,
