@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { ANNOTATION_POD_EGRESS, type Pod } from "@kruise-agents/shared/api";
+import { ANNOTATION_POD_EGRESS, isPodReady, type Pod } from "@kruise-agents/shared/api";
 import { isNotFound, type KubeClient, SECRETS } from "@kruise-agents/shared/kube";
 import {
   errorMessage,
@@ -173,8 +173,7 @@ export class PodRunner {
     }
     // Ready as it is now, so an adopted sandbox that still answers does not flap to not-ready;
     // a frozen one cannot answer and keeps the readiness it had.
-    const wasReady =
-      pod?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+    const wasReady = pod !== undefined && isPodReady(pod);
     let ready = false;
     if (!record.failure && record.container) {
       ready = record.frozen
