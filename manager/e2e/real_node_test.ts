@@ -138,11 +138,32 @@ async function refillAndKill(node: RealNode, dev: DevUnderTest): Promise<CodeSan
   return created;
 }
 
-/** Point 4: restarts of containerd, the kubelet and the API server while the pool is full. */
-async function restarts(node: RealNode, claimed: CodeSandbox[]): Promise<void> {
+/** The running containers of the pods of `sandboxes`, by pod name (one ID each). */
+async function runningContainers(node: RealNode, pods: string[]): Promise<Record<string, string>> {
+  const containers = await node.containers();
+  const out: Record<string, string> = {};
+  for (const pod of pods) {
+    const running = containersOfPod(containers, pod).filter((c) => c.state === "CONTAINER_RUNNING");
+    assert.equal(running.length, 1, `one running container of ${pod}`);
+    out[pod] = running[0]!.id;
+  }
+  return out;
+}
+
+/**
+ * Point 4: restarts of containerd, the kubelet and the API server while the pool is full. Every
+ * container (claimed and warm) is the same one afterwards, the manager still routes to each
+ * claimed sandbox, the claimed set is unchanged, and a create afterwards gets a new sandbox.
+ */
+async function restarts(node: RealNode, dev: DevUnderTest, claimed: CodeSandbox[]): Promise<void> {
   const ids = claimed.map((s) => s.sandboxId).sort();
   for (const component of ["containerd", "kubelet", "apiserver"]) {
     await poolFull(node, `a full pool before restarting ${component}`);
+    const pods = [
+      ...await poolMembers(node.kube, POOL, true),
+      ...await available(node.kube, POOL),
+    ].map((s) => s.metadata.name!);
+    const before = await runningContainers(node, pods);
     const start = performance.now();
     await node.kubeSh(`restart-${component}`);
     figures[`restart ${component}`] = seconds(start);
@@ -150,18 +171,21 @@ async function restarts(node: RealNode, claimed: CodeSandbox[]): Promise<void> {
       const echo = await sbx.commands.run("echo $E2B_SANDBOX_ID");
       assert.equal(echo.stdout.trim(), sbx.sandboxId, `routed after restarting ${component}`);
     }
-    figures[`pool full after restarting ${component}`] = await poolFull(
-      node,
-      `a full pool after restarting ${component}`,
-    );
+    await poolFull(node, `a full pool after restarting ${component}`);
+    assert.deepEqual(await runningContainers(node, pods), before, `containers of ${component}`);
     const claimedNow = await poolMembers(node.kube, POOL, true);
     const labels = claimedNow.map((s) => s.metadata.labels?.["agents.kruise.io/sandbox-id"]);
     assert.deepEqual(labels.sort(), ids, `the claimed sandboxes after restarting ${component}`);
   }
+  const fresh = await CodeSandbox.create("code-interpreter", dev.sdkOptions);
+  assert.ok(!ids.includes(fresh.sandboxId), "a new sandbox, not a claimed one");
+  assert.equal((await fresh.runCode("6 * 7")).text, "42");
+  assert.equal(await fresh.kill(), true);
 }
 
 /** Point 3: deleting the SandboxSet removes its unclaimed members and keeps the claimed ones. */
 async function deleteSet(node: RealNode, claimed: CodeSandbox[]): Promise<void> {
+  await poolFull(node, "a full pool before deleting the SandboxSet");
   const unclaimed = (await poolMembers(node.kube, POOL, false)).map((s) => s.metadata.name!);
   assert.equal(unclaimed.length, 3);
   const start = performance.now();
@@ -205,7 +229,10 @@ Deno.test({
       await t.step("3: refill after 3 creates; kill", async () => {
         claimed = await refillAndKill(node, running);
       });
-      await t.step("4: restarts of containerd, kubelet, API server", () => restarts(node, claimed));
+      await t.step(
+        "4: restarts of containerd, kubelet, API server",
+        () => restarts(node, running, claimed),
+      );
       await t.step("3: deleting the SandboxSet", () => deleteSet(node, claimed));
     } finally {
       await dev?.stop();
