@@ -87,7 +87,7 @@ Deno.test("@e2b/code-interpreter gets charts, data, JSON and images as E2B's tes
   const sbx = await Sandbox.create({ debug: true, sandboxUrl: served.url });
   const chartOf = async (code: string): Promise<Chart> => {
     const execution = await sbx.runCode(code, { timeoutMs: 120_000 });
-    assert.equal(execution.error, undefined, execution.error?.traceback);
+    assert.equal(execution.error, undefined, execution.error?.traceback ?? "");
     const result = execution.results.find((r) => r.chart !== undefined);
     assert.ok(result, "a result with a chart");
     assert.ok(result.png, "the chart's result has its PNG too");
