@@ -160,7 +160,8 @@ export function parseImageConfig(value: unknown): ImageConfig {
   };
 }
 
-async function readJson(path: string): Promise<unknown> {
+/** The JSON of the file at `path` (the image layout's index, manifests and configs). */
+async function readJsonFile(path: string): Promise<unknown> {
   return JSON.parse(await Deno.readTextFile(path));
 }
 
@@ -198,7 +199,7 @@ export class ImageStore {
   /** The images of the layout, as `index.json` lists them. */
   async entries(): Promise<IndexEntry[]> {
     try {
-      return parseIndex(await readJson(`${this.#layout}/index.json`));
+      return parseIndex(await readJsonFile(`${this.#layout}/index.json`));
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return [];
       throw error;
@@ -256,9 +257,9 @@ export class ImageStore {
 
   async #config(digest: string): Promise<ImageConfig> {
     const blob = (d: string) => `${this.#layout}/blobs/${d.replace(":", "/")}`;
-    const manifest = await readJson(blob(digest)) as { config?: { digest?: string } };
+    const manifest = await readJsonFile(blob(digest)) as { config?: { digest?: string } };
     if (!manifest.config?.digest) return parseImageConfig({});
-    return parseImageConfig(await readJson(blob(manifest.config.digest)));
+    return parseImageConfig(await readJsonFile(blob(manifest.config.digest)));
   }
 
   async #unpackOnce(entry: IndexEntry): Promise<string> {
