@@ -22,6 +22,8 @@ import {
   type Condition,
   CONDITION_EGRESS_APPLIED,
   CONDITION_POD_FROZEN,
+  findCondition,
+  isPodReady,
   isTerminalPhase,
   LABEL_POD_TEMPLATE_HASH,
   type Pod,
@@ -145,9 +147,9 @@ function mirrorPod(draft: Draft, pod: Pod): void {
   else delete status.nodeName;
   const revision = pod.metadata.labels?.[LABEL_POD_TEMPLATE_HASH];
   if (revision !== undefined) status.updateRevision = revision;
-  const ready = podConditionStatus(pod, "Ready") === "True";
+  const ready = isPodReady(pod);
   draft.set(SandboxConditionType.Ready, ready ? "True" : "False", SandboxConditionReason.PodReady);
-  const egress = pod.status?.conditions?.find((c) => c.type === CONDITION_EGRESS_APPLIED);
+  const egress = findCondition(pod.status?.conditions, CONDITION_EGRESS_APPLIED);
   if (egress !== undefined) {
     const value = egress.status === "True" ? "True" : "False";
     draft.conditions = setCondition(draft.conditions, {

@@ -10,7 +10,7 @@
  */
 import type { PodSpec } from "./template.ts";
 import { fail, object, string } from "./_parse.ts";
-import { conditionIsTrue } from "./conditions.ts";
+import { conditionIsTrue, findCondition } from "./conditions.ts";
 import { type ObjectMeta, parseObjectMeta } from "./meta.ts";
 
 /** One entry of a Pod's `status.conditions`. */
@@ -103,7 +103,7 @@ export function parsePod(value: unknown): Pod {
 
 /** The status (`True`/`False`/`Unknown`) of the pod condition `type`, if reported. */
 export function podConditionStatus(pod: Pod, type: string): string | undefined {
-  return pod.status?.conditions?.find((c) => c.type === type)?.status;
+  return findCondition(pod.status?.conditions, type)?.status;
 }
 
 /** Whether the pod reports `Ready=True`. */
