@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { sandboxUrl } from "@kruise-agents/shared/envd";
 import { parseConfig, type RuntimeConfig, USAGE } from "./config.ts";
 import { createRuntime, type Runtime } from "./server.ts";
 import { RuntimeState } from "./state.ts";
@@ -50,7 +51,7 @@ async function main(config: RuntimeConfig, accessToken: string | undefined): Pro
     onListen: ({ hostname, port }) => {
       console.log(`listening envd=${hostname}:${port}`);
       // In the background: the server answers meanwhile, and a claim may come at any time.
-      void warmUpInit(`http://${loopbackOf(hostname)}:${port}`, accessToken);
+      void warmUpInit(sandboxUrl(loopbackOf(hostname), port), accessToken);
     },
   }, runtime.fetch);
   // The code interpreter: Jupyter kernels behind E2B's /execute API, with the sandbox-wide env

@@ -72,6 +72,6 @@ export async function warmUpInit(baseUrl: string, accessToken?: string): Promise
 /** The loopback address that reaches a server listening on `hostname` (a wildcard included). */
 export function loopbackOf(hostname: string): string {
   if (hostname === "0.0.0.0") return "127.0.0.1";
-  if (hostname === "::" || hostname === "[::]") return "[::1]";
-  return hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname;
+  if (hostname === "::" || hostname === "[::]") return "::1";
+  return hostname;
 }

@@ -36,9 +36,9 @@ Deno.test("warmUpInit() gets 204 from the runtime's socket and applies nothing",
 Deno.test("loopbackOf() reaches a wildcard listener on loopback", () => {
   const cases: [string, string][] = [
     ["0.0.0.0", "127.0.0.1"],
-    ["::", "[::1]"],
+    ["::", "::1"],
     ["127.0.0.1", "127.0.0.1"],
-    ["::1", "[::1]"],
+    ["::1", "::1"],
   ];
   for (const [host, want] of cases) assert.equal(loopbackOf(host), want, host);
 });
