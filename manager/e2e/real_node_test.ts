@@ -8,7 +8,8 @@
  * 1. the Node is Ready; a SandboxSet of 3 code-interpreter sandboxes reaches 3 available, each
  *    pod's container running in containerd (crictl);
  * 2. the seed's Python snippets and the JS flows run against real containers (the seed's
- *    `beta_pause` is left out: pausing on a cluster node needs the node agent of issue 13);
+ *    `beta_pause` is left out: pausing on a cluster node needs the node agent of issue 13), and
+ *    E2B's domain scheme (TLS, signed URLs, `getHost`) reaches them through the proxy;
  * 3. after 3 creates the pool refills to 3; kill removes the Sandbox, its pod and the container;
  *    deleting the SandboxSet removes its unclaimed members and keeps the claimed ones;
  * 4. restarting containerd, the kubelet and the API server while the pool is full loses no claimed
@@ -22,7 +23,7 @@ import assert from "node:assert/strict";
 import { Sandbox as CodeSandbox } from "@e2b/code-interpreter";
 import { SANDBOX_SETS, SANDBOXES } from "@kruise-agents/shared/kube";
 import { poll } from "@kruise-agents/shared/std";
-import { type DevUnderTest, prepareDataDir, startDev } from "./dev_harness.ts";
+import { type DevUnderTest, prepareDataDir, runClient, startDev } from "./dev_harness.ts";
 import {
   available,
   containersOfPod,
@@ -36,6 +37,7 @@ import {
 
 const SEED = new URL("./seed/", import.meta.url).pathname;
 const TEMPLATES = new URL("./real_node_templates", import.meta.url).pathname;
+const CLIENT = new URL("./clients/sdk_flow.ts", import.meta.url).pathname;
 const POOL = "code-interpreter";
 const figures: Record<string, string> = {};
 
@@ -59,8 +61,10 @@ async function pointOne(node: RealNode, devStarted: number): Promise<void> {
   assert.match(nodes, /^kruise-agents-node\s+Ready\s/m, nodes);
   await poolFull(node, "3 available code-interpreter sandboxes");
   figures["dev start to 3 available"] = seconds(devStarted);
-  const set = await node.kube.get(SANDBOX_SETS, "default", POOL);
-  assert.equal((set.status as { availableReplicas?: number }).availableReplicas, 3);
+  await poll("the SandboxSet to count 3 available", async () => {
+    const set = await node.kube.get(SANDBOX_SETS, "default", POOL);
+    return (set.status as { availableReplicas?: number }).availableReplicas === 3 || undefined;
+  }, { timeoutMs: 30_000, intervalMs: 250 });
   const containers = await node.containers();
   for (const sandbox of await available(node.kube, POOL)) {
     const mine = containersOfPod(containers, sandbox.metadata.name!);
@@ -110,6 +114,36 @@ async function jsFlows(dev: DevUnderTest): Promise<void> {
   assert.equal(await sbx.kill(), true);
 }
 
+/**
+ * Point 2 in E2B's domain scheme: a client process given only dev's variables (the domain ones)
+ * builds `https://api.{domain}` and `https://{port}-{id}.{domain}` itself; signed URLs and
+ * `getHost()` reach the real containers through the manager's proxy.
+ */
+async function domainScheme(dev: DevUnderTest): Promise<void> {
+  const env = { ...dev.clientEnv };
+  delete env.E2B_API_URL;
+  delete env.E2B_SANDBOX_URL;
+  const out = await runClient(Deno.execPath(), [
+    "run",
+    "--allow-net",
+    "--allow-env",
+    "--allow-read",
+    "--allow-sys",
+    CLIENT,
+  ], env);
+  assert.equal(out.code, 0, out.stderr);
+  const js = JSON.parse(out.stdout.trim().split("\n").at(-1)!);
+  const id = js.sandboxId as string;
+  assert.equal(js.command, `hello from ${id}\n`);
+  assert.equal(js.download, "signed download");
+  assert.equal(js.uploaded, "signed upload");
+  assert.equal(js.host, `8000-${id}.${env.E2B_DOMAIN}`);
+  assert.equal(js.hostBody, "served from the sandbox\n");
+  assert.equal(js.killed, true);
+  assert.equal(js.afterKill.status, 502);
+  assert.equal(js.code, "42");
+}
+
 /** Point 3: 3 creates, the refill, and kill down to containerd. Returns the claimed sandboxes. */
 async function refillAndKill(node: RealNode, dev: DevUnderTest): Promise<CodeSandbox[]> {
   await poolFull(node, "a full pool before the creates");
@@ -128,13 +162,20 @@ async function refillAndKill(node: RealNode, dev: DevUnderTest): Promise<CodeSan
   assert.equal(containersOfPod(await node.containers(), pod).length, 1);
   const start = performance.now();
   assert.equal(await victim.kill(), true);
+  const gone: Record<string, string> = {};
   await poll("the Sandbox, its pod and its container to be gone", async () => {
-    const left = await sandboxOf(node.kube, victim.sandboxId);
-    const pods = await node.kubectl(["get", "pods", "-n", "default", "-o", "name"]);
-    const containers = containersOfPod(await node.containers(), pod);
-    return (!left && !pods.includes(`pod/${pod}\n`) && containers.length === 0) || undefined;
+    const left = {
+      Sandbox: await sandboxOf(node.kube, victim.sandboxId) !== undefined,
+      pod: (await node.kubectl(["get", "pods", "-n", "default", "-o", "name"]))
+        .includes(`pod/${pod}\n`),
+      container: containersOfPod(await node.containers(), pod).length > 0,
+    };
+    for (const [what, there] of Object.entries(left)) {
+      if (!there) gone[`kill to ${what} gone`] ??= seconds(start);
+    }
+    return Object.values(left).every((there) => !there) || undefined;
   }, { timeoutMs: 60_000, intervalMs: 250 });
-  figures["kill to container gone"] = seconds(start);
+  Object.assign(figures, gone);
   return created;
 }
 
@@ -225,6 +266,7 @@ Deno.test({
       await t.step("1: Node Ready, 3 available, crictl lists them", () => pointOne(node, start));
       await t.step("2: the seed's Python snippets", () => seedSnippets(running));
       await t.step("2: the JS flows", () => jsFlows(running));
+      await t.step("2: E2B's domain scheme, signed URLs, getHost", () => domainScheme(running));
       let claimed: CodeSandbox[] = [];
       await t.step("3: refill after 3 creates; kill", async () => {
         claimed = await refillAndKill(node, running);
