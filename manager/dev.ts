@@ -70,7 +70,8 @@ export interface DevConfig {
   /** Team (namespace) of the generated API key. @default {"default"} */
   team: string;
   /** Kill every sandbox (and remove the pod network) when dev stops (default: keep them for
-   * the next start). */
+   * the next start). The local node's only: on a cluster the sandboxes are the cluster's, and
+   * stay. */
   killSandboxesOnExit: boolean;
   /** Prefix of what the local node creates (bridge `<prefix>0`, netns, chains). @default {"ka"} */
   nodePrefix: string;
