@@ -14,35 +14,9 @@ import {
   type Sandbox as SandboxObject,
 } from "@kruise-agents/shared/api";
 import { createKubernetesClient, type KubeClient, SANDBOXES } from "@kruise-agents/shared/kube";
+import { runCommand } from "@kruise-agents/shared/testing";
 
 const KUBE_SH = new URL("../../hack/kube.sh", import.meta.url).pathname;
-
-/** What a command printed. */
-export interface Output {
-  /** Exit code. */
-  code: number;
-  /** Standard output. */
-  stdout: string;
-  /** Standard error. */
-  stderr: string;
-}
-
-/** Runs `cmd` with `args` (and `env` added to the test's own); never throws on an exit code. */
-export async function run(
-  cmd: string,
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<Output> {
-  const out = await new Deno.Command(cmd, {
-    args,
-    env,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
 
 /** A container as `crictl ps -o json` lists it. */
 export interface CriContainer {
@@ -72,7 +46,9 @@ export interface RealNode {
 
 /** `bash hack/kube.sh <command>` with the state folder `state`; throws unless it succeeds. */
 export async function kubeSh(state: string, command: string): Promise<string> {
-  const out = await run("bash", [KUBE_SH, command], { KRUISE_AGENTS_KUBE_STATE: state });
+  const out = await runCommand("bash", [KUBE_SH, command], {
+    env: { KRUISE_AGENTS_KUBE_STATE: state },
+  });
   if (out.code !== 0) throw new Error(`kube.sh ${command} exited with ${out.code}: ${out.stderr}`);
   return out.stdout;
 }
@@ -84,8 +60,8 @@ export async function upNode(state: string): Promise<RealNode> {
   if (kubeconfig === undefined) throw new Error(`Cannot find KUBECONFIG in: ${stdout}`);
   const bin = `${state}/bin`;
   const ok = async (cmd: string, args: string[]) => {
-    const out = await run(cmd, args);
-    if (out.code !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${out.stderr}`);
+    const out = await runCommand(cmd, args);
+    if (!out.success) throw new Error(`${cmd} ${args.join(" ")}: ${out.stderr}`);
     return out.stdout;
   };
   return {
