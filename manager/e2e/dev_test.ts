@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { Sandbox } from "e2b";
 import { Sandbox as CodeSandbox } from "@e2b/code-interpreter";
 import { eventually, prepareDataDir, startDev } from "./dev_harness.ts";
+import { seedJsFlow } from "./sdk_flow.ts";
 
 const SEED = new URL("./seed/", import.meta.url).pathname;
 
@@ -66,17 +67,7 @@ Deno.test("the same flows with the JS SDKs, kill, teams and bad input", async (t
         ...dev.sdkOptions,
         timeoutMs: 300_000,
       });
-      const stdout: string[] = [];
-      await sbx.runCode("print('hello world')", { onStdout: (m) => void stdout.push(m.line) });
-      assert.deepEqual(stdout, ["hello world\n"]);
-      await sbx.files.write("/home/user/my-file", "contents");
-      assert.equal(await sbx.files.read("/home/user/my-file"), "contents");
-      const lines: string[] = [];
-      const result = await sbx.commands.run("echo hello; sleep 1; echo world", {
-        onStdout: (d) => void lines.push(d),
-      });
-      assert.deepEqual(lines, ["hello\n", "world\n"]);
-      assert.equal(result.exitCode, 0);
+      await seedJsFlow(sbx);
       await sbx.runCode("a = 1");
       const sleeper = await sbx.commands.run("sleep 600", { background: true });
       assert.equal(await sbx.pause(), true);

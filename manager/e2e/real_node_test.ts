@@ -25,6 +25,7 @@ import { SANDBOX_SETS, SANDBOXES } from "@kruise-agents/shared/kube";
 import { poll } from "@kruise-agents/shared/std";
 import { processesNaming, runCommand } from "@kruise-agents/shared/testing";
 import { type DevUnderTest, prepareDataDir, runClient, startDev } from "./dev_harness.ts";
+import { seedJsFlow } from "./sdk_flow.ts";
 import {
   available,
   containersOfPod,
@@ -99,18 +100,8 @@ async function jsFlows(dev: DevUnderTest): Promise<void> {
     timeoutMs: 300_000,
   });
   figures["JS create (warm)"] = `${(performance.now() - start).toFixed(0)} ms`;
-  const stdout: string[] = [];
-  await sbx.runCode("print('hello world')", { onStdout: (m) => void stdout.push(m.line) });
-  assert.deepEqual(stdout, ["hello world\n"]);
+  await seedJsFlow(sbx);
   assert.equal((await sbx.runCode("x = 20\nx * 2 + 2")).text, "42");
-  await sbx.files.write("/home/user/my-file", "contents");
-  assert.equal(await sbx.files.read("/home/user/my-file"), "contents");
-  const lines: string[] = [];
-  const result = await sbx.commands.run("echo hello; sleep 1; echo world", {
-    onStdout: (d) => void lines.push(d),
-  });
-  assert.deepEqual(lines, ["hello\n", "world\n"]);
-  assert.equal(result.exitCode, 0);
   const ip = (await sbx.commands.run("hostname -I")).stdout.trim();
   assert.match(ip, /^10\.244\.0\.\d+$/, "a pod IP of the real node's bridge");
   assert.equal(await sbx.kill(), true);
