@@ -20,6 +20,7 @@ import {
   type Resource,
 } from "@kruise-agents/shared/kube";
 import { poll } from "@kruise-agents/shared/std";
+import { conditionIsTrue, type ConditionLike } from "@kruise-agents/shared/api";
 
 /** `apiextensions.k8s.io/v1` `CustomResourceDefinition` objects. */
 export const CUSTOM_RESOURCE_DEFINITIONS: Resource = {
@@ -47,9 +48,8 @@ export function devKubeconfig(
 
 /** Whether a CRD reports the condition `Established` true. */
 function established(crd: KubeObject): boolean {
-  const status = crd.status as { conditions?: { type?: string; status?: string }[] } | undefined;
-  return status?.conditions?.some((c) => c.type === "Established" && c.status === "True") ??
-    false;
+  const status = crd.status as { conditions?: ConditionLike[] } | undefined;
+  return conditionIsTrue(status?.conditions, "Established");
 }
 
 /**
