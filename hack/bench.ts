@@ -10,6 +10,7 @@ const BENCHES = [
   "runtime/interpreter/idle_memory_bench.ts",
   "manager/manager_bench.ts",
   "manager/kube_bench.ts",
+  "manager/real_node_bench.ts",
   "controller/local_node/node_bench.ts",
 ];
 
