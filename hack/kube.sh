@@ -180,12 +180,14 @@ pki() {
   printf '%s,admin,admin,"system:masters"\n%s,system:kube-controller-manager,kcm\n' \
     "$admin_token" "$kcm_token" >"$p/tokens.csv"
   printf '%s' "$admin_token" >"$STATE/token"
-  kubeconfig "$STATE/kubeconfig" admin "$admin_token"
-  kubeconfig "$STATE/kcm.kubeconfig" kube-controller-manager "$kcm_token"
+  kubeconfig "$STATE/kubeconfig" admin "      token: $admin_token"
+  kubeconfig "$STATE/kcm.kubeconfig" kube-controller-manager "      token: $kcm_token"
   # What kube-apiserver shows a kubelet (logs, exec, port-forward) when a node is up.
   client_cert apiserver-kubelet-client kube-apiserver-kubelet-client system:masters
 }
 
+# kubeconfig FILE NAME CREDENTIALS writes a kubeconfig of user NAME; CREDENTIALS are the lines of
+# its `user:` map, indented six spaces (a token here, a client certificate in hack/kube/node.sh).
 kubeconfig() {
   local ca
   ca=$(base64 -w0 <"$STATE/pki/ca.crt")
@@ -200,7 +202,7 @@ clusters:
 users:
   - name: $2
     user:
-      token: $3
+$3
 contexts:
   - name: kruise-agents-local
     context:

@@ -97,27 +97,8 @@ cmdline_has() {
 
 # cert_kubeconfig FILE NAME writes a kubeconfig that authenticates with pki/NAME.{crt,key}.
 cert_kubeconfig() {
-  cat >"$1" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-  - name: kruise-agents-local
-    cluster:
-      server: https://127.0.0.1:$API_PORT
-      certificate-authority-data: $(base64 -w0 <"$STATE/pki/ca.crt")
-users:
-  - name: $2
-    user:
-      client-certificate-data: $(base64 -w0 <"$STATE/pki/$2.crt")
-      client-key-data: $(base64 -w0 <"$STATE/pki/$2.key")
-contexts:
-  - name: kruise-agents-local
-    context:
-      cluster: kruise-agents-local
-      user: $2
-current-context: kruise-agents-local
-EOF
-  chmod 600 "$1"
+  kubeconfig "$1" "$2" "      client-certificate-data: $(base64 -w0 <"$STATE/pki/$2.crt")
+      client-key-data: $(base64 -w0 <"$STATE/pki/$2.key")"
 }
 
 # free_ports N prints N free loopback ports after the control plane's, one per line.
