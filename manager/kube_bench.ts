@@ -12,22 +12,15 @@
  */
 import { Sandbox } from "e2b";
 import { createKubernetesClient, NAMESPACES } from "@kruise-agents/shared/kube";
-import { kubeDown, kubeEnv } from "@kruise-agents/shared/testing";
 import { delay } from "@kruise-agents/shared/std";
 import { basePool, poolFull, startSystem, stopSystem, type System } from "./e2e/kube_system.ts";
+import { kubeDown, kubeEnv, percentile, rowPrinter } from "@kruise-agents/shared/testing";
 
 const WATCH_TIMEOUT = 4;
 const SAMPLES = 15;
 const IDLE_SAMPLES = 5;
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function row(name: string, value: string, target = ""): void {
-  console.log(`${name.padEnd(60)} ${value.padStart(16)}  ${target}`);
-}
+const row = rowPrinter(60, 16);
 
 async function warmCreate(system: System): Promise<number> {
   await poolFull(system, "a full pool");

@@ -11,17 +11,11 @@
  */
 import { Sandbox } from "e2b";
 import { eventually, prepareDataDir, startDev } from "./e2e/dev_harness.ts";
+import { percentile, rowPrinter } from "@kruise-agents/shared/testing";
 
 const POOL = 12;
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function row(name: string, value: string, target = ""): void {
-  console.log(`${name.padEnd(52)} ${value.padStart(14)}  ${target}`);
-}
+const row = rowPrinter(52);
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();

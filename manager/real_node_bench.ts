@@ -28,9 +28,9 @@ import { parse } from "yaml";
 import { type KubeObject, PODS } from "@kruise-agents/shared/kube";
 import { ACCESS_TOKEN_ENV, ENVD_PORT } from "@kruise-agents/shared/envd/http";
 import { delay, poll } from "@kruise-agents/shared/std";
-import { processesNaming } from "@kruise-agents/shared/testing";
 import { type DevUnderTest, prepareDataDir, startDev } from "./e2e/dev_harness.ts";
 import { available, kubeSh, type RealNode, upNode } from "./e2e/real_node.ts";
+import { percentile, processesNaming, rowPrinter } from "@kruise-agents/shared/testing";
 
 const POOL = "base";
 const POOL_SIZE = 8; // 100 claimed + 8 warm stays under the kubelet's 110 pods
@@ -42,14 +42,7 @@ const WRITE_VERBS = new Set(["POST", "PUT", "PATCH", "APPLY", "DELETE", "DELETEC
 /** Write counts of kube-apiserver by `VERB resource[/subresource]`. */
 type Writes = Map<string, number>;
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function row(name: string, value: string, target = ""): void {
-  console.log(`${name.padEnd(62)} ${value.padStart(16)}  ${target}`);
-}
+const row = rowPrinter(62, 16);
 
 /** Parses the write counters of a `/metrics` text. */
 function parseWrites(text: string): Writes {

@@ -16,19 +16,13 @@ import { startRuntime } from "./testing/harness.ts";
 import { readRss } from "./testing/rss.ts";
 import { planLaunch, processPath } from "./process/launch.ts";
 import { UserDirectory } from "./users.ts";
+import { percentile, rowPrinter } from "@kruise-agents/shared/testing";
 
 const SIZE = 200 * 1024 * 1024;
 const ROUNDS = 200;
 
 /** Percentile of sorted `values`. */
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function row(name: string, value: string, target = ""): void {
-  console.log(`${name.padEnd(48)} ${value.padStart(14)}  ${target}`);
-}
+const row = rowPrinter(48);
 
 async function time(fn: () => Promise<unknown>, rounds: number): Promise<number[]> {
   const out: number[] = [];

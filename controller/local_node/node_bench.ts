@@ -19,6 +19,7 @@ import { ACCESS_TOKEN_ENV, INTERPRETER_PORT, sandboxUrl } from "@kruise-agents/s
 import { delay, poll } from "@kruise-agents/shared/std";
 import type { SandboxRecord } from "./sandbox_record.ts";
 import { healthy, testNode } from "./test_support.ts";
+import { percentile, rowPrinter } from "@kruise-agents/shared/testing";
 
 const TEMPLATES = {
   base: { image: "kruise-agents/sandbox-base:0.1.0", memory: "512Mi", interpreter: false },
@@ -29,14 +30,7 @@ const TEMPLATES = {
   },
 } as const;
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function row(name: string, value: string, target = ""): void {
-  console.log(`${name.padEnd(58)} ${value.padStart(14)}  ${target}`);
-}
+const row = rowPrinter(58);
 
 function pod(name: string, template: keyof typeof TEMPLATES, token: string): Pod {
   const t = TEMPLATES[template];

@@ -10,3 +10,4 @@ export * from "./command.ts";
 export * from "./forwarding_client.ts";
 export * from "./kube_env.ts";
 export * from "./processes.ts";
+export * from "./bench.ts";
