@@ -8,6 +8,7 @@
  */
 import {
   generateTokenKey,
+  isSandboxReady,
   LABEL_SANDBOX_CLAIMED,
   LABEL_SANDBOX_POOL,
   parseSandbox,
@@ -247,10 +248,7 @@ export async function available(system: System): Promise<SandboxObject[]> {
     namespace: system.namespace,
     labelSelector: `${LABEL_SANDBOX_POOL}=base,${LABEL_SANDBOX_CLAIMED}=false`,
   });
-  return items.map(parseSandbox).filter((s) =>
-    !s.metadata.deletionTimestamp && s.status?.phase === "Running" &&
-    s.status.conditions?.some((c) => c.type === "Ready" && c.status === "True")
-  );
+  return items.map(parseSandbox).filter((s) => !s.metadata.deletionTimestamp && isSandboxReady(s));
 }
 
 export async function poolFull(system: System, what: string): Promise<SandboxObject[]> {

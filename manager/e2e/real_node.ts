@@ -7,6 +7,7 @@
  * @module
  */
 import {
+  isSandboxReady,
   LABEL_SANDBOX_CLAIMED,
   LABEL_SANDBOX_ID,
   LABEL_SANDBOX_POOL,
@@ -99,10 +100,7 @@ export async function poolMembers(
 
 /** The unclaimed Sandboxes of `pool` that are Running and Ready. */
 export async function available(kube: KubeClient, pool: string): Promise<SandboxObject[]> {
-  return (await poolMembers(kube, pool, false)).filter((s) =>
-    s.status?.phase === "Running" &&
-    s.status.conditions?.some((c) => c.type === "Ready" && c.status === "True")
-  );
+  return (await poolMembers(kube, pool, false)).filter(isSandboxReady);
 }
 
 /** The Sandbox object of an E2B sandbox ID (its `sandbox-id` label), if any. */
