@@ -30,7 +30,7 @@ import { ACCESS_TOKEN_ENV, ENVD_PORT } from "@kruise-agents/shared/envd/http";
 import { delay, poll } from "@kruise-agents/shared/std";
 import { type DevUnderTest, prepareDataDir, startDev } from "./e2e/dev_harness.ts";
 import { available, kubeSh, type RealNode, upNode } from "./e2e/real_node.ts";
-import { percentile, processesNaming, rowPrinter } from "@kruise-agents/shared/testing";
+import { healthy, percentile, processesNaming, rowPrinter } from "@kruise-agents/shared/testing";
 
 const POOL = "base";
 const POOL_SIZE = 8; // 100 claimed + 8 warm stays under the kubelet's 110 pods
@@ -222,18 +222,6 @@ function coldPod(name: string): KubeObject {
   };
 }
 
-async function healthy(ip: string): Promise<boolean> {
-  try {
-    const res = await fetch(`http://${ip}:${ENVD_PORT}/health`, {
-      signal: AbortSignal.timeout(500),
-    });
-    await res.body?.cancel();
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
-
 /** One cold pod: POSTed, then polled every 20 ms for its IP and then its runtime's `/health`. */
 async function coldStart(node: RealNode, i: number): Promise<[number, number]> {
   const name = `cold-bench-${i}`;
@@ -244,10 +232,14 @@ async function coldStart(node: RealNode, i: number): Promise<[number, number]> {
     return (pod.status as { podIP?: string } | undefined)?.podIP;
   }, { timeoutMs: 120_000, intervalMs: 20 });
   const toIp = performance.now() - t0;
-  await poll(`the runtime of pod ${name}`, async () => await healthy(ip) || undefined, {
-    timeoutMs: 120_000,
-    intervalMs: 20,
-  });
+  await poll(
+    `the runtime of pod ${name}`,
+    async () => await healthy(ip, { timeoutMs: 500 }) || undefined,
+    {
+      timeoutMs: 120_000,
+      intervalMs: 20,
+    },
+  );
   const toHealth = performance.now() - t0;
   await node.kube.delete(PODS, "default", name, { gracePeriodSeconds: 0 }).catch(() => {});
   return [toIp, toHealth];

@@ -9,6 +9,7 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { Process } from "@kruise-agents/shared/envd";
 import { ENVD_PORT, sandboxUrl } from "@kruise-agents/shared/envd/http";
+export { healthy } from "@kruise-agents/shared/testing";
 import type { KubeClient } from "@kruise-agents/shared/kube";
 import { silentLogger } from "@kruise-agents/shared/std";
 import { buildImages } from "./image_layout.ts";
@@ -67,19 +68,6 @@ export async function run(
     if (event?.case === "end") exitCode = event.value.exitCode;
   }
   return { stdout, exitCode };
-}
-
-/** Whether `GET http://ip:port/health` answers within a second. */
-export async function healthy(ip: string, port = ENVD_PORT): Promise<boolean> {
-  try {
-    const res = await fetch(`${sandboxUrl(ip, port)}/health`, {
-      signal: AbortSignal.timeout(1000),
-    });
-    await res.body?.cancel();
-    return res.ok;
-  } catch {
-    return false;
-  }
 }
 
 /** Polls `check` every 50 ms for up to `ms`; true as soon as it holds. */

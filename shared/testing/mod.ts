@@ -11,3 +11,4 @@ export * from "./forwarding_client.ts";
 export * from "./kube_env.ts";
 export * from "./processes.ts";
 export * from "./bench.ts";
+export * from "./health.ts";

@@ -1,0 +1,28 @@
+/**
+ * A probe of a sandbox runtime's `/health`, for tests and benches that wait for a runtime to
+ * answer at its pod IP (the local node's, the real node's).
+ *
+ * @module
+ */
+import { ENVD_PORT, sandboxUrl } from "../envd/ports.ts";
+
+/** Options of {@linkcode healthy}. */
+export interface HealthyOptions {
+  /** The port. @default {ENVD_PORT} */
+  port?: number;
+  /** How long one probe may take, in milliseconds. @default {1000} */
+  timeoutMs?: number;
+}
+
+/** Whether `GET http://ip:port/health` answers 2xx within the timeout; never throws. */
+export async function healthy(ip: string, options: HealthyOptions = {}): Promise<boolean> {
+  try {
+    const res = await fetch(`${sandboxUrl(ip, options.port ?? ENVD_PORT)}/health`, {
+      signal: AbortSignal.timeout(options.timeoutMs ?? 1000),
+    });
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
