@@ -24,16 +24,29 @@ export const MAX_RPC_MESSAGE_BYTES = 16 * 1024 * 1024;
 /** A fetch handler for Connect routes that answers `undefined` for paths it does not serve. */
 export type ConnectFetch = (req: Request) => Promise<Response> | undefined;
 
+/** Options of {@linkcode connectFetch}. */
+export interface ConnectFetchOptions {
+  /**
+   * Aborts every call's `ctx.signal`, those open now and those to come, with its reason: the
+   * runtime's shutdown, which ends open streams with that error (see `stream_end.ts`).
+   */
+  shutdownSignal?: AbortSignal | undefined;
+}
+
 /**
  * Builds a fetch handler from `routes`, which registers services on the router.
  *
  * Unknown JSON fields are ignored, as envd's Go server does, so newer SDKs that send more fields
  * keep working.
  */
-export function connectFetch(routes: (router: ConnectRouter) => void): ConnectFetch {
+export function connectFetch(
+  routes: (router: ConnectRouter) => void,
+  options: ConnectFetchOptions = {},
+): ConnectFetch {
   const router = createConnectRouter({
     jsonOptions: { ignoreUnknownFields: true },
     readMaxBytes: MAX_RPC_MESSAGE_BYTES,
+    ...(options.shutdownSignal ? { shutdownSignal: options.shutdownSignal } : {}),
   });
   routes(router);
   const handlers = new Map<string, UniversalHandler>(

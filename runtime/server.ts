@@ -12,6 +12,9 @@
  * Request bodies are capped: Connect messages at `MAX_RPC_MESSAGE_BYTES` (`resource_exhausted`),
  * `/init` at `readJson`'s 1 MiB (413); `/files` uploads are streamed to disk, never held.
  *
+ * Shutting down ({@linkcode Runtime.shutdown}) ends every open Connect stream with the error
+ * E2B's SDKs report as the sandbox being killed (`stream_end.ts`).
+ *
  * @module
  */
 import { BodyTooLargeError, readJson } from "@kruise-agents/shared/std";
@@ -25,6 +28,7 @@ import { MetricsSampler } from "./metrics.ts";
 import { ProcessTable } from "./process/process_table.ts";
 import { processRoutes } from "./process/service.ts";
 import { RuntimeState } from "./state.ts";
+import { shutdownError } from "./stream_end.ts";
 import {
   ACCESS_TOKEN_HEADER,
   type InitRequest,
@@ -50,6 +54,13 @@ export interface Runtime extends AsyncDisposable {
   readonly deps: RuntimeDeps;
   /** Running and recently finished processes. */
   readonly processes: ProcessTable;
+  /**
+   * Ends every open Connect stream with `unavailable` and the sandbox-was-killed words
+   * (`SHUTDOWN_MESSAGE`), and every stream opened from now on. Call it when the runtime is told
+   * to stop, before the processes are killed, whose `end` events would otherwise read as
+   * ordinary exits.
+   */
+  shutdown(): void;
 }
 
 const CORS_HEADERS: Record<string, string> = {
@@ -67,10 +78,11 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const users = options.users ?? new UserDirectory();
   const deps: RuntimeDeps = { state, users };
   const processes = new ProcessTable();
+  const stopping = new AbortController();
   const connect = connectFetch((router) => {
     processRoutes(router, deps, processes);
     filesystemRoutes(router, deps);
-  });
+  }, { shutdownSignal: stopping.signal });
   const files = filesHandler(deps);
   const metrics = new MetricsSampler();
 
@@ -131,7 +143,11 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       for (const [k, v] of Object.entries(CORS_HEADERS)) res.headers.set(k, v);
       return res;
     },
+    shutdown() {
+      if (!stopping.signal.aborted) stopping.abort(shutdownError());
+    },
     async [Symbol.asyncDispose]() {
+      this.shutdown();
       await processes.killAll();
     },
   };

@@ -227,3 +227,68 @@ Deno.test("Start streams binary protobuf too (application/connect+proto)", async
   }
   assert.deepEqual(kinds, ["start", "data", "end"]);
 });
+
+/**
+ * A Start of `sleep 10` in Connect's JSON streaming protocol; aborting `signal` is the client
+ * going away, as `Deno.serve` reports it.
+ */
+function startSleep(headers: Record<string, string> = {}, signal?: AbortSignal): Request {
+  return new Request("http://sandbox/process.Process/Start", {
+    method: "POST",
+    headers: { "content-type": "application/connect+json", ...headers },
+    body: envelope({ process: { cmd: "/bin/sleep", args: ["10"] }, stdin: false }),
+    ...(signal ? { signal } : {}),
+  });
+}
+
+// Regression (issue 10): the stream ended as if complete, with no `end` event and no error, and
+// the Python SDK raised "Command ended without an end event" instead of its TimeoutException.
+Deno.test("Start ends its stream with deadline_exceeded when Connect-Timeout-Ms passes", async () => {
+  await using rt = createRuntime();
+  const res = await rt.fetch(startSleep({ "connect-timeout-ms": "300" }));
+  const out = envelopes(new Uint8Array(await res.arrayBuffer()));
+  assert.deepEqual(out.map((e) => e.flags), [0, 2]);
+  const { error } = out[1]?.json as { error: { code: string; message: string } };
+  assert.deepEqual(error, { code: "deadline_exceeded", message: "context deadline exceeded" });
+  // The deadline is the process's lifetime too: it is killed, not left to sleep on.
+  const handle = rt.processes.find({ pid: (out[0]?.json as StartEvent).event.start.pid });
+  assert.equal((await handle?.exited)?.status, "signal: killed");
+});
+
+/** The first message of a Start stream. */
+type StartEvent = { event: { start: { pid: number } } };
+
+Deno.test("shutdown() ends open streams with unavailable and the sandbox-was-killed words", async () => {
+  await using rt = createRuntime();
+  const res = await rt.fetch(startSleep());
+  const reader = res.body!.getReader();
+  const first = await reader.read();
+  assert.deepEqual(envelopes(first.value!).map((e) => e.flags), [0]);
+  rt.shutdown();
+  const out: { flags: number; json: unknown }[] = [];
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    out.push(...envelopes(r.value));
+  }
+  assert.deepEqual(out.map((e) => e.flags), [2]);
+  const { error } = out[0]?.json as { error: { code: string; message: string } };
+  assert.equal(error.code, "unavailable");
+  assert.match(error.message, /sandbox was killed or reached its end of life/);
+});
+
+Deno.test("Start's deadline kills the process also after the client went away", async () => {
+  await using rt = createRuntime();
+  const client = new AbortController();
+  const res = await rt.fetch(startSleep({ "connect-timeout-ms": "500" }, client.signal));
+  const reader = res.body!.getReader();
+  const [first] = envelopes((await reader.read()).value!);
+  client.abort();
+  // The stream ends quietly: nobody is left to read an error.
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    assert.deepEqual(envelopes(r.value).map((e) => e.flags), [2]);
+  }
+  const handle = rt.processes.find({ pid: (first?.json as StartEvent).event.start.pid });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  // The process outlives its request, but not its deadline.
+  assert.equal(handle?.running, true);
+  assert.equal((await handle?.exited)?.status, "signal: killed");
+});

@@ -2,13 +2,15 @@
  * `WatchDir`: a server stream of filesystem events. The watch is set up before the first message,
  * `{start: {}}`, so nothing that happens after the client sees `start` is missed; a keepalive
  * goes out after every quiet `Keepalive-Ping-Interval` seconds; the watch ends when the client
- * goes away or the deadline passes.
+ * goes away, and ends with an error when the deadline passes or the runtime shuts down
+ * (`stream_end.ts`).
  *
  * @module
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
 import type { WatchDirResponseSchema } from "@kruise-agents/shared/envd";
+import { endOfStream } from "../stream_end.ts";
 import { DirWatcher, type DirWatcherOptions } from "./watcher.ts";
 
 /** envd's default keepalive when the client sends no `Keepalive-Ping-Interval`. */
@@ -43,7 +45,7 @@ export async function* watchDir(
       });
       const result = await Promise.race([next, quiet, aborted]);
       clearTimeout(timer);
-      if (result === "aborted") return;
+      if (result === "aborted") return endOfStream(ctx.signal);
       if (result === "keepalive") {
         yield { event: { case: "keepalive", value: {} } };
         continue;

@@ -1,13 +1,15 @@
 /**
  * The event stream of one process to one client, as Start and Connect serve it: `start`, then
  * data, a keepalive after each quiet interval, then `end`. A client that goes away only
- * unsubscribes; the process runs on.
+ * unsubscribes; the process runs on. A deadline or a shutdown ends the stream with its error
+ * (`stream_end.ts`).
  *
  * @module
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
 import type { ProcessEventSchema } from "@kruise-agents/shared/envd";
+import { endOfStream } from "../stream_end.ts";
 import type { ProcessEventItem, ProcessHandle } from "./process_handle.ts";
 
 /** A `process.ProcessEvent` as the handlers yield it. */
@@ -31,7 +33,9 @@ function keepaliveMs(headers: Headers): number {
 
 /**
  * Streams a process's events to one client: `start`, then events, with a keepalive after each
- * quiet interval. Returns when the process ends or the client goes away (then it unsubscribes).
+ * quiet interval. Returns when the process ends or the client goes away (then it unsubscribes);
+ * when the deadline passes or the runtime shuts down, throws that error ({@linkcode endOfStream}),
+ * so that the stream ends with it instead of looking complete without an `end` event.
  */
 export async function* follow(
   handle: ProcessHandle,
@@ -44,7 +48,7 @@ export async function* follow(
     let next = reader.read();
     while (true) {
       const result = await nextOrQuiet(next, interval, ctx.signal);
-      if (result === "aborted") return;
+      if (result === "aborted") return endOfStream(ctx.signal);
       if (result === "keepalive") {
         yield { event: { event: { case: "keepalive", value: {} } } };
         continue;

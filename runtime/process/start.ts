@@ -1,6 +1,7 @@
 /**
  * `process.Process/Start`: plan the launch for the run-as user, spawn, register in the process
- * table, arm the `Connect-Timeout-Ms` deadline, then stream the process's events to the caller.
+ * table, bind the process's lifetime to the `Connect-Timeout-Ms` deadline, then stream the
+ * process's events to the caller.
  *
  * @module
  */
@@ -46,7 +47,29 @@ export async function* start(
     pty: req.pty !== undefined,
   });
   table.add(handle);
-  const timeout = ctx.timeoutMs();
-  if (timeout !== undefined && timeout > 0) handle.killAfter(timeout);
+  killAtDeadline(handle, ctx);
   yield* follow(handle, ctx);
+}
+
+/**
+ * Makes the call's deadline the process's lifetime, as envd's `exec.CommandContext` does: the
+ * process is killed when the deadline passes, also after the client went away. While the call
+ * is open, the kill follows the deadline's abort of `ctx.signal`, so the stream has ended with
+ * `deadline_exceeded` (`follow.ts`) before the kill's `end` event exists; a timer of the
+ * process's own, armed a moment after connect-es's, fired first now and then, and the stream
+ * ended with that `end` instead. Once the call ends earlier (the client went away, the runtime
+ * shuts down), a timer kills the process when the deadline passes.
+ */
+function killAtDeadline(handle: ProcessHandle, ctx: HandlerContext): void {
+  if (ctx.timeoutMs() === undefined) return;
+  const onAbort = () => {
+    if (!handle.running) return;
+    const reason: unknown = ctx.signal.reason;
+    const left = ctx.timeoutMs() ?? 0;
+    const deadline = reason instanceof ConnectError && reason.code === Code.DeadlineExceeded;
+    if (deadline || left <= 0) handle.signal("SIGKILL");
+    else handle.killAfter(left);
+  };
+  if (ctx.signal.aborted) onAbort();
+  else ctx.signal.addEventListener("abort", onAbort, { once: true });
 }
