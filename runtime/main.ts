@@ -14,10 +14,16 @@
  * Prints one line `listening envd=<host>:<port>` once the envd listener is up, which tests and
  * the local node wait for.
  *
+ * On SIGTERM (the pod is being deleted: a kill, a timeout) or SIGINT, open command and watch
+ * streams end with the error E2B's SDKs report as "sandbox was killed or reached its end of
+ * life" (`Runtime.shutdown`), responses in flight get a short grace to be delivered
+ * (`in_flight.ts`), then the listeners stop, the processes are killed, and the runtime exits.
+ *
  * @module
  */
 import { sandboxUrl } from "@kruise-agents/shared/envd";
 import { parseConfig, type RuntimeConfig, USAGE } from "./config.ts";
+import { InFlight } from "./in_flight.ts";
 import { createRuntime, type Runtime } from "./server.ts";
 import { RuntimeState } from "./state.ts";
 import type { Interpreter, RunAs } from "./interpreter/mod.ts";
@@ -44,6 +50,7 @@ async function main(config: RuntimeConfig, accessToken: string | undefined): Pro
     console.error("warm-up: running /bin/true as the default user failed");
   }
   const controller = new AbortController();
+  const inFlight = new InFlight();
   const server = Deno.serve({
     hostname: config.host,
     port: config.port,
@@ -53,7 +60,7 @@ async function main(config: RuntimeConfig, accessToken: string | undefined): Pro
       // In the background: the server answers meanwhile, and a claim may come at any time.
       void warmUpInit(sandboxUrl(loopbackOf(hostname), port), accessToken);
     },
-  }, runtime.fetch);
+  }, inFlight.wrap(runtime.fetch));
   // The code interpreter: Jupyter kernels behind E2B's /execute API, with the sandbox-wide env
   // vars that /init sets. Its default context starts now, so the first run_code is fast.
   let interpreter: Interpreter | undefined;
@@ -75,16 +82,31 @@ async function main(config: RuntimeConfig, accessToken: string | undefined): Pro
       port: config.interpreterPort === "auto" ? 0 : config.interpreterPort,
       signal: controller.signal,
       onListen: ({ hostname, port }) => console.log(`listening interpreter=${hostname}:${port}`),
-    }, interpreter.fetch);
+    }, inFlight.wrap(interpreter.fetch));
   }
+  const stopping = Promise.withResolvers<void>();
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    Deno.addSignalListener(signal, () => controller.abort());
+    Deno.addSignalListener(signal, () => stopping.resolve());
   }
-  await server.finished;
-  await interpreterServer?.finished;
+  const listeners = Promise.allSettled([server.finished, interpreterServer?.finished]);
+  await Promise.race([listeners, stopping.promise]);
+  // Open streams end with the "sandbox was killed" error first. Responses in flight, those
+  // endings included, get a short grace to be delivered (a long download is cut after it);
+  // only then do the listeners close, because closing one cuts its streaming responses.
+  runtime.shutdown();
+  await inFlight.drained(SHUTDOWN_GRACE_MS);
+  controller.abort();
+  await listeners;
   await interpreter?.[Symbol.asyncDispose]();
   await runtime[Symbol.asyncDispose]();
 }
+
+/**
+ * How long a stopping runtime waits for responses in flight after its streams have ended: the
+ * pod's grace period is longer (30 s by default), but a sandbox that is being killed should not
+ * keep a large download going.
+ */
+const SHUTDOWN_GRACE_MS = 3_000;
 
 if (import.meta.main) {
   let config: RuntimeConfig;
