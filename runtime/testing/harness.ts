@@ -191,16 +191,31 @@ async function stopRuntime({ child, drain }: SpawnedRuntime): Promise<void> {
   await drain;
 }
 
-/** Runs a Python script with the SDK environment; resolves with its output and exit code. */
+/** Options of {@linkcode runPython}. */
+export interface RunPythonOptions {
+  /**
+   * Milliseconds after which the script is killed (SIGTERM), so that a script that waits for
+   * something that never comes fails its test instead of hanging the suite.
+   * @default {300_000}
+   */
+  timeoutMs?: number;
+}
+
+/**
+ * Runs a Python script with the SDK environment; resolves with its output and exit code (a
+ * script killed at its timeout exits non-zero).
+ */
 export async function runPython(
   script: string,
   env: Record<string, string>,
+  options: RunPythonOptions = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command("python3", {
     args: ["-c", script],
     env: { ...env, PYTHONUNBUFFERED: "1" },
     stdout: "piped",
     stderr: "piped",
+    signal: AbortSignal.timeout(options.timeoutMs ?? 300_000),
   }).output();
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
