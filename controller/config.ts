@@ -6,6 +6,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { DEFAULT_INJECTION_CONFIG_NAME } from "./sandbox/injection.ts";
 
 /** What `main.ts` runs with. */
 export interface Config {
@@ -36,6 +37,11 @@ export interface Config {
   renewDeadlineSeconds: number;
   /** How often the leader renews and a standby tries, in seconds. */
   retryPeriodSeconds: number;
+  /**
+   * The runtime injection ConfigMap (`--injection-config [NAMESPACE/]NAME`); an absent namespace
+   * is the pod's own (as for the leader Lease), the name defaults to `sandbox-injection-config`.
+   */
+  injectionConfig: { namespace?: string; name: string };
   /** Whether `--help` was asked for. */
   help: boolean;
 }
@@ -57,6 +63,10 @@ Options:
   --watch-timeout SECS    server-side timeout of each watch, jittered up to 2x (default: 300)
   --health-port N         port of /healthz, /readyz and /metrics; 0 = off (default: 8081)
   --health-host ADDR      address of the health endpoint (default: 0.0.0.0)
+  --injection-config [NAMESPACE/]NAME
+                          ConfigMap whose keys say what each runtime of a template's
+                          spec.runtimes injects into its pods (default: the pod's namespace,
+                          as for the Lease, and ${DEFAULT_INJECTION_CONFIG_NAME})
   --help                  print this text
 
 Leader election (several replicas: one reconciles, the others stand by, ready to take over):
@@ -125,6 +135,24 @@ function timings(values: Record<string, string | boolean | undefined>) {
   return { leaseDurationSeconds: lease, renewDeadlineSeconds: renew, retryPeriodSeconds: retry };
 }
 
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+/** `--injection-config [NAMESPACE/]NAME`, each part checked as the API server would. */
+function injectionConfigFlag(value: string | undefined): Config["injectionConfig"] {
+  if (value === undefined) return { name: DEFAULT_INJECTION_CONFIG_NAME };
+  const parts = value.split("/");
+  const [namespace, name] = parts.length === 2 ? parts : [undefined, parts[0]];
+  const ok = parts.length <= 2 && name !== undefined && DNS_SUBDOMAIN.test(name) &&
+    name.length <= 253 && (namespace === undefined || DNS_LABEL.test(namespace));
+  if (!ok) {
+    throw new TypeError(
+      `Cannot parse flag "--injection-config": expected [NAMESPACE/]NAME, got "${value}"`,
+    );
+  }
+  return namespace === undefined ? { name: name! } : { namespace, name: name! };
+}
+
 /** Parses `args` (e.g. `Deno.args`); throws `TypeError` on an unknown flag or a bad value. */
 export function parseConfig(args: readonly string[]): Config {
   let values;
@@ -148,6 +176,7 @@ export function parseConfig(args: readonly string[]): Config {
         "leader-elect-lease-duration": { type: "string" },
         "leader-elect-renew-deadline": { type: "string" },
         "leader-elect-retry-period": { type: "string" },
+        "injection-config": { type: "string" },
         help: { type: "boolean" },
       },
     }));
@@ -163,6 +192,7 @@ export function parseConfig(args: readonly string[]): Config {
     leaderElect: values["leader-elect"] ?? true,
     leaderElectionId: values["leader-election-id"] ?? DEFAULT_LEADER_ELECTION_ID,
     ...timings(values),
+    injectionConfig: injectionConfigFlag(values["injection-config"]),
     help: values.help ?? false,
   };
   if (values["leader-election-namespace"] !== undefined) {

@@ -11,6 +11,7 @@ const DEFAULTS = {
   leaseDurationSeconds: 15,
   renewDeadlineSeconds: 10,
   retryPeriodSeconds: 2,
+  injectionConfig: { name: "sandbox-injection-config" },
   help: false,
 };
 
@@ -85,4 +86,21 @@ Deno.test("parseConfig() reads the leader election flags, booleans in every form
       retryPeriodSeconds: 5,
     },
   );
+});
+
+Deno.test("parseConfig() reads --injection-config as NAMESPACE/NAME or NAME and rejects the rest", () => {
+  assert.deepEqual(parseConfig(["--injection-config", "kruise-system/inject"]).injectionConfig, {
+    namespace: "kruise-system",
+    name: "inject",
+  });
+  assert.deepEqual(parseConfig(["--injection-config=inject.v2"]).injectionConfig, {
+    name: "inject.v2",
+  });
+  for (const bad of ["", "a/b/c", "/x", "ns/", "Kruise/x", "ns/X_Y"]) {
+    assert.throws(
+      () => parseConfig([`--injection-config=${bad}`]),
+      /Cannot parse flag "--injection-config"/,
+      bad,
+    );
+  }
 });

@@ -17,7 +17,8 @@
  * `HOME` and the in-cluster `KUBERNETES_SERVICE_*` variables; leader election reads
  * `POD_NAMESPACE` and `HOSTNAME`) and `--allow-read` of the kubeconfig file or
  * `/var/run/secrets/kubernetes.io/serviceaccount`. The service account needs `get`, `create`,
- * `update` and `watch` on `coordination.k8s.io` `leases` in the Lease's namespace.
+ * `update` and `watch` on `coordination.k8s.io` `leases` in the Lease's namespace, and `list`
+ * and `watch` on `configmaps` in the injection ConfigMap's (`--injection-config`).
  *
  * @example
  * ```sh
@@ -74,6 +75,10 @@ async function main(args: string[]): Promise<number> {
     namespace: config.namespace,
     watchTimeoutSeconds: config.watchTimeoutSeconds,
     tokenKey,
+    injectionConfig: {
+      namespace: config.injectionConfig.namespace ?? await podNamespace(),
+      name: config.injectionConfig.name,
+    },
   };
   const health = new AbortController();
   const serve = (handler: (request: Request) => Response) =>

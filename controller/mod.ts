@@ -49,7 +49,14 @@ import { controllerUidIndex, INDEX_CONTROLLER_UID } from "./machinery/owner.ts";
 import { WorkQueue } from "./machinery/work_queue.ts";
 import { parsePod, type Pod } from "@kruise-agents/shared/api";
 import { SandboxReconciler } from "./sandbox/reconciler.ts";
-import { watchSandboxes } from "./sandbox/watches.ts";
+import { watchInjectionConfig, watchSandboxes } from "./sandbox/watches.ts";
+import {
+  CONFIG_MAPS,
+  type ConfigMap,
+  type InjectionConfig,
+  injectionConfig,
+  parseConfigMap,
+} from "./sandbox/injection.ts";
 import { SandboxSetReconciler } from "./sandbox_set/reconciler.ts";
 import { watchSandboxSets } from "./sandbox_set/watches.ts";
 
@@ -91,6 +98,13 @@ export interface StartControllerOptions {
    * nothing when it wakes. @default {always true}
    */
   mayReconcile?: (() => boolean) | undefined;
+  /**
+   * The ConfigMap that says what each runtime of `spec.runtimes` injects into a sandbox's pod
+   * (`sandbox/injection.ts`), cached by an informer on its namespace, which may differ from
+   * `namespace` (the chart puts it in the controller's own). Absent: no injection, and a Sandbox
+   * that lists runtimes fails with a message saying so. @default {none}
+   */
+  injectionConfig?: { namespace: string; name: string } | undefined;
 }
 
 /** A running controller. */
@@ -114,6 +128,7 @@ interface Caches {
   sets: Informer<SandboxSet>;
   sandboxes: Informer<Sandbox>;
   pods: Informer<Pod>;
+  configMaps?: Informer<ConfigMap>;
 }
 
 function caches(options: StartControllerOptions, clock: Clock, logger: Logger): Caches {
@@ -138,12 +153,42 @@ function caches(options: StartControllerOptions, clock: Clock, logger: Logger): 
       parse: parsePod,
       labelSelector: `${LABEL_CREATED_BY}=${CREATED_BY_SANDBOX}`,
     }),
+    // The whole namespace of the ConfigMap (the seam's informer has no field selector); the
+    // chart grants list and watch of ConfigMaps only there.
+    ...(options.injectionConfig === undefined ? {} : {
+      configMaps: new Informer<ConfigMap>({
+        ...common,
+        namespace: options.injectionConfig.namespace,
+        resource: CONFIG_MAPS,
+        parse: parseConfigMap,
+      }),
+    }),
+  };
+}
+
+/**
+ * The injection config as the cache holds it now, parsed once per version of the ConfigMap (the
+ * informer hands out the same object until it changes).
+ */
+function injectionReader(
+  options: StartControllerOptions,
+  configMaps: Informer<ConfigMap> | undefined,
+): (() => InjectionConfig) | undefined {
+  if (options.injectionConfig === undefined || configMaps === undefined) return undefined;
+  const { namespace, name } = options.injectionConfig;
+  const source = `${namespace}/${name}`;
+  let seen: ConfigMap | undefined;
+  let parsed = injectionConfig(source, undefined);
+  return () => {
+    const configMap = configMaps.get(source);
+    if (configMap !== seen) [seen, parsed] = [configMap, injectionConfig(source, configMap)];
+    return parsed;
   };
 }
 
 function controllers(
   options: StartControllerOptions,
-  { sets, sandboxes, pods }: Caches,
+  { sets, sandboxes, pods, configMaps }: Caches,
   clock: Clock,
   logger: Logger,
 ): Controller[] {
@@ -154,6 +199,11 @@ function controllers(
   const sandboxQueue = new WorkQueue({ clock });
   watchSandboxSets({ sets, sandboxes }, { queue: setQueue, expectations });
   watchSandboxes({ sandboxes, pods }, sandboxQueue);
+  const injection = injectionReader(options, configMaps);
+  if (configMaps !== undefined && options.injectionConfig !== undefined) {
+    const { namespace, name } = options.injectionConfig;
+    watchInjectionConfig({ configMaps, sandboxes }, `${namespace}/${name}`, sandboxQueue);
+  }
   const setReconciler = new SandboxSetReconciler({
     kube,
     sets,
@@ -169,6 +219,7 @@ function controllers(
     clock,
     logger,
     tokenKey: options.tokenKey,
+    injection,
   });
   const may = options.mayReconcile ?? (() => true);
   const gated = (reconcile: ReconcileFn): ReconcileFn => (key) =>
@@ -201,7 +252,12 @@ export function launchController(options: StartControllerOptions): ControllerHan
   const logger = options.logger ?? silentLogger;
   const cache = caches(options, clock, logger);
   const workers = controllers(options, cache, clock, logger);
-  const informers = [cache.sets, cache.sandboxes, cache.pods];
+  const informers: Pick<Informer<Pod>, "start" | "stop" | "synced" | "health">[] = [
+    cache.sets,
+    cache.sandboxes,
+    cache.pods,
+  ];
+  if (cache.configMaps !== undefined) informers.push(cache.configMaps);
   const stopped = new AbortController();
   let stopping: Promise<void> | undefined;
   const stop = () => {

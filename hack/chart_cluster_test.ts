@@ -257,7 +257,9 @@ async function assertRbac(api: ApiClient, ns: string, team: string, fullname: st
       const [resource, subresource] = resourcePath.split("/") as [string, string | undefined];
       const granted = rules.find((r) => r.apiGroup === group && r.resource === resourcePath);
       for (const verb of MATRIX_VERBS) {
-        const expected = resource !== "leases" && (granted?.verbs.includes(verb) ?? false);
+        // Leases and the injection ConfigMap are granted in the release namespace only.
+        const releaseOnly = resource === "leases" || resource === "configmaps";
+        const expected = !releaseOnly && (granted?.verbs.includes(verb) ?? false);
         const allowed = await api.allowed(account, {
           namespace: team,
           verb,
@@ -271,6 +273,36 @@ async function assertRbac(api: ApiClient, ns: string, team: string, fullname: st
     assert.deepEqual(wrong, [], `${program} RBAC`);
   }
   await assertLeaseRbac(api, ns, team, fullname);
+  await assertInjectionConfigRbac(api, ns, team, fullname);
+}
+
+/**
+ * The injection ConfigMap: the controller lists and watches ConfigMaps in the release namespace
+ * (its informer), exactly the verbs its source uses there, and nothing anywhere else.
+ */
+async function assertInjectionConfigRbac(
+  api: ApiClient,
+  ns: string,
+  team: string,
+  fullname: string,
+) {
+  const uses = (await programRules(`${ROOT}controller/main.ts`))
+    .find((r) => r.resource === "configmaps")?.verbs ?? [];
+  assert.deepEqual(uses, ["list", "watch"]);
+  const controller = { namespace: ns, name: `${fullname}-controller` };
+  const configMaps = { group: "", resource: "configmaps" };
+  const wrong: string[] = [];
+  for (const verb of MATRIX_VERBS) {
+    const allowed = await api.allowed(controller, { ...configMaps, namespace: ns, verb });
+    if (allowed !== uses.includes(verb)) wrong.push(`${verb} configmaps in ${ns}: ${allowed}`);
+  }
+  assert.deepEqual(wrong, []);
+  const manager = { namespace: ns, name: `${fullname}-manager` };
+  assert.equal(await api.allowed(manager, { ...configMaps, namespace: ns, verb: "list" }), false);
+  assert.equal(
+    await api.allowed(controller, { ...configMaps, namespace: team, verb: "list" }),
+    false,
+  );
 }
 
 /**

@@ -67,7 +67,9 @@ Deno.test("helm template renders both programs, their Secrets, RBAC, PDBs and th
     `NetworkPolicy/${NS}/ka-kruise-agents-sandboxes`,
     `PodDisruptionBudget/${NS}/ka-kruise-agents-controller`,
     `PodDisruptionBudget/${NS}/ka-kruise-agents-manager`,
+    `Role/${NS}/ka-kruise-agents-controller-injection-config`,
     `Role/${NS}/ka-kruise-agents-controller-leader-election`,
+    `RoleBinding/${NS}/ka-kruise-agents-controller-injection-config`,
     `RoleBinding/${NS}/ka-kruise-agents-controller-leader-election`,
     `Secret/${NS}/ka-kruise-agents-api-keys`,
     `Secret/${NS}/ka-kruise-agents-token-key`,
@@ -320,7 +322,24 @@ Deno.test("RBAC grants each program exactly the calls its source makes", async (
     const granted = new Set(leaseRole.rules.flatMap((r: { verbs: string[] }) => r.verbs));
     for (const verb of use.verbs) assert.ok(granted.has(verb), `leases ${verb}`);
   }
-  const clusterWide = controllerUses.filter((r) => r.resource !== "leases");
+  // The injection ConfigMap is read through an informer on the release namespace only: a Role
+  // there grants exactly that use.
+  const injectionRole = find(objects, "Role", "ka-kruise-agents-controller-injection-config");
+  assert.equal(injectionRole.metadata.namespace, NS);
+  assert.deepEqual(
+    flatten(injectionRole.rules),
+    controllerUses.filter((r) => r.resource === "configmaps"),
+  );
+  assert.deepEqual(flatten(injectionRole.rules), [
+    { apiGroup: "", resource: "configmaps", verbs: ["list", "watch"] },
+  ]);
+  const binding = find(objects, "RoleBinding", "ka-kruise-agents-controller-injection-config");
+  assert.deepEqual(binding.subjects, [
+    { kind: "ServiceAccount", name: "ka-kruise-agents-controller", namespace: NS },
+  ]);
+  const clusterWide = controllerUses.filter((r) =>
+    r.resource !== "leases" && r.resource !== "configmaps"
+  );
   assert.deepEqual(
     flatten(find(objects, "ClusterRole", "ka-kruise-agents-controller").rules),
     [...clusterWide, ...OWNER_FINALIZERS].sort((a, b) =>

@@ -28,6 +28,7 @@ import type { KubeObject } from "@kruise-agents/shared/kube";
 import { hashObject } from "../machinery/hash.ts";
 import { controllerReference } from "../machinery/owner.ts";
 import { TerminalError } from "../machinery/result.ts";
+import { type InjectionConfig, injectRuntimes } from "./injection.ts";
 
 /** The readiness probe of a sandbox whose template names none: envd's `/health`. */
 const ENVD_READINESS = {
@@ -74,20 +75,23 @@ export function tokenSecret(sandbox: Sandbox, token: string): KubeObject {
  * false unless the template sets it), plus labels `created-by=sandbox`, `pod-template-hash`,
  * `sandbox-name`, annotation `created-by=sandbox`, the controlled annotations, the envd token
  * from the sandbox's Secret in the main container's environment, and envd's `/health` as its
- * readiness probe unless the template has one. Throws
- * {@linkcode TerminalError} for a Sandbox without an inline template (`templateRef` resolution is
- * not implemented).
+ * readiness probe unless the template has one. The runtimes of `spec.runtimes` are merged in
+ * from `injection` first (`injection.ts`), so the token and the probe land on the merged main
+ * container; `pod-template-hash` stays the hash of `spec.template` alone, as without runtimes
+ * (the injection config is not part of a Sandbox's revision). Throws {@linkcode TerminalError}
+ * for a Sandbox without an inline template (`templateRef` resolution is not implemented) and for
+ * a runtime `injection` cannot supply.
  */
-export function desiredPod(sandbox: Sandbox): Pod {
-  const template = sandbox.spec.template;
+export function desiredPod(sandbox: Sandbox, injection?: InjectionConfig): Pod {
   const name = sandbox.metadata.name;
-  if (template === undefined) {
+  if (sandbox.spec.template === undefined) {
     throw new TerminalError(
       `Cannot create the Pod of Sandbox ${sandbox.metadata.namespace}/${name}: ` +
         "spec.template is required (spec.templateRef is not supported)",
     );
   }
   if (name === undefined) throw new TypeError("Cannot build a Pod for a Sandbox without a name");
+  const template = injectRuntimes(sandbox.spec.template, sandbox.spec.runtimes, injection);
   const annotations: Record<string, string> = {
     ...template.metadata?.annotations,
     [ANNOTATION_CREATED_BY]: CREATED_BY_SANDBOX,

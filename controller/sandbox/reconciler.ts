@@ -41,6 +41,7 @@ import { earliest, type ReconcileResult, TerminalError } from "../machinery/resu
 import { controlledPodAnnotations, desiredPod, tokenSecret } from "./desired_pod.ts";
 import { isTerminalPhase, parsePod, type Pod } from "@kruise-agents/shared/api";
 import { computeSandboxStatus } from "./status.ts";
+import type { InjectionConfig } from "./injection.ts";
 import { podGraceSeconds, podToRelease } from "./pod_deletion.ts";
 
 /** What {@linkcode SandboxReconciler} needs. */
@@ -57,6 +58,11 @@ export interface SandboxReconcilerDeps {
   logger: Logger;
   /** The key sandbox tokens are derived with (see `shared/api/sandbox_token.ts`). */
   tokenKey: CryptoKey;
+  /**
+   * The runtime injection config as cached now (`injection.ts`), read at each Pod create; absent:
+   * this controller has none, and a Sandbox that lists runtimes fails.
+   */
+  injection?: (() => InjectionConfig | undefined) | undefined;
 }
 
 function deadline(value: string | undefined): number | undefined {
@@ -211,12 +217,15 @@ export class SandboxReconciler {
     errors: unknown[],
   ): Promise<{ pod?: Pod; error?: string; raced?: boolean }> {
     try {
+      // Built before any write: a runtime the config lacks fails without leaving a Secret behind.
+      const desired = desiredPod(sandbox, this.#deps.injection?.());
       await this.#createTokenSecret(sandbox);
-      return { pod: parsePod(await this.#deps.kube.create(PODS, { ...desiredPod(sandbox) })) };
+      return { pod: parsePod(await this.#deps.kube.create(PODS, { ...desired })) };
     } catch (error) {
       if (isAlreadyExists(error)) return { raced: true };
-      // An invalid template (or an unsupported templateRef) will not fix itself: report it in
-      // the status and wait for a spec change. Anything else (quota, a missing service account,
+      // An invalid template (or an unsupported templateRef, or a runtime the injection config
+      // lacks) will not fix itself: report it in the status and wait for a spec change (or a
+      // change of the injection config, which enqueues the Sandboxes still waiting). Anything else (quota, a missing service account,
       // API trouble) is reported too, and retried with backoff.
       const permanent = error instanceof TerminalError ||
         (error instanceof KubeApiError && error.reason === "Invalid");
