@@ -3,8 +3,9 @@
  * reports inotify's `IN_MOVED_FROM` as `remove`, `IN_MOVED_TO` as a one-path `rename`, and a
  * rename seen from both ends as a two-path `rename` after them; this module folds those into
  * `RENAME` for the old name and `CREATE` for the new one, as fsnotify does. A rename of an
- * upload's temporary file onto its target becomes the `CREATE`/`WRITE` a plain write would have
- * given, and the temporary file itself stays invisible.
+ * upload's temporary file onto its target becomes what envd's own upload (open with `O_CREAT`,
+ * `chown`, write) makes inotify report: `CREATE`, `CHMOD`, `WRITE` for a new file and `WRITE` for
+ * a replaced one, which E2B's SDK tests count; the temporary file itself stays invisible.
  *
  * Deno folds writes and attribute changes into `modify`; those come out as `"modify"` for the
  * caller to classify with a `stat`.
@@ -67,7 +68,10 @@ export function translateFsEvents(batch: readonly Deno.FsEvent[], root: string):
         }
         const upload = parseUploadTempName(posix.basename(first));
         if (upload) {
-          if (!upload.replacing) push(second, EventType.CREATE);
+          if (!upload.replacing) {
+            push(second, EventType.CREATE);
+            push(second, EventType.CHMOD);
+          }
           push(second, EventType.WRITE);
         } else {
           push(first, EventType.RENAME);

@@ -41,7 +41,7 @@ Deno.test("translateFsEvents() reports a move in from outside as CREATE and out 
   );
 });
 
-Deno.test("translateFsEvents() shows an upload of a new file as CREATE then WRITE", () => {
+Deno.test("translateFsEvents() shows an upload of a new file as envd's CREATE, CHMOD, WRITE", () => {
   const temp = `/w/${uploadTempName(false)}`;
   assert.deepEqual(
     translateFsEvents([
@@ -52,7 +52,11 @@ Deno.test("translateFsEvents() shows an upload of a new file as CREATE then WRIT
       ev("rename", "/w/f.txt"),
       ev("rename", temp, "/w/f.txt"),
     ], root),
-    [{ path: "/w/f.txt", type: EventType.CREATE }, { path: "/w/f.txt", type: EventType.WRITE }],
+    [
+      { path: "/w/f.txt", type: EventType.CREATE },
+      { path: "/w/f.txt", type: EventType.CHMOD },
+      { path: "/w/f.txt", type: EventType.WRITE },
+    ],
   );
 });
 

@@ -78,8 +78,8 @@ export function filesystemRoutes(router: ConnectRouter, deps: RuntimeDeps): void
       };
     },
 
-    getWatcherEvents(req) {
-      return { events: watchers.drain(req.watcherId) };
+    async getWatcherEvents(req) {
+      return { events: await watchers.drain(req.watcherId) };
     },
 
     removeWatcher(req) {

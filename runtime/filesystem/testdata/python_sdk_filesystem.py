@@ -35,15 +35,22 @@ except NotFoundException:
     pass
 sbx.files.remove(f"{root}/does-not-exist")
 
-# Sync watch: events are polled.
+# Sync watch: events are polled, and a poll returns the events of every change made before it:
+# E2B's own sync tests write a file and call get_new_events() once, at once.
 handle = sbx.files.watch_dir(root, recursive=True)
 sbx.files.write(f"{root}/renamed.txt", "changed")
 sbx.files.write(f"{root}/subdir2/new.txt", "new")
-seen = []
-while not any(e.type == FilesystemEventType.WRITE and e.name == "subdir2/new.txt" for e in seen):
-    seen.extend(handle.get_new_events())
-assert any(e.type == FilesystemEventType.WRITE and e.name == "renamed.txt" for e in seen), seen
-assert any(e.type == FilesystemEventType.CREATE and e.name == "subdir2/new.txt" for e in seen), seen
+seen = [(e.name, e.type) for e in handle.get_new_events()]
+assert seen == [
+    ("renamed.txt", FilesystemEventType.WRITE),
+    ("subdir2/new.txt", FilesystemEventType.CREATE),
+    ("subdir2/new.txt", FilesystemEventType.CHMOD),
+    ("subdir2/new.txt", FilesystemEventType.WRITE),
+], seen
+sbx.files.write(f"{root}/subdir2/new.txt", "again")
+seen = [(e.name, e.type) for e in handle.get_new_events()]
+assert ("subdir2/new.txt", FilesystemEventType.WRITE) in seen, seen
+assert handle.get_new_events() == []
 handle.stop()
 try:
     sbx.files.watch_dir(f"{root}/missing")
