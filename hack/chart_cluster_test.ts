@@ -12,6 +12,7 @@ import { ApiKeyStore } from "@kruise-agents/manager";
 import { ApiClient } from "./chart_api.ts";
 import { CHART, chartTools, helm, keygen, parseObjects, ROOT } from "./chart_kit.ts";
 import { programRules, type Rule } from "./chart_kube_usage.ts";
+import { injectionConfig, injectRuntimes } from "../controller/sandbox/injection.ts";
 import {
   type CrdLike,
   schemasFromCrds,
@@ -122,6 +123,34 @@ Deno.test("a server-side dry-run apply accepts every rendered object", async () 
         assert.deepEqual(refused, []);
         assert.ok(objects.length >= 19, `${objects.length} objects`);
       }
+    });
+  } finally {
+    api.close();
+  }
+});
+
+Deno.test("a plain Debian pod with the chart's agent-runtime injection passes strict validation", async () => {
+  const env = await kubeEnvWithCrds();
+  const api = new ApiClient(env);
+  try {
+    await withNamespaces(api, async (release, team) => {
+      const cm = parseObjects(await render(release, {}))
+        .find((o) => o.kind === "ConfigMap" && o.metadata.name === "sandbox-injection-config");
+      assert.ok(cm, "no injection ConfigMap rendered");
+      const config = injectionConfig(`${release}/sandbox-injection-config`, cm as never);
+      const template = { spec: { containers: [{ name: "sandbox", image: "debian:12" }] } };
+      const { spec } = injectRuntimes(template, [{ name: "agent-runtime" }], config);
+      const pod = {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "injected", namespace: team },
+        spec,
+      };
+      const { status, body } = await api.dryRunApply(pod);
+      assert.ok(status === 200 || status === 201, `${status} ${body.message}`);
+      assert.deepEqual(body.spec.initContainers.map((c: { name: string }) => c.name), [
+        "agent-runtime-install",
+      ]);
     });
   } finally {
     api.close();
