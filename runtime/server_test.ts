@@ -323,3 +323,28 @@ Deno.test("Start answers nothing before its request body has been read to the en
   const out = envelopes(new Uint8Array(await (await answered).arrayBuffer()));
   assert.deepEqual(out.map((e) => e.flags), [0, 0, 0, 2]);
 });
+
+Deno.test("shutdown() ends an open WatchDir stream with unavailable too", async () => {
+  await using rt = createRuntime();
+  const dir = await Deno.makeTempDir();
+  await Deno.chmod(dir, 0o755); // the default user watches it
+  const res = await rt.fetch(
+    new Request("http://sandbox/filesystem.Filesystem/WatchDir", {
+      method: "POST",
+      headers: { "content-type": "application/connect+json" },
+      body: envelope({ path: dir, recursive: false }),
+    }),
+  );
+  const reader = res.body!.getReader();
+  assert.deepEqual(envelopes((await reader.read()).value!).map((e) => e.json), [{ start: {} }]);
+  rt.shutdown();
+  const out: { flags: number; json: unknown }[] = [];
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    out.push(...envelopes(r.value));
+  }
+  assert.deepEqual(out.map((e) => e.flags), [2]);
+  const { error } = out[0]?.json as { error: { code: string; message: string } };
+  assert.equal(error.code, "unavailable");
+  assert.match(error.message, /sandbox was killed or reached its end of life/);
+  await Deno.remove(dir, { recursive: true });
+});
