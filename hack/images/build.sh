@@ -79,6 +79,10 @@ SECURITY_MIRROR=http://deb.debian.org/debian-security
 IMAGE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 IMAGE_ENV='["PATH='$IMAGE_PATH'", "LANG=C.UTF-8", "HOME=/root", "DENO_NO_UPDATE_CHECK=1"]'
 IMAGE_ENTRYPOINT='["/usr/bin/tini", "--", "/usr/local/bin/agent-runtime"]'
+# The control-plane images' environment (images.json entries without a template, each naming its
+# entrypoint). They run as 65532 on a read-only root filesystem with /tmp writable (the chart), so
+# deno's cache folder is there.
+PROGRAM_ENV='["PATH='$IMAGE_PATH'", "LANG=C.UTF-8", "HOME=/tmp", "DENO_DIR=/tmp/deno", "DENO_NO_UPDATE_CHECK=1"]'
 # Old layouts and unused layers are removed once they are this many days unused, so that another
 # checkout sharing the cache (or a test still reading the previous layout) is not pulled from under.
 PRUNE_DAYS=1
@@ -98,17 +102,16 @@ usage() {
 # Layers. layer_<name> DIR fills DIR/root with the layer's tree (for python: the overlay's upper
 # folder, i.e. only what changed); ensure_layer packs it. Each function's text is part of its key.
 
-layer_rootfs() {
-  local root=$1/root packages
+# mmdebstrap_into ROOT LOG PACKAGES: Debian bookworm (variant minbase: Essential and Priority
+# required, plus PACKAGES, comma-separated; no Recommends) into ROOT. dpkg leaves out man pages,
+# info and translations; documentation except the copyright files. mmdebstrap mounts proc/sys/dev
+# for maintainer scripts itself, inside a private mount namespace, so the host never sees them.
+# (Not in a PID namespace as the python step: apt's downloads then fail with "Unable to connect"
+# here.) A second attempt absorbs a mirror's transient failure.
+mmdebstrap_into() {
+  local root=$1 logfile=$2 packages=$3 attempt
   command -v mmdebstrap >/dev/null ||
-    die "Cannot build the root filesystem: mmdebstrap is not installed (see hack/apt-packages.txt)"
-  packages=$(grep -v -e '^#' -e '^[[:space:]]*$' "$PACKAGES" | paste -sd, -)
-  # minbase: Essential and Priority required, plus the list; no Recommends. dpkg leaves out man
-  # pages, info and translations; documentation except the copyright files. mmdebstrap mounts
-  # proc/sys/dev for maintainer scripts itself, inside a private mount namespace, so the host
-  # never sees them. (Not in a PID namespace as the python step: apt's downloads then fail with
-  # "Unable to connect" here.) A second attempt absorbs a mirror's transient failure.
-  local attempt
+    die "Cannot build a root filesystem: mmdebstrap is not installed (see hack/apt-packages.txt)"
   for attempt in 1 2; do
     if unshare --mount --propagation private \
       mmdebstrap --mode=root --variant=minbase --include="$packages" \
@@ -120,14 +123,33 @@ layer_rootfs() {
       --dpkgopt='path-include=/usr/share/doc/*/copyright' \
       "$SUITE" "$root" \
       "deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" \
-      "deb $SECURITY_MIRROR $SUITE-security main" >"$1/mmdebstrap.log" 2>&1; then
-      break
+      "deb $SECURITY_MIRROR $SUITE-security main" >"$logfile" 2>&1; then
+      return 0
     fi
-    tail -n 30 "$1/mmdebstrap.log" >&2
+    tail -n 30 "$logfile" >&2
     ((attempt == 1)) || die "mmdebstrap failed (log above)"
     log "mmdebstrap failed (log above); trying once more"
     rm -rf --one-file-system "$root"
   done
+}
+
+# neutral_etc ROOT HOSTNAME: mmdebstrap copied the host's resolv.conf and hostname in; the
+# container runtime writes these three files when a container starts, so the image has neutral
+# ones. Then the build's traces: mmdebstrap already emptied the apt lists and the package cache.
+neutral_etc() {
+  local root=$1
+  printf '# Written by the container runtime when the container starts.\n' >"$root/etc/resolv.conf"
+  printf '%s\n' "$2" >"$root/etc/hostname"
+  printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
+  rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/debconf/*-old \
+    "$root"/var/lib/dpkg/*-old "$root"/root/.cache "$root"/tmp/* "$root"/var/tmp/*
+  find "$root/var/log" -type f \( -name '*.log' -o -path '*/apt/*' \) -delete
+}
+
+layer_rootfs() {
+  local root=$1/root
+  mmdebstrap_into "$root" "$1/mmdebstrap.log" \
+    "$(grep -v -e '^#' -e '^[[:space:]]*$' "$PACKAGES" | paste -sd, -)"
   # The account E2B's templates run commands as, with passwordless sudo.
   chroot "$root" groupadd --gid 1000 user
   chroot "$root" useradd --uid 1000 --gid 1000 --create-home --home-dir /home/user \
@@ -135,15 +157,14 @@ layer_rootfs() {
   printf 'user ALL=(ALL:ALL) NOPASSWD: ALL\n' >"$root/etc/sudoers.d/user"
   chmod 0440 "$root/etc/sudoers.d/user"
   chroot "$root" visudo -cqf /etc/sudoers.d/user
-  # mmdebstrap copied the host's resolv.conf and hostname in; the container runtime writes these
-  # three files when a sandbox starts, so the image has neutral ones.
-  printf '# Written by the container runtime when the sandbox starts.\n' >"$root/etc/resolv.conf"
-  printf 'sandbox\n' >"$root/etc/hostname"
-  printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
-  # mmdebstrap already emptied the apt lists and the package cache; the rest of the build's traces.
-  rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/debconf/*-old \
-    "$root"/var/lib/dpkg/*-old "$root"/root/.cache "$root"/tmp/* "$root"/var/tmp/*
-  find "$root/var/log" -type f \( -name '*.log' -o -path '*/apt/*' \) -delete
+  neutral_etc "$root" sandbox
+}
+
+# The control-plane images' base: minbase and the CA certificates, nothing else (no shell tools
+# beyond Essential, no account; the chart runs the programs as 65532).
+layer_slim() {
+  mmdebstrap_into "$1/root" "$1/mmdebstrap.log" ca-certificates
+  neutral_etc "$1/root" kruise-agents
 }
 
 layer_deno() {
@@ -271,10 +292,54 @@ python_in_namespace() {
   done
 }
 
-layer_runtime() {
-  local root=$1/root perms=() flag quoted=""
-  mapfile -t perms < <(cd "$ROOT" && deno eval --quiet \
+# bundle ENTRY OUT: the program at ENTRY (relative to the repository) as one self-contained
+# module (npm dependencies inlined, no source tree). See "Why agent-runtime is one bundled module"
+# above.
+bundle() {
+  (cd "$ROOT" && deno bundle --quiet --frozen --platform deno -o "$2" "$1")
+}
+
+# launcher OUT DENO MODULE FLAGS...: a /bin/sh script that runs MODULE with DENO and exactly
+# FLAGS. DENO and MODULE may start with $dir (the launcher's own folder, for a tree that is copied
+# elsewhere). --no-config etc.: nothing next to the bundle is read or fetched.
+launcher() {
+  local out=$1 deno=$2 module=$3 flag quoted=""
+  shift 3
+  for flag in "$@"; do quoted+=" '$flag'"; done
+  {
+    printf '#!/bin/sh\n'
+    printf '# %s: %s, one bundled module (no source tree in the image), run by deno with\n' \
+      "$(basename "$out")" "$module"
+    printf '# the program'"'"'s permission flags. Written by hack/images/build.sh.\n'
+    # shellcheck disable=SC2016 # expanded by the launcher
+    printf 'dir=$(dirname "$0")\n'
+    printf 'export DENO_NO_UPDATE_CHECK=1\n'
+    printf 'exec "%s" run --no-config --no-lock --no-remote --no-npm%s \\\n' "$deno" "$quoted"
+    printf '  "%s" "$@"\n' "$module"
+  } >"$out"
+  chmod 0755 "$out"
+}
+
+# runtime_permissions prints RUNTIME_PERMISSIONS (runtime/permissions.ts), one flag per line.
+runtime_permissions() {
+  (cd "$ROOT" && deno eval --quiet \
     'const m = await import("./runtime/permissions.ts"); console.log(m.RUNTIME_PERMISSIONS.join("\n"))')
+}
+
+# task_permissions TASK prints the flags of deno.json's task TASK (`deno run FLAGS... MAIN`), one
+# per line: what the program is declared to run with.
+task_permissions() {
+  local -a words
+  read -r -a words < <(jq -r --arg t "$1" \
+    '.tasks[$t] | if type == "object" then .command else . end // empty' "$ROOT/deno.json")
+  [[ ${words[0]:-} == deno && ${words[1]:-} == run ]] ||
+    die "deno.json has no task '$1' of the form 'deno run FLAGS... MAIN'"
+  printf '%s\n' "${words[@]:2}" | grep -e '^--allow-' -e '^--deny-' -e '^--v8-flags=' || true
+}
+
+layer_runtime() {
+  local root=$1/root perms=()
+  mapfile -t perms < <(runtime_permissions)
   ((${#perms[@]})) || die "Cannot read RUNTIME_PERMISSIONS from runtime/permissions.ts"
   mkdir -p "$root/usr/local/bin"
   if [[ -n ${DENORT_BIN:-} ]]; then
@@ -283,19 +348,40 @@ layer_runtime() {
     return
   fi
   mkdir -p "$root/usr/local/lib/agent-runtime"
-  (cd "$ROOT" && deno bundle --quiet --frozen --platform deno \
-    -o "$root/usr/local/lib/agent-runtime/agent-runtime.js" runtime/main.ts)
-  for flag in "${perms[@]}"; do quoted+=" '$flag'"; done
-  cat >"$root/usr/local/bin/agent-runtime" <<EOF
-#!/bin/sh
-# agent-runtime: runtime/main.ts bundled into one module (no source tree in the image), run by the
-# image's deno with the runtime's permission flags (runtime/permissions.ts). Written by
-# hack/images/build.sh; --no-config etc.: nothing next to the bundle is read or fetched.
-export DENO_NO_UPDATE_CHECK=1
-exec /usr/local/bin/deno run --no-config --no-lock --no-remote --no-npm${quoted} \\
-  /usr/local/lib/agent-runtime/agent-runtime.js "\$@"
-EOF
-  chmod 0755 "$root/usr/local/bin/agent-runtime"
+  bundle runtime/main.ts "$root/usr/local/lib/agent-runtime/agent-runtime.js"
+  launcher "$root/usr/local/bin/agent-runtime" /usr/local/bin/deno \
+    /usr/local/lib/agent-runtime/agent-runtime.js "${perms[@]}"
+}
+
+# program_layer DIR NAME: the controller or the manager (NAME/main.ts) bundled into
+# /usr/local/lib/NAME, run by /usr/local/bin/NAME with its deno.json task's flags.
+program_layer() {
+  local root=$1/root name=$2 perms=()
+  mapfile -t perms < <(task_permissions "$name")
+  ((${#perms[@]})) || die "deno.json's task '$name' declares no permission"
+  mkdir -p "$root/usr/local/bin" "$root/usr/local/lib/$name"
+  bundle "$name/main.ts" "$root/usr/local/lib/$name/$name.js"
+  launcher "$root/usr/local/bin/$name" /usr/local/bin/deno "/usr/local/lib/$name/$name.js" \
+    "${perms[@]}"
+}
+
+layer_controller() { program_layer "$1" controller; }
+layer_manager() { program_layer "$1" manager; }
+
+# layer_injection: the agent-runtime image's tree, /opt/kruise-agents, which the injection's init
+# container copies into a volume that a sandbox's main container mounts at /mnt/agent-runtime
+# (any folder works: the launcher finds deno and the module next to itself). bin/start is what the
+# main container's postStart hook runs (hack/images/start_injected_runtime.sh).
+layer_injection() {
+  local root=$1/root/opt/kruise-agents perms=()
+  mapfile -t perms < <(runtime_permissions)
+  ((${#perms[@]})) || die "Cannot read RUNTIME_PERMISSIONS from runtime/permissions.ts"
+  mkdir -p "$root/bin" "$root/lib"
+  install -m 0755 "$DENO_BIN" "$root/bin/deno"
+  bundle runtime/main.ts "$root/lib/agent-runtime.js"
+  # shellcheck disable=SC2016 # expanded by the launcher
+  launcher "$root/bin/agent-runtime" '$dir/deno' '$dir/../lib/agent-runtime.js' "${perms[@]}"
+  install -m 0755 "$HERE/start_injected_runtime.sh" "$root/bin/start"
 }
 
 # python_pins prints the hack/requirements.txt lines of the packages images.json names.
@@ -368,9 +454,12 @@ tree_of() {
   printf '%s\n' "$dir"
 }
 
-runtime_sources() {
-  (cd "$ROOT" && find runtime shared -type f ! -name '*_test.ts' ! -name '*_bench.ts' \
-    ! -path '*/testdata/*' ! -path '*/.cache/*' -print0 | sort -z | xargs -0 sha256sum)
+# program_sources FOLDER... hashes the sources of a program (tests, benches and test data left
+# out), the workspace's deno.json (import map, the tasks' flags) and lock, and the deno version.
+program_sources() {
+  (cd "$ROOT" && find "$@" -type f ! -name '*_test.ts' ! -name '*_bench.ts' \
+    ! -path '*/testdata/*' ! -path '*/e2e/*' ! -path '*/.cache/*' -print0 | sort -z |
+    xargs -0 sha256sum)
   sha256sum "$ROOT/deno.json" "$ROOT/deno.lock"
   deno --version
 }
@@ -379,7 +468,7 @@ runtime_sources() {
 compute_keys() {
   DENO_BIN=$(readlink -f "$(command -v deno)")
   KEY[rootfs]=$({
-    declare -f layer_rootfs pack
+    declare -f layer_rootfs mmdebstrap_into neutral_etc pack
     cat "$PACKAGES"
     echo "$SUITE $MIRROR $SECURITY_MIRROR"
   } | sha | cut -c1-16)
@@ -397,11 +486,28 @@ compute_keys() {
     python_pins
     echo "${KEY[rootfs]} ${KEY[kernels]} ${KEY[deno]}"
   } | sha | cut -c1-16)
+  KEY[slim]=$({
+    declare -f layer_slim mmdebstrap_into neutral_etc pack
+    echo "$SUITE $MIRROR $SECURITY_MIRROR"
+  } | sha | cut -c1-16)
   KEY[runtime]=$({
-    declare -f layer_runtime pack
-    runtime_sources
+    declare -f layer_runtime bundle launcher runtime_permissions pack
+    program_sources runtime shared
     [[ -z ${DENORT_BIN:-} ]] || sha <"$DENORT_BIN"
   } | sha | cut -c1-16)
+  KEY[injection]=$({
+    declare -f layer_injection bundle launcher runtime_permissions pack
+    cat "$HERE/start_injected_runtime.sh"
+    program_sources runtime shared
+    sha <"$DENO_BIN"
+  } | sha | cut -c1-16)
+  local name
+  for name in controller manager; do
+    KEY[$name]=$({
+      declare -f "layer_$name" program_layer bundle launcher task_permissions pack
+      program_sources "$name" shared
+    } | sha | cut -c1-16)
+  done
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -427,7 +533,7 @@ assemble() {
     inputs=$({
       declare -f assemble put_blob
       jq -c ".images[$i]" "$SPEC"
-      echo "$IMAGE_PATH $IMAGE_ENV $IMAGE_ENTRYPOINT $arch"
+      echo "$IMAGE_PATH $IMAGE_ENV $IMAGE_ENTRYPOINT $PROGRAM_ENV $arch"
       for layer in $(jq -r ".images[$i].layers[]" "$SPEC"); do echo "$layer ${KEY[$layer]}"; done
     } | sha)
     image_inputs+=("$inputs")
@@ -457,17 +563,21 @@ assemble() {
       done
       jq -n --argjson image "$image" --argjson diff_ids "$diff_ids" --arg created "$created" \
         --arg inputs "${image_inputs[$i]}" --arg arch "$arch" --argjson env "$IMAGE_ENV" \
-        --argjson entrypoint "$IMAGE_ENTRYPOINT" '{
+        --argjson entrypoint "$IMAGE_ENTRYPOINT" --argjson program_env "$PROGRAM_ENV" '
+        ($image.template != null) as $sandbox | {
           created: $created, architecture: $arch, os: "linux",
           config: {
-            User: "root", Env: $env, Entrypoint: $entrypoint, Cmd: $image.cmd, WorkingDir: "/",
+            User: ($image.user // if $sandbox then "root" else "65532:65532" end),
+            Env: (if $sandbox then $env else $program_env end),
+            Entrypoint: ($image.entrypoint // $entrypoint), Cmd: $image.cmd, WorkingDir: "/",
             ExposedPorts: ($image.ports | map({key: "\(.)/tcp", value: {}}) | from_entries),
-            Labels: {
+            Labels: ({
               "org.opencontainers.image.title": $image.name,
-              "org.opencontainers.image.description": "E2B sandbox, template \($image.template)",
-              "agents.kruise.io/template": $image.template,
+              "org.opencontainers.image.description":
+                ($image.description // "E2B sandbox, template \($image.template)"),
+              "org.opencontainers.image.licenses": "Apache-2.0",
               "agents.kruise.io/image-inputs": $inputs
-            }
+            } + if $sandbox then {"agents.kruise.io/template": $image.template} else {} end)
           },
           rootfs: {type: "layers", diff_ids: $diff_ids},
           history: [$image.layers[] | {created: $created, created_by: "hack/images/build.sh: layer \(.)"}]
@@ -547,7 +657,7 @@ build() {
   declare -gA KEY=()
   compute_keys
   # Only the layers some image uses, in the order they depend on each other.
-  for layer in rootfs deno kernels python runtime; do
+  for layer in rootfs deno kernels python runtime slim controller manager injection; do
     if jq -e --arg l "$layer" 'any(.images[].layers[]; . == $l)' "$SPEC" >/dev/null; then
       ensure_layer "$layer"
     fi
