@@ -44,6 +44,7 @@ import { createManager, type Manager } from "./mod.ts";
 import { assertWildcardDomain, ensureLocalTls } from "./tls/local_ca.ts";
 import { stringify } from "yaml";
 import { connectCluster, devKubeconfig } from "./dev_cluster.ts";
+import { shellQuote } from "@kruise-agents/shared/std";
 
 /** Flags of `deno task dev`. */
 export interface DevConfig {
@@ -205,11 +206,6 @@ export interface DevEndpoints {
   caFile: string;
   /** The system's roots and the CA (clients whose variable replaces their roots). */
   bundleFile: string;
-}
-
-/** Quotes `value` for a POSIX shell when it needs it (a data directory with a space). */
-export function shellQuote(value: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
 /**

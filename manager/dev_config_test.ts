@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { devExports, parseDevConfig, sdkDomain, shellQuote } from "./dev.ts";
+import { shellQuote } from "@kruise-agents/shared/std";
+import { devExports, parseDevConfig, sdkDomain } from "./dev.ts";
 import { parseExport } from "./e2e/dev_harness.ts";
 
 Deno.test("parseDevConfig() defaults to E2B's scheme on e2b.localhost:3443", () => {

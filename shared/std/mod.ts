@@ -14,5 +14,6 @@ export * from "./logger.ts";
 export * from "./posix_path.ts";
 export * from "./read_json.ts";
 export * from "./safe_equal.ts";
+export * from "./shell_quote.ts";
 export * from "./text_line_stream.ts";
 export * from "./time.ts";
