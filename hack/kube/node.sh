@@ -188,6 +188,7 @@ node_up() {
   if node_alive; then
     # shellcheck source=/dev/null
     source "$NODE/ports"
+    forward_alive || start_apiserver_forward
     node_wait_ready
     load_images
     return 0
@@ -227,6 +228,7 @@ node_up() {
   load_images
   start_kubelet
   start_kube_proxy
+  start_apiserver_forward
   node_wait_ready
   trap - EXIT
   log "node $NODE_NAME Ready in $((SECONDS - started)) s (kubelet $K8S_VERSION, containerd $CONTAINERD_VERSION, $("$RUNC" --version | head -1))"
@@ -250,6 +252,55 @@ start_kubelet() {
 start_kube_proxy() {
   start kube-proxy --config="$NODE/kube-proxy.yaml"
   wait_for "kube-proxy /healthz" curl -fsS --max-time 2 "http://127.0.0.1:$PROXY_HEALTHZ_PORT/healthz"
+}
+
+# start_apiserver_forward lets pods reach kube-apiserver as on any cluster: through the
+# `kubernetes` Service (10.0.0.1:443, whose endpoint the control plane leaves unset here, see
+# --endpoint-reconciler-type in hack/kube.sh) to $NODE_IP:$API_PORT, where
+# hack/kube/apiserver_forward.ts forwards to the loopback-only API server.
+start_apiserver_forward() {
+  forward_stop
+  # 7>&- 8>&- 9>&-: as in start(), the child must not hold the lock descriptors.
+  DENO_NO_UPDATE_CHECK=1 setsid deno run --quiet --no-lock --no-config \
+    --allow-net="$NODE_IP:$API_PORT,127.0.0.1:$API_PORT" "$MOD_DIR/apiserver_forward.ts" \
+    "$NODE_IP:$API_PORT" "127.0.0.1:$API_PORT" </dev/null >"$STATE/logs/apiserver-forward.log" 2>&1 \
+    7>&- 8>&- 9>&- &
+  printf '%d\n' "$!" >"$NODE/apiserver-forward.pid"
+  # (The serving certificate names 10.0.0.1 and kubernetes.default.svc, not the bridge address.)
+  wait_for "the API server forward" curl -fsS --max-time 2 --cacert "$STATE/pki/ca.crt" \
+    --resolve "kubernetes.default.svc:$API_PORT:$NODE_IP" \
+    -H "Authorization: Bearer $(cat "$STATE/token")" "https://kubernetes.default.svc:$API_PORT/readyz"
+  kubectl apply --server-side --force-conflicts --field-manager=kruise-agents-node -f - \
+    >/dev/null <<EOF || die "Cannot set the kubernetes Service's endpoint"
+apiVersion: v1
+kind: Endpoints
+metadata: { name: kubernetes, namespace: default }
+subsets:
+  - addresses: [{ ip: "$NODE_IP" }]
+    ports: [{ name: https, port: $API_PORT, protocol: TCP }]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: kubernetes
+  namespace: default
+  labels: { kubernetes.io/service-name: kubernetes }
+addressType: IPv4
+endpoints: [{ addresses: ["$NODE_IP"], conditions: { ready: true } }]
+ports: [{ name: https, port: $API_PORT, protocol: TCP }]
+EOF
+}
+
+# forward_alive succeeds when the recorded forwarder still runs (a deno running our script).
+forward_alive() {
+  local pid
+  pid=$(cat "$NODE/apiserver-forward.pid" 2>/dev/null) || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'apiserver_forward\.ts'
+}
+
+forward_stop() {
+  if forward_alive; then kill -TERM "$(cat "$NODE/apiserver-forward.pid")" 2>/dev/null || true; fi
+  rm -f "$NODE/apiserver-forward.pid"
 }
 
 # node_restart NAME stops node component NAME (containerd, kubelet or kube-proxy) and starts it
@@ -557,6 +608,7 @@ node_stop() {
   stop_one kubelet
   stop_one kube-proxy
   stop_one kube-scheduler
+  forward_stop
   if alive containerd; then
     local pods
     pods=$(crictl pods -q 2>/dev/null) || pods=""
