@@ -16,8 +16,15 @@ import { kubeApiErrorFromStatus } from "./_status.ts";
 
 /** Opens watch requests against one API server. */
 export interface WatchTransport {
-  /** GETs `pathAndQuery` on the API server; the response body is the event stream. */
-  open(pathAndQuery: string, signal: AbortSignal | undefined): Promise<Response>;
+  /**
+   * GETs `pathAndQuery` on the API server (the response body is the event stream), or makes the
+   * request `init` describes (`kubeFetch`'s other verbs) with the same credentials.
+   */
+  open(
+    pathAndQuery: string,
+    signal: AbortSignal | undefined,
+    init?: { method: string; body?: string; contentType?: string },
+  ): Promise<Response>;
 }
 
 interface TlsMaterial {
@@ -53,7 +60,7 @@ export function fetchWatchTransport(config: KubeConfig): WatchTransport {
   let client: Deno.HttpClient | undefined;
   let clientKey = "";
   return {
-    async open(pathAndQuery, signal) {
+    async open(pathAndQuery, signal, request) {
       const options: Record<string, unknown> & { headers?: Record<string, unknown> } = {};
       await config.applyToHTTPSOptions(options);
       const tls: TlsMaterial = {};
@@ -70,7 +77,10 @@ export function fetchWatchTransport(config: KubeConfig): WatchTransport {
       for (const [name, value] of Object.entries(options.headers ?? {})) {
         if (value !== undefined) headers.set(name, String(value));
       }
+      if (request?.contentType) headers.set("content-type", request.contentType);
       const init: RequestInit & { client?: Deno.HttpClient } = { headers };
+      if (request) init.method = request.method;
+      if (request?.body !== undefined) init.body = request.body;
       if (signal !== undefined) init.signal = signal;
       if (client !== undefined) init.client = client;
       return await fetch(`${server}${pathAndQuery}`, init);

@@ -27,3 +27,4 @@ export {
 export type { ObjectMeta, OwnerReference } from "../api/meta.ts";
 export * from "./health_endpoint.ts";
 export * from "./own_pod.ts";
+export * from "./kube_fetch.ts";
