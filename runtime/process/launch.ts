@@ -79,10 +79,21 @@ export function lookPath(cmd: string, path: string): string | undefined {
   return undefined;
 }
 
-/** A python3 that every user can run (the PTY helper needs only the standard library). */
+/**
+ * A python3 that every user can run (the PTY helper needs only the standard library). An image
+ * without one (a plain Debian image given the runtime by injection) gets `failed_precondition`
+ * naming what is missing, rather than a process that vanishes as soon as it starts.
+ */
 function pythonForHelper(path: string): string {
-  return isExecutableFile("/usr/bin/python3") ? "/usr/bin/python3" : lookPath("python3", path) ??
-    "python3";
+  const python = isExecutableFile("/usr/bin/python3")
+    ? "/usr/bin/python3"
+    : lookPath("python3", path);
+  if (python) return python;
+  throw new ConnectError(
+    "cannot start a PTY: agent-runtime drives terminals through python3, which this sandbox " +
+      "image does not have (commands without a PTY work)",
+    Code.FailedPrecondition,
+  );
 }
 
 /** Plans a launch; invalid input is `invalid_argument`, as envd answers it. */
