@@ -11,6 +11,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { resolvePath } from "../paths.ts";
 import type { User } from "../users.ts";
+import { scriptPtyArgv } from "./pty_script.ts";
 // The helper's source, imported as text and run with `python3 -I -c`: a path next to this module
 // exists only in a source checkout, not in a compiled or bundled runtime (the sandbox images).
 import PTY_HELPER_SOURCE from "./pty_helper.py" with { type: "text" };
@@ -23,6 +24,11 @@ export interface LaunchPlan {
   env: Record<string, string>;
   /** Absolute working directory. */
   cwd: string;
+  /**
+   * For a PTY: whether its input goes through the python helper's frames (else `script` takes
+   * raw input, and a resize is `resizeScriptPty`).
+   */
+  ptyFramed?: boolean;
 }
 
 /** Inputs of {@linkcode planLaunch}. */
@@ -79,21 +85,40 @@ export function lookPath(cmd: string, path: string): string | undefined {
   return undefined;
 }
 
+/** A python3 that every user can run (the PTY helper needs only the standard library). */
+function pythonForHelper(path: string): string | undefined {
+  return isExecutableFile("/usr/bin/python3") ? "/usr/bin/python3" : lookPath("python3", path);
+}
+
 /**
- * A python3 that every user can run (the PTY helper needs only the standard library). An image
- * without one (a plain Debian image given the runtime by injection) gets `failed_precondition`
- * naming what is missing, rather than a process that vanishes as soon as it starts.
+ * argv that runs `argv` on a terminal: the python helper where python3 exists, else util-linux's
+ * `script` (images without python3, such as a plain Debian image given the runtime by injection);
+ * `failed_precondition` naming what is missing when neither exists.
  */
-function pythonForHelper(path: string): string {
-  const python = isExecutableFile("/usr/bin/python3")
-    ? "/usr/bin/python3"
-    : lookPath("python3", path);
-  if (python) return python;
-  throw new ConnectError(
-    "cannot start a PTY: agent-runtime drives terminals through python3, which this sandbox " +
-      "image does not have (commands without a PTY work)",
-    Code.FailedPrecondition,
-  );
+function ptyArgv(argv: string[], size: { cols: number; rows: number }, path: string) {
+  const python = pythonForHelper(path);
+  if (python) {
+    return {
+      framed: true,
+      argv: [
+        python,
+        "-I", // isolated: the working directory (the user's) cannot shadow the standard library
+        "-c",
+        PTY_HELPER_SOURCE,
+        String(size.cols),
+        String(size.rows),
+        ...argv,
+      ],
+    };
+  }
+  const script = lookPath("script", path);
+  if (!script) {
+    throw new ConnectError(
+      "cannot start a PTY: the sandbox image has neither python3 nor util-linux's script",
+      Code.FailedPrecondition,
+    );
+  }
+  return { framed: false, argv: scriptPtyArgv(script, argv, size.cols, size.rows) };
 }
 
 /** Plans a launch; invalid input is `invalid_argument`, as envd answers it. */
@@ -124,17 +149,8 @@ export function planLaunch(req: LaunchRequest, ctx: LaunchContext): LaunchPlan {
     );
   }
   let argv = [program, ...req.args];
-  if (req.pty) {
-    argv = [
-      pythonForHelper(ctx.path),
-      "-I", // isolated: the working directory (the user's) cannot shadow the standard library
-      "-c",
-      PTY_HELPER_SOURCE,
-      String(req.pty.cols),
-      String(req.pty.rows),
-      ...argv,
-    ];
-  }
+  let ptyFramed: boolean | undefined;
+  if (req.pty) ({ argv, framed: ptyFramed } = ptyArgv(argv, req.pty, ctx.path));
   if (ctx.selfUid === 0 && user.uid !== 0) {
     argv = [
       "setpriv",
@@ -145,5 +161,10 @@ export function planLaunch(req: LaunchRequest, ctx: LaunchContext): LaunchPlan {
       ...argv,
     ];
   }
-  return { argv: ["setsid", "--", ...argv], env, cwd };
+  return {
+    argv: ["setsid", "--", ...argv],
+    env,
+    cwd,
+    ...(ptyFramed === undefined ? {} : { ptyFramed }),
+  };
 }

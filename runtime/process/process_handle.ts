@@ -7,6 +7,7 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Fanout } from "./output_fanout.ts";
+import { resizeScriptPty } from "./pty_script.ts";
 
 /** The configuration a process was started with, reported by `List`. */
 export interface ProcessSpec {
@@ -81,8 +82,10 @@ export interface StartOptions {
   tag?: string | undefined;
   /** Whether stdin is a pipe the client may write to (else `/dev/null`). */
   stdin: boolean;
-  /** Whether argv runs the PTY helper (frames on stdin, terminal output on stdout). */
+  /** Whether argv runs on a terminal (terminal output on stdout). */
   pty: boolean;
+  /** For a PTY: whether stdin takes the python helper's frames (else raw input, `script`). */
+  ptyFramed?: boolean | undefined;
 }
 
 /** A started process. */
@@ -104,6 +107,7 @@ export class ProcessHandle {
   #stdinOpen: boolean;
   #writeChain: Promise<void> = Promise.resolve();
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #ptyFramed: boolean;
 
   private constructor(child: Deno.ChildProcess, options: StartOptions) {
     this.#child = child;
@@ -111,6 +115,7 @@ export class ProcessHandle {
     this.spec = options.spec;
     this.tag = options.tag;
     this.pty = options.pty;
+    this.#ptyFramed = options.ptyFramed ?? true;
     this.#stdinOpen = options.stdin || options.pty;
     this.#stdin = this.#stdinOpen ? child.stdin.getWriter() : undefined;
     this.exited = this.#run();
@@ -224,7 +229,7 @@ export class ProcessHandle {
     if (!this.pty) {
       throw new ConnectError("cannot send pty input to a non-pty process", Code.FailedPrecondition);
     }
-    return this.#write(frame(0x64, data));
+    return this.#write(this.#ptyFramed ? frame(0x64, data) : data);
   }
 
   /** Changes the terminal's size (PTY only). */
@@ -232,6 +237,7 @@ export class ProcessHandle {
     if (!this.pty) {
       throw new ConnectError("cannot resize a non-pty process", Code.FailedPrecondition);
     }
+    if (!this.#ptyFramed) return resizeScriptPty(this.pid, cols, rows);
     const payload = new Uint8Array(4);
     new DataView(payload.buffer).setUint16(0, cols);
     new DataView(payload.buffer).setUint16(2, rows);

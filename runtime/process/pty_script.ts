@@ -1,0 +1,66 @@
+/**
+ * Terminals for images without python3: util-linux's `script` (Debian's bsdutils, an Essential
+ * package, so every Debian-based image has it) runs the command on a pseudo-terminal and copies
+ * its stdin to the terminal and the terminal to its stdout. The runtime's own PTY helper
+ * (`pty_helper.py`) is preferred where python3 exists, because it carries window-size changes in
+ * band; here a resize sets the size on the terminal itself (`stty -F`, whose TIOCSWINSZ makes the
+ * kernel send SIGWINCH to the terminal's foreground group).
+ *
+ * @module
+ */
+import { Code, ConnectError } from "@connectrpc/connect";
+import { shellQuote } from "@kruise-agents/shared/std";
+
+/**
+ * argv that runs `argv` on a `script` terminal of `cols` x `rows`: quiet, flushing each write,
+ * with the command's exit status, and no typescript file.
+ */
+export function scriptPtyArgv(
+  script: string,
+  argv: string[],
+  cols: number,
+  rows: number,
+): string[] {
+  const command = `stty cols ${cols} rows ${rows} 2>/dev/null; exec ${
+    argv.map(shellQuote).join(" ")
+  }`;
+  return [script, "--quiet", "--flush", "--return", "--command", command, "/dev/null"];
+}
+
+/** The pid of the first child of `pid` (`script`'s shell), from `/proc`. */
+async function firstChild(pid: number): Promise<number | undefined> {
+  try {
+    const text = await Deno.readTextFile(`/proc/${pid}/task/${pid}/children`);
+    const child = Number(text.trim().split(/\s+/)[0]);
+    return Number.isInteger(child) && child > 0 ? child : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Sets the size of the terminal that the `script` under `rootPid` made (the wrappers `setsid`
+ * and `setpriv` exec into their program, so the first process with a `/dev/pts` stdin below
+ * `rootPid` is the command). `failed_precondition` when the terminal is gone.
+ */
+export async function resizeScriptPty(rootPid: number, cols: number, rows: number): Promise<void> {
+  let pid: number | undefined = rootPid;
+  let terminal: string | undefined;
+  for (let depth = 0; pid !== undefined && depth < 4 && !terminal; depth++) {
+    const stdin = await Deno.readLink(`/proc/${pid}/fd/0`).catch(() => "");
+    if (stdin.startsWith("/dev/pts/")) terminal = stdin;
+    else pid = await firstChild(pid);
+  }
+  if (!terminal) throw new ConnectError("the terminal is gone", Code.FailedPrecondition);
+  const out = await new Deno.Command("stty", {
+    args: ["-F", terminal, "cols", String(cols), "rows", String(rows)],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new ConnectError(
+      `cannot resize ${terminal}: ${new TextDecoder().decode(out.stderr).trim()}`,
+      Code.Internal,
+    );
+  }
+}
