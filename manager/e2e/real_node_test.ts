@@ -23,9 +23,9 @@ import assert from "node:assert/strict";
 import { Sandbox as CodeSandbox } from "@e2b/code-interpreter";
 import { SANDBOX_SETS, SANDBOXES } from "@kruise-agents/shared/kube";
 import { poll } from "@kruise-agents/shared/std";
-import { processesNaming, runCommand } from "@kruise-agents/shared/testing";
+import { processesNaming } from "@kruise-agents/shared/testing";
 import { type DevUnderTest, prepareDataDir, runClient, startDev } from "./dev_harness.ts";
-import { seedJsFlow } from "./sdk_flow.ts";
+import { seedJsFlow, seedPythonSnippets } from "./sdk_flow.ts";
 import {
   available,
   containersOfPod,
@@ -36,7 +36,6 @@ import {
   upNode,
 } from "./real_node.ts";
 
-const SEED = new URL("./seed/", import.meta.url).pathname;
 const TEMPLATES = new URL("./real_node_templates", import.meta.url).pathname;
 const CLIENT = new URL("./clients/sdk_flow.ts", import.meta.url).pathname;
 const POOL = "code-interpreter";
@@ -70,25 +69,6 @@ async function pointOne(node: RealNode, devStarted: number): Promise<void> {
   for (const sandbox of await available(node.kube, POOL)) {
     const mine = containersOfPod(containers, sandbox.metadata.name!);
     assert.deepEqual(mine.map((c) => c.state), ["CONTAINER_RUNNING"], sandbox.metadata.name!);
-  }
-}
-
-/** Point 2: the seed's Python snippets as written (bar `beta_pause`), each in its own process. */
-async function seedSnippets(dev: DevUnderTest): Promise<void> {
-  const expectations: [string, RegExp][] = [
-    ["creation_and_deletion.py", /sandbox id: ([a-z0-9]+)\nsandbox \1 killed/],
-    ["code_execution.py", /^$/],
-    ["file_operations.py", /Seed document §2\.1\.3/],
-    ["command_execution.py", /^hello$\n[\s\S]*^world$[\s\S]*CommandResult\(.*exit_code=0/m],
-  ];
-  for (const [file, expected] of expectations) {
-    const start = performance.now();
-    const out = await runCommand("python3", [`${SEED}${file}`], {
-      env: { ...dev.env, PYTHONUNBUFFERED: "1" },
-    });
-    assert.equal(out.code, 0, `${file}:\n${out.stderr}\n${out.stdout}`);
-    assert.match(out.stdout, expected, file);
-    figures[`seed ${file}`] = seconds(start);
   }
 }
 
@@ -260,7 +240,9 @@ Deno.test({
       dev = await startDev(`${parent}/dev`, { kubeconfig: node.kubeconfig, templates: TEMPLATES });
       const running = dev;
       await t.step("1: Node Ready, 3 available, crictl lists them", () => pointOne(node, start));
-      await t.step("2: the seed's Python snippets", () => seedSnippets(running));
+      await t.step("2: the seed's Python snippets", async () => {
+        Object.assign(figures, await seedPythonSnippets(running.env));
+      });
       await t.step("2: the JS flows", () => jsFlows(running));
       await t.step("2: E2B's domain scheme, signed URLs, getHost", () => domainScheme(running));
       let claimed: CodeSandbox[] = [];

@@ -8,6 +8,35 @@
  */
 import assert from "node:assert/strict";
 import type { Sandbox as CodeSandbox } from "@e2b/code-interpreter";
+import { runCommand } from "@kruise-agents/shared/testing";
+
+const SEED = new URL("./seed/", import.meta.url).pathname;
+
+/**
+ * The seed's Python snippets as written (bar `beta_pause`, whose pause the real node lacks), each
+ * in its own process with `env` (the exports a person pastes); returns each one's duration.
+ */
+export async function seedPythonSnippets(
+  env: Record<string, string>,
+): Promise<Record<string, string>> {
+  const expectations: [string, RegExp][] = [
+    ["creation_and_deletion.py", /sandbox id: ([a-z0-9]+)\nsandbox \1 killed/],
+    ["code_execution.py", /^$/],
+    ["file_operations.py", /Seed document §2\.1\.3/],
+    ["command_execution.py", /^hello$\n[\s\S]*^world$[\s\S]*CommandResult\(.*exit_code=0/m],
+  ];
+  const figures: Record<string, string> = {};
+  for (const [file, expected] of expectations) {
+    const start = performance.now();
+    const out = await runCommand("python3", [`${SEED}${file}`], {
+      env: { ...env, PYTHONUNBUFFERED: "1" },
+    });
+    assert.equal(out.code, 0, `${file}:\n${out.stderr}\n${out.stdout}`);
+    assert.match(out.stdout, expected, file);
+    figures[`seed ${file}`] = `${((performance.now() - start) / 1000).toFixed(1)} s`;
+  }
+  return figures;
+}
 
 /** Runs the flow on `sbx` and asserts each answer; leaves the sandbox running. */
 export async function seedJsFlow(sbx: CodeSandbox): Promise<void> {
