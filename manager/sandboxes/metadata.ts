@@ -21,7 +21,10 @@
  *     are pending (later issues); until then the sandbox runs the pool's image with no extra
  *     mount, and `getInfo().volumeMounts` reports the mounts asked for;
  *   - `create-on-no-stock` (`"false"`: fail instead of a cold create) and `skip-init-runtime`
- *     (`"true"`: no `/init`) are options of the create and are not stored.
+ *     (`"true"`: no `/init`) are options of the create and are not stored, and so are the keys
+ *     of `create_options.ts` (`never-timeout`, `claim-timeout-seconds`, ...), except that
+ *     `return-sandbox-ip` and `reserve-paused-sandbox-duration` are recorded as the annotations
+ *     of the reference that the reads and pause consult.
  * - The keys a claim added are listed in the `updated-metadata-in-claim` annotation, for the
  *   reference's recycling; pool labels and controller annotations never leak into metadata.
  *
@@ -30,6 +33,8 @@
 import {
   ANNOTATION_CSI_VOLUME_CONFIG,
   ANNOTATION_E2B_METADATA,
+  ANNOTATION_RESERVE_PAUSED_SANDBOX_DURATION,
+  ANNOTATION_RETURN_SANDBOX_IP,
   ANNOTATION_UPDATED_METADATA_IN_CLAIM,
   isReservedKey,
   METADATA_CREATE_ON_NO_STOCK,
@@ -43,6 +48,7 @@ import {
 } from "@kruise-agents/shared/api";
 import { isRecord } from "@kruise-agents/shared/std";
 import { ApiError } from "../errors.ts";
+import { type CreateOptions, defaultCreateOptions, takeCreateOption } from "./create_options.ts";
 
 /**
  * Largest JSON of a sandbox's metadata, bytes. Kubernetes caps all annotations of an object at
@@ -62,6 +68,8 @@ export interface MetadataPlan {
   createOnNoStock: boolean;
   /** `true` when the runtime's `/init` is skipped. */
   skipInitRuntime: boolean;
+  /** The create-time option keys (see `create_options.ts`). */
+  options: CreateOptions;
 }
 
 /** CSIMountConfig of the reference (`pvName`, `mountPath`, `subPath`). */
@@ -120,7 +128,9 @@ export function planMetadata(
   const user: Record<string, string> = {};
   const userLabels: string[] = [];
   let createOnNoStock = true, skipInitRuntime = false;
+  const createOptions = defaultCreateOptions();
   for (const [key, value] of Object.entries(metadata)) {
+    if (takeCreateOption(createOptions, key, value)) continue;
     switch (key) {
       case METADATA_IMAGE:
         if (value.trim() === "") bad(`Metadata "${key}" must name an image`);
@@ -164,12 +174,18 @@ export function planMetadata(
   }
   const mounts = csiMounts(metadata, options.volumeMounts ?? []);
   if (mounts.length > 0) annotations[ANNOTATION_CSI_VOLUME_CONFIG] = JSON.stringify(mounts);
+  const { returnSandboxIp, reservePausedSeconds } = createOptions;
+  if (returnSandboxIp) annotations[ANNOTATION_RETURN_SANDBOX_IP] = "true";
+  if (reservePausedSeconds !== undefined) {
+    annotations[ANNOTATION_RESERVE_PAUSED_SANDBOX_DURATION] = `${reservePausedSeconds}s`;
+  }
   return {
     labels,
     annotations,
     claimedKeys: JSON.stringify({ labels: userLabels, annotations: claimedAnnotations }),
     createOnNoStock,
     skipInitRuntime,
+    options: createOptions,
   };
 }
 

@@ -68,7 +68,7 @@ Deno.test("planMetadata() refuses reserved keys, bad labels and oversized metada
   for (
     const bad of <Record<string, string>[]> [
       { "agents.kruise.io/x": "1" },
-      { "e2b.agents.kruise.io/never-timeout": "true" },
+      { "e2b.agents.kruise.io/sandbox-name": "x" },
       { "label:agents.kruise.io/x": "1" },
       { "label:bad key": "1" },
       { "label:ok": "not a label value!" },
