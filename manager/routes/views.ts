@@ -10,7 +10,9 @@
  * @module
  */
 import {
+  ANNOTATION_RETURN_SANDBOX_IP,
   ANNOTATION_TEMPLATE_ALIASES,
+  METADATA_SANDBOX_IP,
   parseQuantity,
   type PodTemplateSpec,
   type Sandbox,
@@ -114,6 +116,17 @@ export function aliasOf(sandbox: Sandbox): string {
   return sandboxTemplateNames(sandbox)[0] ?? templateIdOf(sandbox);
 }
 
+/**
+ * The metadata reads report: the user's, plus `e2b.agents.kruise.io/sandbox-ip` (the sandbox's
+ * address) when the create asked for it with `return-sandbox-ip`, as the reference does.
+ */
+export function reportedMetadata(sandbox: Sandbox): Record<string, string> {
+  const metadata = readMetadata(sandbox);
+  if (sandbox.metadata.annotations?.[ANNOTATION_RETURN_SANDBOX_IP] !== "true") return metadata;
+  const ip = sandbox.status?.sandboxIp || sandbox.status?.podInfo?.podIP;
+  return ip ? { ...metadata, [METADATA_SANDBOX_IP]: ip } : metadata;
+}
+
 /** `Sandbox` body for create and connect. */
 export function sandboxBody(sandbox: Sandbox, ctx: ViewContext, tokens: TokenPair): SandboxBody {
   return {
@@ -139,7 +152,7 @@ export function listedBody(sandbox: Sandbox, ctx: ViewContext, now: number): Lis
     startedAt: new Date(startedAtMs(sandbox)).toISOString(),
     endAt: new Date(endAtMs(sandbox)).toISOString(),
     ...resources,
-    metadata: readMetadata(sandbox),
+    metadata: reportedMetadata(sandbox),
     state: e2bState(sandbox, now) === "paused" ? "paused" : "running",
     envdVersion: ctx.envdVersion,
     volumeMounts: readVolumeMounts(sandbox),

@@ -15,6 +15,11 @@
  * including the client going away), so nothing is left claimed and unreachable; the pool
  * replenishes as for any claim.
  *
+ * The create-time option keys bound it (see `create_options.ts`): `claim-timeout-seconds` the
+ * whole claim (a create without stock and with `create-on-no-stock: "false"` then waits for stock
+ * instead of failing at once), `wait-ready-timeout-seconds` the wait for readiness; either
+ * expiring is a 503 naming its key, and the claimed sandbox is deleted.
+ *
  * A create with an `Idempotency-Key` first looks for the sandbox an earlier attempt with the same
  * key claimed (`idempotency.ts`); creates with one key are serialised within this replica, so a
  * retry that overtakes its first attempt waits for it instead of claiming a second sandbox.
@@ -22,7 +27,14 @@
  * @module
  */
 import { isConflict, isNotFound } from "@kruise-agents/shared/kube";
-import type { PodEgress, Sandbox } from "@kruise-agents/shared/api";
+import {
+  LABEL_SANDBOX_POOL,
+  METADATA_CLAIM_TIMEOUT_SECONDS,
+  METADATA_WAIT_READY_TIMEOUT_SECONDS,
+  type PodEgress,
+  type Sandbox,
+  type SandboxSet,
+} from "@kruise-agents/shared/api";
 import type { Caller } from "../auth/api_keys.ts";
 import { ApiError } from "../errors.ts";
 import {
@@ -33,7 +45,7 @@ import {
 } from "./claim_mutation.ts";
 import { newSandboxId } from "./ids.ts";
 import { idempotencyLabel, replayOf, requestDigest } from "./idempotency.ts";
-import { planMetadata, type VolumeMount } from "./metadata.ts";
+import { type MetadataPlan, planMetadata, type VolumeMount } from "./metadata.ts";
 import type { NetworkSettings } from "./network_settings.ts";
 import type { RuntimeClient } from "./runtime_client.ts";
 import { SandboxIndex } from "./sandbox_index.ts";
@@ -63,6 +75,16 @@ export interface CreateRequest {
   volumeMounts?: readonly VolumeMount[] | undefined;
   /** The `Idempotency-Key` header, checked. */
   idempotencyKey?: string | undefined;
+}
+
+/** What one create's claim loop works from. */
+interface ClaimContext {
+  /** The SandboxSet the template resolved to. */
+  set: SandboxSet;
+  /** The metadata plan, with the create's options. */
+  plan: MetadataPlan;
+  /** The create's `Idempotency-Key`, if any. */
+  idempotency: ClaimSpec["idempotency"];
 }
 
 /** Options of {@linkcode Claimer}. */
@@ -101,7 +123,8 @@ export class Claimer {
    * with an `Idempotency-Key` already used by `caller`'s team, the sandbox the first attempt
    * created. Throws {@linkcode ApiError}: 404 for an unknown template or tag, 400 for bad
    * metadata, 422 for a key reused with another request, 429 past the team's limit, 503 when the
-   * pool is empty and cold creates are turned off, 500 when claiming keeps failing.
+   * pool is empty and cold creates are turned off or past the create's claim or wait-ready
+   * timeout, 500 when claiming keeps failing.
    */
   async create(request: CreateRequest, caller: Caller, signal: AbortSignal): Promise<Sandbox> {
     const key = request.idempotencyKey;
@@ -186,10 +209,34 @@ export class Claimer {
       this.#index.templateSets(ref.name, caller),
       (s) => this.#index.available(s.metadata.namespace ?? "", s.metadata.name ?? "").length,
     );
+    const claimLimit = plan.options.claimTimeoutSeconds;
+    const deadline = claimLimit === undefined ? undefined : AbortSignal.timeout(claimLimit * 1000);
+    const bounded = deadline ? AbortSignal.any([signal, deadline]) : signal;
+    try {
+      return await this.#claimLoop(request, caller, bounded, { set, plan, idempotency });
+    } catch (error) {
+      if (deadline?.aborted && !signal.aborted) {
+        throw new ApiError(
+          503,
+          `Cannot create sandbox: no sandbox of template '${set.metadata.name}' was claimed and ` +
+            `ready within ${claimLimit} s (metadata "${METADATA_CLAIM_TIMEOUT_SECONDS}")`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** Claims (warm, else cold) until one claimed sandbox is initialised; `signal` bounds it. */
+  async #claimLoop(
+    request: CreateRequest,
+    caller: Caller,
+    signal: AbortSignal,
+    { set, plan, idempotency }: ClaimContext,
+  ): Promise<Sandbox> {
     const namespace = set.metadata.namespace ?? "";
     const name = set.metadata.name ?? "";
     const aliases = templateAliases(set);
-
     const maxAttempts = this.#options.maxAttempts ?? 20;
     let lastError: unknown;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
@@ -207,7 +254,7 @@ export class Claimer {
         network: request.network,
         idempotency,
         now,
-        shutdownAt: now + request.timeoutSeconds * 1000,
+        shutdownAt: plan.options.neverTimeout ? undefined : now + request.timeoutSeconds * 1000,
         metadata: plan,
       };
       const claimed = await this.#claimWarm(namespace, name, spec);
@@ -215,14 +262,18 @@ export class Claimer {
       if (claimed === "conflict") continue;
       if (claimed) {
         sandbox = claimed;
-      } else {
-        if (!plan.createOnNoStock) {
-          throw new ApiError(503, `Cannot create sandbox: template '${name}' has no stock`);
-        }
+      } else if (plan.createOnNoStock) {
         sandbox = await this.#createCold(coldSandbox(set, spec));
+      } else if (plan.options.claimTimeoutSeconds !== undefined) {
+        // The reference retries a claim without stock until its claim timeout.
+        await this.#stockChange(namespace, name, signal);
+        attempt--;
+        continue;
+      } else {
+        throw new ApiError(503, `Cannot create sandbox: template '${name}' has no stock`);
       }
       try {
-        return await this.#finish(sandbox, !plan.skipInitRuntime, signal);
+        return await this.#finish(sandbox, plan, signal);
       } catch (error) {
         lastError = error;
         await this.#release(sandbox);
@@ -232,6 +283,28 @@ export class Claimer {
     }
     throw new ApiError(500, `Cannot create sandbox: ${lastError ?? "too many claim conflicts"}`, {
       cause: lastError,
+    });
+  }
+
+  /**
+   * Resolves at the next change of a sandbox of pool `namespace/pool` (or after a second, in
+   * case a change was missed); rejects when `signal` aborts.
+   */
+  #stockChange(namespace: string, pool: string, signal: AbortSignal): Promise<void> {
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    const timer = setTimeout(resolve, 1000);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    const stop = this.#index.onSandboxChange((s) => {
+      if (s.metadata.namespace === namespace && s.metadata.labels?.[LABEL_SANDBOX_POOL] === pool) {
+        resolve();
+      }
+    });
+    if (signal.aborted) onAbort();
+    return promise.finally(() => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      stop();
     });
   }
 
@@ -291,27 +364,46 @@ export class Claimer {
    * force (a sandbox with `allow_internet_access: false` never runs a command with internet
    * access), then late-binds the runtime settings.
    */
-  async #finish(sandbox: Sandbox, init: boolean, signal: AbortSignal): Promise<Sandbox> {
-    const ready = await this.#settled(sandbox, signal);
+  async #finish(sandbox: Sandbox, plan: MetadataPlan, signal: AbortSignal): Promise<Sandbox> {
+    const ready = await this.#settled(sandbox, signal, plan.options.waitReadyTimeoutSeconds);
     const request = storedInitRequest(ready);
-    if (init && request) await this.#runtime.init(ready, request.envVars, signal);
+    if (!plan.skipInitRuntime && request) {
+      await this.#runtime.init(ready, request.envVars, signal);
+    }
     return ready;
   }
 
-  /** `sandbox` once it is Ready and its egress rules apply (bounded by the cold-start wait). */
-  async #settled(sandbox: Sandbox, signal: AbortSignal): Promise<Sandbox> {
+  /**
+   * `sandbox` once it is Ready and its egress rules apply, bounded by the cold-start wait, or by
+   * `waitReadySeconds` (the create's `wait-ready-timeout-seconds`), whose expiry is a 503 that
+   * names the key instead of a failure the claim loop retries.
+   */
+  async #settled(
+    sandbox: Sandbox,
+    signal: AbortSignal,
+    waitReadySeconds?: number,
+  ): Promise<Sandbox> {
     const settled = (s: Sandbox) => isSandboxReady(s) && isEgressApplied(s);
     if (settled(sandbox)) return sandbox;
-    const timeout = AbortSignal.timeout(this.#options.coldStartTimeoutMs ?? 120_000);
+    const ms = waitReadySeconds === undefined
+      ? this.#options.coldStartTimeoutMs ?? 120_000
+      : waitReadySeconds * 1000;
+    const timeout = AbortSignal.timeout(ms);
     try {
       return await this.#index.waitFor(sandbox, settled, AbortSignal.any([signal, timeout]));
     } catch (error) {
-      if (timeout.aborted) {
-        throw new Error("the sandbox did not become ready (or its rules apply) in time", {
-          cause: error,
-        });
+      if (!timeout.aborted || signal.aborted) throw error;
+      if (waitReadySeconds !== undefined) {
+        throw new ApiError(
+          503,
+          `Cannot create sandbox: the sandbox was not ready within ${waitReadySeconds} s ` +
+            `(metadata "${METADATA_WAIT_READY_TIMEOUT_SECONDS}")`,
+          { cause: error },
+        );
       }
-      throw error;
+      throw new Error("the sandbox did not become ready (or its rules apply) in time", {
+        cause: error,
+      });
     }
   }
 

@@ -67,8 +67,8 @@ export interface ClaimSpec {
   idempotency?: IdempotencyClaim | undefined;
   /** Claim time, ms. */
   now: number;
-  /** Shutdown time, ms (`now + timeout`). */
-  shutdownAt: number;
+  /** Shutdown time, ms (`now + timeout`); absent for a never-timeout sandbox (none at all). */
+  shutdownAt?: number | undefined;
   /** Labels and annotations from the metadata. */
   metadata: MetadataPlan;
 }
@@ -87,7 +87,8 @@ export function sandboxEnvVars(spec: ClaimSpec): Record<string, string> {
  * The claimed form of `sandbox`: labels `sandbox-claimed=true` and `sandbox-id` (and the
  * idempotency label of a keyed create); annotations lock, owner, claim timestamp, `/init`
  * request, the user's metadata, the template's aliases, and what the create asked of the network;
- * ownerReferences emptied (the SandboxSet lets go, so its pool replenishes); shutdown time set.
+ * ownerReferences emptied (the SandboxSet lets go, so its pool replenishes); shutdown time set
+ * (or removed, for a never-timeout sandbox).
  * `metadata.resourceVersion` is kept, which is what makes the update optimistic.
  */
 export function claimedSandbox(sandbox: Sandbox, spec: ClaimSpec): Sandbox {
@@ -122,8 +123,14 @@ export function claimedSandbox(sandbox: Sandbox, spec: ClaimSpec): Sandbox {
       },
       ownerReferences: [],
     },
-    spec: { ...sandbox.spec, shutdownTime: new Date(spec.shutdownAt).toISOString() },
+    spec: withShutdown(sandbox.spec, spec.shutdownAt),
   };
+}
+
+/** `spec` with `shutdownTime` at `at` (ms), or without one when `at` is absent. */
+function withShutdown(spec: Sandbox["spec"], at: number | undefined): Sandbox["spec"] {
+  const { shutdownTime: _, ...rest } = spec;
+  return at === undefined ? rest : { ...rest, shutdownTime: new Date(at).toISOString() };
 }
 
 /**

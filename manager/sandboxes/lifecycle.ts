@@ -3,11 +3,13 @@
  * in the object (`spec.shutdownTime`), so a manager restart loses nothing and the controller
  * enforces them. The rules (§A.5, §F):
  *
- * - `setTimeout`: `endAt = now + t`, may shorten; a paused sandbox answers 404, as E2B.
- * - refreshes and connect on a running sandbox: `endAt = max(endAt, now + t)`, never shorten.
- * - pause: `spec.paused = true` and the shutdown time is cleared, because a paused sandbox has
- *   no running timer (E2B keeps paused sandboxes until they are killed); then wait, bounded,
- *   for phase `Paused`. Already paused (or pausing) → 409.
+ * - `setTimeout`: `endAt = now + t`, may shorten; a paused sandbox answers 404, as E2B. On a
+ *   never-timeout sandbox (no shutdown time) it sets one, as E2B's `setTimeout` promises.
+ * - refreshes and connect on a running sandbox: `endAt = max(endAt, now + t)`, never shorten
+ *   (so a never-timeout sandbox keeps having none).
+ * - pause: `spec.paused = true` and the shutdown time moved to the paused retention (the
+ *   create's `reserve-paused-sandbox-duration`, else `--paused-ttl`); then wait, bounded, for
+ *   phase `Paused`. Already paused (or pausing) → 409.
  * - connect on a paused sandbox: `spec.paused = false` and `endAt = now + t` in one write, wait
  *   for Running and Ready, replay the stored `/init` (so a runtime that was recreated rather
  *   than frozen gets its token and env back), reply 201.
@@ -24,6 +26,7 @@ import type { Sandbox } from "@kruise-agents/shared/api";
 import type { Caller } from "../auth/api_keys.ts";
 import { ApiError, sandboxNotFound } from "../errors.ts";
 import { storedInitRequest } from "./claim_mutation.ts";
+import { readPausedRetention } from "./create_options.ts";
 import type { RuntimeClient } from "./runtime_client.ts";
 import { SandboxIndex } from "./sandbox_index.ts";
 import type { SandboxClient } from "./sandbox_client.ts";
@@ -117,7 +120,7 @@ export class Lifecycle {
       try {
         sandbox = await this.#patch(sandbox, {
           metadata: { resourceVersion: sandbox.metadata.resourceVersion },
-          spec: { paused: true, shutdownTime: this.#at(this.#options.pausedTtlSeconds ?? 86_400) },
+          spec: { paused: true, shutdownTime: this.#at(this.#pausedRetention(sandbox)) },
         });
         break;
       } catch (error) {
@@ -198,8 +201,15 @@ export class Lifecycle {
 
   async #extend(sandbox: Sandbox, seconds: number): Promise<Sandbox> {
     const target = this.#options.clock.now() + seconds * 1000;
-    if (sandbox.spec.shutdownTime !== undefined && endAtMs(sandbox) >= target) return sandbox;
+    // No shutdown time: a never-timeout sandbox, already past any extension.
+    if (sandbox.spec.shutdownTime === undefined || endAtMs(sandbox) >= target) return sandbox;
     return await this.#patch(sandbox, { spec: { shutdownTime: new Date(target).toISOString() } });
+  }
+
+  /** Seconds a paused sandbox is kept: its `reserve-paused-sandbox-duration`, else the default. */
+  #pausedRetention(sandbox: Sandbox): number {
+    const asked = readPausedRetention(sandbox);
+    return asked ?? this.#options.pausedTtlSeconds ?? 86_400;
   }
 
   #at(seconds: number): string {

@@ -17,6 +17,7 @@ import {
   type Sandbox,
   SandboxConditionType,
 } from "@kruise-agents/shared/api";
+import { FOREVER_SECONDS } from "./create_options.ts";
 
 /** What the E2B API makes of a Sandbox object. */
 export type E2bState = "running" | "paused" | "gone";
@@ -55,13 +56,15 @@ export function sandboxIdOf(sandbox: Sandbox): string {
 }
 
 /**
- * `endAt` in ms: the stored shutdown time. A paused sandbox has no running timer (pause
- * clears the shutdown time); it reports the moment it was paused (the SandboxPaused condition's
- * transition time) or, failing that, its start.
+ * `endAt` in ms: the stored shutdown time. A running sandbox without one (created with
+ * `never-timeout`) reports the reference's "forever", its start plus 100 years. A paused sandbox
+ * without one (paused before pause set a retention) reports the moment it was paused (the
+ * SandboxPaused condition's transition time) or, failing that, its start.
  */
 export function endAtMs(sandbox: Sandbox): number {
   const shutdown = Date.parse(sandbox.spec.shutdownTime ?? "");
   if (!Number.isNaN(shutdown)) return shutdown;
+  if (!isPaused(sandbox)) return startedAtMs(sandbox) + FOREVER_SECONDS * 1000;
   const paused = (sandbox.status?.conditions ?? []).find((c) =>
     c.type === SandboxConditionType.SandboxPaused
   );
