@@ -15,7 +15,24 @@
 import { objectKey } from "./object_key.ts";
 import type { ObjectMeta } from "../api/meta.ts";
 
-/** Callbacks for cache changes. */
+/**
+ * Callbacks for cache changes.
+ *
+ * @example
+ * ```ts
+ * import { EmbeddedStore, type EventHandler, Informer, PODS } from "@kruise-agents/shared/kube";
+ * import { type Pod, parsePod } from "@kruise-agents/shared/api";
+ * const queue: string[] = [];
+ * const handler: EventHandler<Pod> = {
+ *   onAdd: (pod) => queue.push(pod.metadata.name ?? ""),
+ *   onUpdate: (_old, pod) => queue.push(pod.metadata.name ?? ""),
+ *   onDelete: (pod) => queue.push(pod.metadata.name ?? ""),
+ * };
+ * await using kube = await EmbeddedStore.open();
+ * await using pods = new Informer({ kube, resource: PODS, parse: parsePod });
+ * pods.addEventHandler(handler);
+ * ```
+ */
 export interface EventHandler<T> {
   /** An object appeared (first list, watch ADDED, or found by a relist). */
   onAdd?(object: T): void;
@@ -25,16 +42,47 @@ export interface EventHandler<T> {
   onDelete?(object: T): void;
 }
 
-/** Maps an object to the values it is indexed under. */
+/**
+ * Maps an object to the values it is indexed under.
+ *
+ * @example
+ * ```ts
+ * import type { IndexFn } from "@kruise-agents/shared/kube";
+ * import type { Sandbox } from "@kruise-agents/shared/api";
+ * const byOwnerUid: IndexFn<Sandbox> = (sandbox) =>
+ *   (sandbox.metadata.ownerReferences ?? []).filter((ref) => ref.controller).map((ref) => ref.uid);
+ * ```
+ */
 export type IndexFn<T> = (object: T) => readonly string[];
 
-/** The objects an informer caches must have metadata. */
+/**
+ * The objects an informer caches must have metadata.
+ *
+ * @example
+ * ```ts
+ * import type { Cached } from "@kruise-agents/shared/kube";
+ * interface ConfigMap extends Cached {
+ *   data?: Record<string, string>;
+ * }
+ * ```
+ */
 export interface Cached {
   /** Object metadata (name, namespace, uid, resourceVersion). */
   metadata: ObjectMeta;
 }
 
-/** Whether resourceVersion `a` is older than `b`; unknown orders count as not older. */
+/**
+ * Whether resourceVersion `a` is older than `b`; unknown orders count as not older.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isOlderVersion } from "@kruise-agents/shared/kube";
+ * assert.ok(isOlderVersion("9", "10")); // numerically, not as text
+ * assert.ok(!isOlderVersion("10", "9"));
+ * assert.ok(!isOlderVersion("abc", "10")); // unknown order
+ * ```
+ */
 export function isOlderVersion(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined) return false;
   if (!/^\d+$/.test(a) || !/^\d+$/.test(b)) return false;

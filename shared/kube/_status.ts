@@ -52,6 +52,18 @@ function reasonOfCode(code: number): KubeErrorReason {
  * `ERROR` event's `Status` to a {@linkcode KubeApiError}. The one place where API failures are
  * translated: `reason` is taken from the `Status` when it is one we name, else derived from the
  * code (410 `Expired` becomes `Gone`: both mean "list again").
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { kubeApiErrorFromStatus } from "@kruise-agents/shared/kube";
+ * const error = kubeApiErrorFromStatus(409, {
+ *   kind: "Status",
+ *   reason: "AlreadyExists",
+ *   message: 'sandboxes "a" already exists',
+ * });
+ * assert.equal(error.reason, "AlreadyExists");
+ * ```
  */
 export function kubeApiErrorFromStatus(code: number, body: unknown): KubeApiError {
   let status: unknown = body;

@@ -14,7 +14,20 @@
 import type { ObjectMeta } from "../api/meta.ts";
 import { HttpError } from "../std/http_error.ts";
 
-/** Any Kubernetes object, as JSON. */
+/**
+ * Any Kubernetes object, as JSON.
+ *
+ * @example
+ * ```ts
+ * import type { KubeObject } from "@kruise-agents/shared/kube";
+ * const secret: KubeObject = {
+ *   apiVersion: "v1",
+ *   kind: "Secret",
+ *   metadata: { name: "api-key", namespace: "default" },
+ *   stringData: { key: "e2b_0123" },
+ * };
+ * ```
+ */
 export interface KubeObject {
   /** e.g. `agents.kruise.io/v1alpha1`, `v1`. */
   apiVersion: string;
@@ -26,7 +39,20 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
-/** Which collection an operation addresses. */
+/**
+ * Which collection an operation addresses.
+ *
+ * @example
+ * ```ts
+ * import type { Resource } from "@kruise-agents/shared/kube";
+ * const configMaps: Resource = {
+ *   apiVersion: "v1",
+ *   kind: "ConfigMap",
+ *   plural: "configmaps",
+ *   namespaced: true,
+ * };
+ * ```
+ */
 export interface Resource {
   /** `apiVersion` of the objects, e.g. `agents.kruise.io/v1alpha1` or `v1`. */
   apiVersion: string;
@@ -38,30 +64,91 @@ export interface Resource {
   namespaced: boolean;
 }
 
-/** `Sandbox` objects. */
+/**
+ * `Sandbox` objects.
+ *
+ * @example
+ * ```ts
+ * import { EmbeddedStore, SANDBOXES } from "@kruise-agents/shared/kube";
+ * await using kube = await EmbeddedStore.open();
+ * const { items } = await kube.list(SANDBOXES, { namespace: "default" });
+ * console.log(items.length); // 0
+ * ```
+ */
 export const SANDBOXES: Resource = {
   apiVersion: "agents.kruise.io/v1alpha1",
   kind: "Sandbox",
   plural: "sandboxes",
   namespaced: true,
 };
-/** `SandboxSet` objects. */
+/**
+ * `SandboxSet` objects.
+ *
+ * @example
+ * ```ts
+ * import { EmbeddedStore, SANDBOX_SETS } from "@kruise-agents/shared/kube";
+ * import { parseSandboxSet } from "@kruise-agents/shared/api";
+ * await using kube = await EmbeddedStore.open();
+ * const { items } = await kube.list(SANDBOX_SETS, { labelSelector: "team=a" });
+ * const pools = items.map(parseSandboxSet);
+ * ```
+ */
 export const SANDBOX_SETS: Resource = {
   apiVersion: "agents.kruise.io/v1alpha1",
   kind: "SandboxSet",
   plural: "sandboxsets",
   namespaced: true,
 };
-/** `Pod` objects. */
+/**
+ * `Pod` objects.
+ *
+ * @example
+ * ```ts
+ * import { EmbeddedStore, PODS } from "@kruise-agents/shared/kube";
+ * await using kube = await EmbeddedStore.open();
+ * await kube.create(PODS, {
+ *   apiVersion: "v1",
+ *   kind: "Pod",
+ *   metadata: { namespace: "default", name: "web" },
+ *   spec: { containers: [{ name: "main", image: "nginx" }] },
+ * });
+ * await kube.delete(PODS, "default", "web");
+ * ```
+ */
 export const PODS: Resource = { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true };
-/** `Secret` objects (API keys). */
+/**
+ * `Secret` objects (API keys).
+ *
+ * @example
+ * ```ts
+ * import { EmbeddedStore, SECRETS } from "@kruise-agents/shared/kube";
+ * await using kube = await EmbeddedStore.open();
+ * await kube.create(SECRETS, {
+ *   apiVersion: "v1",
+ *   kind: "Secret",
+ *   metadata: { namespace: "default", name: "api-key" },
+ *   stringData: { key: "e2b_0123" },
+ * });
+ * ```
+ */
 export const SECRETS: Resource = {
   apiVersion: "v1",
   kind: "Secret",
   plural: "secrets",
   namespaced: true,
 };
-/** `Namespace` objects (teams). */
+/**
+ * `Namespace` objects (teams).
+ *
+ * @example
+ * ```ts
+ * import { EmbeddedStore, NAMESPACES } from "@kruise-agents/shared/kube";
+ * await using kube = await EmbeddedStore.open();
+ * const namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: "team-a" } };
+ * await kube.create(NAMESPACES, namespace);
+ * const { items } = await kube.list(NAMESPACES);
+ * ```
+ */
 export const NAMESPACES: Resource = {
   apiVersion: "v1",
   kind: "Namespace",
@@ -73,6 +160,15 @@ export const NAMESPACES: Resource = {
  * `coordination.k8s.io/v1` `Lease` objects: leader election (see `leader_election.ts`). Written
  * whole by `update` (no status subresource), always with a resourceVersion: the API server
  * refuses an unconditional update of a Lease (422), and so does the embedded store.
+ *
+ * @example
+ * ```ts
+ * import { EmbeddedStore, LEASES } from "@kruise-agents/shared/kube";
+ * import { parseLease } from "@kruise-agents/shared/api";
+ * await using kube = await EmbeddedStore.open();
+ * const { items } = await kube.list(LEASES, { namespace: "kruise-agents" });
+ * const holders = items.map((raw) => parseLease(raw).spec?.holderIdentity);
+ * ```
  */
 export const LEASES: Resource = {
   apiVersion: "coordination.k8s.io/v1",
@@ -81,7 +177,17 @@ export const LEASES: Resource = {
   namespaced: true,
 };
 
-/** Options of list and watch. */
+/**
+ * Options of list and watch.
+ *
+ * @example
+ * ```ts
+ * import { EmbeddedStore, type ListOptions, PODS } from "@kruise-agents/shared/kube";
+ * await using kube = await EmbeddedStore.open();
+ * const options: ListOptions = { namespace: "default", labelSelector: "app=web,tier!=cache" };
+ * const { items } = await kube.list(PODS, options);
+ * ```
+ */
 export interface ListOptions {
   /** Only this namespace; all namespaces when absent. */
   namespace?: string | undefined;
@@ -89,7 +195,19 @@ export interface ListOptions {
   labelSelector?: string | undefined;
 }
 
-/** A list result: the items and the resourceVersion to start a watch from. */
+/**
+ * A list result: the items and the resourceVersion to start a watch from.
+ *
+ * @example
+ * ```ts
+ * import { EmbeddedStore, type KubeObject, type ObjectList } from "@kruise-agents/shared/kube";
+ * import { PODS } from "@kruise-agents/shared/kube";
+ * await using kube = await EmbeddedStore.open();
+ * const pods: ObjectList<KubeObject> = await kube.list(PODS);
+ * // a watch from pods.resourceVersion misses no change made after the list
+ * console.log(pods.items.length, pods.resourceVersion);
+ * ```
+ */
 export interface ObjectList<T> {
   /** The objects, in no particular order. */
   items: T[];
@@ -97,7 +215,24 @@ export interface ObjectList<T> {
   resourceVersion: string;
 }
 
-/** Options of {@linkcode KubeClient.watch}. */
+/**
+ * Options of {@linkcode KubeClient.watch}.
+ *
+ * @example
+ * ```ts ignore
+ * import { createKubernetesClient, SANDBOXES } from "@kruise-agents/shared/kube";
+ * import type { WatchOptions } from "@kruise-agents/shared/kube";
+ * const kube = createKubernetesClient();
+ * const list = await kube.list(SANDBOXES);
+ * const options: WatchOptions = {
+ *   resourceVersion: list.resourceVersion,
+ *   timeoutSeconds: 300,
+ *   allowBookmarks: true,
+ *   signal: AbortSignal.timeout(600_000),
+ * };
+ * for await (const event of kube.watch(SANDBOXES, options)) console.log(event.type);
+ * ```
+ */
 export interface WatchOptions extends ListOptions {
   /** Deliver changes after this resourceVersion (from a list). A too-old one ends the watch
    * with a `Gone` (410) {@linkcode KubeApiError}; the caller lists again. */
@@ -119,7 +254,17 @@ export interface WatchOptions extends ListOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** One change seen by a watch. */
+/**
+ * One change seen by a watch.
+ *
+ * @example
+ * ```ts
+ * import type { KubeObject, WatchEvent } from "@kruise-agents/shared/kube";
+ * function describe(event: WatchEvent<KubeObject>): string {
+ *   return `${event.type} ${event.object.metadata.name}`;
+ * }
+ * ```
+ */
 export interface WatchEvent<T> {
   /**
    * What happened. `BOOKMARK` (only with `allowBookmarks`) is no change: its object carries
@@ -130,7 +275,21 @@ export interface WatchEvent<T> {
   object: T;
 }
 
-/** Options of {@linkcode KubeClient.delete}. */
+/**
+ * Options of {@linkcode KubeClient.delete}.
+ *
+ * @example
+ * ```ts ignore
+ * import { createKubernetesClient, type DeleteOptions, PODS } from "@kruise-agents/shared/kube";
+ * const kube = createKubernetesClient();
+ * const pod = await kube.get(PODS, "default", "web");
+ * const options: DeleteOptions = {
+ *   preconditions: { uid: pod.metadata.uid },
+ *   gracePeriodSeconds: 0,
+ * };
+ * await kube.delete(PODS, "default", "web", options);
+ * ```
+ */
 export interface DeleteOptions {
   /** Delete only if the object still has this uid / resourceVersion (else 409 Conflict). */
   preconditions?: { uid?: string | undefined; resourceVersion?: string | undefined } | undefined;
@@ -151,6 +310,33 @@ export interface DeleteOptions {
  * API failures. `update` and `updateStatus` are optimistic: they send the object's
  * `metadata.resourceVersion` and fail with `Conflict` if it is stale; `update` ignores `status`
  * and `updateStatus` ignores everything but `status` (the status subresource).
+ *
+ * @example
+ * ```ts
+ * import {
+ *   EmbeddedStore,
+ *   isConflict,
+ *   type KubeClient,
+ *   type KubeObject,
+ *   SECRETS,
+ * } from "@kruise-agents/shared/kube";
+ * async function label(kube: KubeClient, name: string): Promise<KubeObject> {
+ *   for (;;) {
+ *     const secret = await kube.get(SECRETS, "default", name);
+ *     secret.metadata.labels = { ...secret.metadata.labels, owner: "me" };
+ *     try {
+ *       return await kube.update(SECRETS, secret);
+ *     } catch (error) {
+ *       if (!isConflict(error)) throw error; // stale resourceVersion: read again
+ *     }
+ *   }
+ * }
+ * await using kube = await EmbeddedStore.open();
+ * await kube.create(SECRETS, {
+ *   apiVersion: "v1", kind: "Secret", metadata: { namespace: "default", name: "k" },
+ * });
+ * await label(kube, "k");
+ * ```
  */
 export interface KubeClient {
   /** Reads one object. */
@@ -185,7 +371,17 @@ export interface KubeClient {
   ): Promise<void>;
 }
 
-/** The `reason` of a failed API call, as the API server's `Status` reports it. */
+/**
+ * The `reason` of a failed API call, as the API server's `Status` reports it.
+ *
+ * @example
+ * ```ts
+ * import { KubeApiError, type KubeErrorReason } from "@kruise-agents/shared/kube";
+ * function reasonOf(error: unknown): KubeErrorReason | undefined {
+ *   return error instanceof KubeApiError ? error.reason : undefined;
+ * }
+ * ```
+ */
 export type KubeErrorReason =
   | "NotFound"
   | "AlreadyExists"
@@ -204,6 +400,17 @@ export type KubeErrorReason =
 /**
  * A failed API call, with the HTTP `status` (e.g. 404, 409, 410, 422) and `reason` of the API
  * server's `Status`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EmbeddedStore, KubeApiError, PODS } from "@kruise-agents/shared/kube";
+ * await using kube = await EmbeddedStore.open();
+ * const error = await kube.get(PODS, "default", "missing").catch((e) => e);
+ * assert.ok(error instanceof KubeApiError);
+ * assert.equal(error.status, 404);
+ * assert.equal(error.reason, "NotFound");
+ * ```
  */
 export class KubeApiError extends HttpError {
   /** Machine-readable reason. */
@@ -216,22 +423,68 @@ export class KubeApiError extends HttpError {
   }
 }
 
-/** Whether `error` is a 404 NotFound. */
+/**
+ * Whether `error` is a 404 NotFound.
+ *
+ * @example
+ * ```ts
+ * import { EmbeddedStore, isNotFound, PODS } from "@kruise-agents/shared/kube";
+ * await using kube = await EmbeddedStore.open();
+ * try {
+ *   await kube.delete(PODS, "default", "gone-already");
+ * } catch (error) {
+ *   if (!isNotFound(error)) throw error; // deleting twice is fine
+ * }
+ * ```
+ */
 export function isNotFound(error: unknown): boolean {
   return error instanceof KubeApiError && error.reason === "NotFound";
 }
 
-/** Whether `error` is a 409 Conflict (stale resourceVersion). */
+/**
+ * Whether `error` is a 409 Conflict (stale resourceVersion).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isConflict, KubeApiError } from "@kruise-agents/shared/kube";
+ * assert.ok(isConflict(new KubeApiError(409, "Conflict", "the object has been modified")));
+ * assert.ok(!isConflict(new KubeApiError(409, "AlreadyExists", "already exists")));
+ * ```
+ */
 export function isConflict(error: unknown): boolean {
   return error instanceof KubeApiError && error.reason === "Conflict";
 }
 
-/** Whether `error` is a 409 AlreadyExists. */
+/**
+ * Whether `error` is a 409 AlreadyExists.
+ *
+ * @example
+ * ```ts
+ * import { EmbeddedStore, isAlreadyExists, NAMESPACES } from "@kruise-agents/shared/kube";
+ * await using kube = await EmbeddedStore.open();
+ * const namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: "team-a" } };
+ * await kube.create(NAMESPACES, namespace);
+ * await kube.create(NAMESPACES, namespace).catch((error) => {
+ *   if (!isAlreadyExists(error)) throw error; // created before: nothing to do
+ * });
+ * ```
+ */
 export function isAlreadyExists(error: unknown): boolean {
   return error instanceof KubeApiError && error.reason === "AlreadyExists";
 }
 
-/** Whether `error` is a 410 Gone (watch resourceVersion too old). */
+/**
+ * Whether `error` is a 410 Gone (watch resourceVersion too old).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isGone, KubeApiError } from "@kruise-agents/shared/kube";
+ * // a watch from a too-old resourceVersion ends with 410: list again, then watch
+ * assert.ok(isGone(new KubeApiError(410, "Gone", "too old resource version: 1 (42)")));
+ * ```
+ */
 export function isGone(error: unknown): boolean {
   return error instanceof KubeApiError && error.reason === "Gone";
 }
@@ -242,6 +495,15 @@ export function isGone(error: unknown): boolean {
  * or the CRD's storage coming up), a 504 timeout, or a connection that could not be made or
  * broke (the API server restarting). Conflicts, validation and not-found errors are not
  * transient: retrying them changes nothing.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isTransient, KubeApiError } from "@kruise-agents/shared/kube";
+ * assert.ok(isTransient(new KubeApiError(429, "TooManyRequests", "slow down")));
+ * assert.ok(isTransient(new TypeError("error sending request: connection refused")));
+ * assert.ok(!isTransient(new KubeApiError(409, "Conflict", "stale")));
+ * ```
  */
 export function isTransient(error: unknown): boolean {
   if (error instanceof KubeApiError) {

@@ -68,7 +68,17 @@ import { type Clock, systemClock } from "../std/clock.ts";
 import { isRecord } from "../std/json.ts";
 import { consoleLogger, type Logger } from "../std/logger.ts";
 
-/** Options of {@linkcode EmbeddedStore.open}. */
+/**
+ * Options of {@linkcode EmbeddedStore.open}.
+ *
+ * @example
+ * ```ts
+ * import { EmbeddedStore, type EmbeddedStoreOptions } from "@kruise-agents/shared/kube";
+ * import { silentLogger } from "@kruise-agents/shared/std";
+ * const options: EmbeddedStoreOptions = { historyLimit: 1000, logger: silentLogger };
+ * await using store = await EmbeddedStore.open(options); // in memory: no dataDir
+ * ```
+ */
 export interface EmbeddedStoreOptions {
   /** Directory that persists every write; a reopen restores all objects and the
    * resourceVersion counter. Purely in memory when absent.

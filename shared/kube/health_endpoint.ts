@@ -10,7 +10,23 @@
  */
 import type { InformerHealth } from "./informer.ts";
 
-/** Options of {@linkcode healthHandler}. */
+/**
+ * Options of {@linkcode healthHandler}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type HealthHandlerOptions, healthHandler } from "@kruise-agents/shared/kube";
+ * const options: HealthHandlerOptions = {
+ *   program: "controller",
+ *   informers: () => [],
+ *   leader: () => true,
+ *   notReady: () => undefined,
+ * };
+ * const handler = healthHandler(options);
+ * assert.equal(handler(new Request("http://localhost/readyz")).status, 200);
+ * ```
+ */
 export interface HealthHandlerOptions {
   /** The program's name, the `program` label of every series (e.g. `controller`). */
   program: string;

@@ -41,7 +41,28 @@ import { type Cached, type EventHandler, Indexer, type IndexFn } from "./_indexe
 
 export { type Cached, type EventHandler, type IndexFn, isOlderVersion } from "./_indexer.ts";
 
-/** Options of {@linkcode Informer}. */
+/**
+ * Options of {@linkcode Informer}.
+ *
+ * @example
+ * ```ts
+ * import { EmbeddedStore, Informer, type InformerOptions, PODS } from "@kruise-agents/shared/kube";
+ * import { type Pod, parsePod } from "@kruise-agents/shared/api";
+ * await using kube = await EmbeddedStore.open();
+ * const options: InformerOptions<Pod> = {
+ *   kube,
+ *   resource: PODS,
+ *   parse: parsePod,
+ *   namespace: "default",
+ *   labelSelector: "app=web",
+ *   indexes: { byPhase: (pod) => [pod.status?.phase ?? "Unknown"] },
+ * };
+ * await using pods = new Informer(options);
+ * pods.start();
+ * await pods.synced();
+ * console.log(pods.byIndex("byPhase", "Running").length); // 0
+ * ```
+ */
 export interface InformerOptions<T> {
   /** The client to list and watch through. */
   kube: KubeClient;
@@ -77,7 +98,17 @@ export interface InformerOptions<T> {
   random?: (() => number) | undefined;
 }
 
-/** How an informer is doing, for `/metrics` and readiness. */
+/**
+ * How an informer is doing, for `/metrics` and readiness.
+ *
+ * @example
+ * ```ts
+ * import { type InformerHealth } from "@kruise-agents/shared/kube";
+ * function stale(health: InformerHealth): boolean {
+ *   return !health.synced || (health.sinceLastEventMs ?? Infinity) > 600_000;
+ * }
+ * ```
+ */
 export interface InformerHealth {
   /** The resource's plural name, e.g. `sandboxes`. */
   resource: string;

@@ -13,7 +13,21 @@ import type { createKubernetesClient } from "./kubernetes_client.ts";
 import { KubeConfig } from "@kubernetes/client-node";
 import { fetchWatchTransport } from "./_watch_stream.ts";
 
-/** One request: the verb, and a body with its content type. */
+/**
+ * One request: the verb, and a body with its content type.
+ *
+ * @example
+ * ```ts ignore
+ * import { kubeFetch, type KubeRequest } from "@kruise-agents/shared/kube";
+ * const send = kubeFetch();
+ * const request: KubeRequest = {
+ *   method: "PATCH",
+ *   body: JSON.stringify({ metadata: { labels: { team: "a" } } }),
+ *   contentType: "application/merge-patch+json",
+ * };
+ * const response = await send("/api/v1/namespaces/default", request);
+ * ```
+ */
 export interface KubeRequest {
   /** HTTP method. @default {"GET"} */
   method?: string;

@@ -50,7 +50,23 @@ import { errorMessage, type Logger, silentLogger } from "../std/logger.ts";
 
 export { kubeApiErrorFromStatus };
 
-/** Options of {@linkcode createKubernetesClient}. */
+/**
+ * Options of {@linkcode createKubernetesClient}.
+ *
+ * @example
+ * ```ts ignore
+ * import { createKubernetesClient } from "@kruise-agents/shared/kube";
+ * import type { KubernetesClientOptions } from "@kruise-agents/shared/kube";
+ * import { consoleLogger } from "@kruise-agents/shared/std";
+ * const options: KubernetesClientOptions = {
+ *   kubeconfigPath: `${Deno.env.get("HOME")}/.kube/config`,
+ *   logger: consoleLogger,
+ *   attempts: 4,
+ *   retryDelayMs: 500,
+ * };
+ * const kube = createKubernetesClient(options);
+ * ```
+ */
 export interface KubernetesClientOptions {
   /** A kubeconfig file. When absent, client-node's default lookup: `KUBECONFIG`,
    * `~/.kube/config`, then the in-cluster service account.

@@ -37,7 +37,26 @@ import { isAlreadyExists, isConflict, isNotFound, type KubeClient, LEASES } from
 /** client-go's `JitterFactor`: a candidate waits between 1 and 2.2 retry periods. */
 const JITTER = 1.2;
 
-/** Options of {@linkcode LeaderElector}. */
+/**
+ * Options of {@linkcode LeaderElector}.
+ *
+ * @example
+ * ```ts ignore
+ * import { createKubernetesClient, leaderIdentity } from "@kruise-agents/shared/kube";
+ * import { LeaderElector } from "@kruise-agents/shared/kube/leader-election";
+ * import type { LeaderElectorOptions } from "@kruise-agents/shared/kube/leader-election";
+ * const options: LeaderElectorOptions = {
+ *   kube: createKubernetesClient(),
+ *   namespace: "kruise-agents",
+ *   name: "controller",
+ *   identity: leaderIdentity(),
+ *   leaseDurationSeconds: 15,
+ *   renewDeadlineSeconds: 10,
+ *   retryPeriodSeconds: 2,
+ * };
+ * const elector = new LeaderElector(options);
+ * ```
+ */
 export interface LeaderElectorOptions {
   /** The API the Lease lives in. */
   kube: KubeClient;
@@ -69,10 +88,34 @@ export interface LeaderElectorOptions {
  * - `lost`: leadership was lost (renew deadline passed, or another holder seen); the work was
  *   aborted. The process should exit non-zero, so that it restarts and campaigns afresh.
  * - `ended`: the work returned on its own while leading; the lease was released.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EmbeddedStore } from "@kruise-agents/shared/kube";
+ * import { type ElectionOutcome, LeaderElector } from "@kruise-agents/shared/kube/leader-election";
+ * await using kube = await EmbeddedStore.open();
+ * const elector = new LeaderElector({ kube, namespace: "default", name: "demo", identity: "a" });
+ * const outcome: ElectionOutcome = await elector.run(() => {}); // the work returns at once
+ * assert.equal(outcome, "ended");
+ * ```
  */
 export type ElectionOutcome = "stopped" | "lost" | "ended";
 
-/** Options of {@linkcode LeaderElector.run}. */
+/**
+ * Options of {@linkcode LeaderElector.run}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { EmbeddedStore } from "@kruise-agents/shared/kube";
+ * import { LeaderElector, type RunOptions } from "@kruise-agents/shared/kube/leader-election";
+ * await using kube = await EmbeddedStore.open();
+ * const elector = new LeaderElector({ kube, namespace: "default", name: "demo", identity: "a" });
+ * const options: RunOptions = { signal: AbortSignal.abort() }; // e.g. aborted on SIGTERM
+ * assert.equal(await elector.run(() => {}, options), "stopped");
+ * ```
+ */
 export interface RunOptions {
   /** Ends the campaign, or the leadership (the lease is then released). */
   signal?: AbortSignal | undefined;

@@ -24,12 +24,30 @@ export function objectKey(
   return metadata.namespace ? `${metadata.namespace}/${metadata.name}` : metadata.name;
 }
 
-/** The key of `name` in `namespace` (`""` for cluster-scoped). */
+/**
+ * The key of `name` in `namespace` (`""` for cluster-scoped).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { keyOf } from "@kruise-agents/shared/kube";
+ * assert.equal(keyOf("default", "base"), "default/base");
+ * ```
+ */
 export function keyOf(namespace: string, name: string): string {
   return namespace === "" ? name : `${namespace}/${name}`;
 }
 
-/** Splits a key into namespace (`""` when cluster-scoped) and name. */
+/**
+ * Splits a key into namespace (`""` when cluster-scoped) and name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { splitKey } from "@kruise-agents/shared/kube";
+ * assert.deepEqual(splitKey("default/base"), { namespace: "default", name: "base" });
+ * ```
+ */
 export function splitKey(key: string): { namespace: string; name: string } {
   const slash = key.indexOf("/");
   if (slash < 0) return { namespace: "", name: key };

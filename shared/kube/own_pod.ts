@@ -9,11 +9,32 @@
  * @module
  */
 
-/** Where a pod finds the namespace of its service account. */
+/**
+ * Where a pod finds the namespace of its service account.
+ *
+ * @example
+ * ```ts ignore
+ * import { SERVICE_ACCOUNT_NAMESPACE_FILE } from "@kruise-agents/shared/kube";
+ * const namespace = (await Deno.readTextFile(SERVICE_ACCOUNT_NAMESPACE_FILE)).trim();
+ * ```
+ */
 export const SERVICE_ACCOUNT_NAMESPACE_FILE =
   "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
-/** Where {@linkcode podNamespace} looks (injected, so tests need no files or variables). */
+/**
+ * Where {@linkcode podNamespace} looks (injected, so tests need no files or variables).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type PodEnvironment, podNamespace } from "@kruise-agents/shared/kube";
+ * const outsideCluster: PodEnvironment = {
+ *   env: (name) => (name === "POD_NAMESPACE" ? "team-a" : undefined),
+ *   readFile: () => Promise.resolve(undefined),
+ * };
+ * assert.equal(await podNamespace(outsideCluster), "team-a");
+ * ```
+ */
 export interface PodEnvironment {
   /** Reads an environment variable. @default {Deno.env.get} */
   env?: ((name: string) => string | undefined) | undefined;
