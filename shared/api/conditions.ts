@@ -11,7 +11,16 @@
 import { rfc3339Seconds } from "../std/time.ts";
 import type { Condition, ConditionStatus } from "./meta.ts";
 
-/** A condition to set; the transition time is filled in by {@linkcode setCondition}. */
+/**
+ * A condition to set; the transition time is filled in by {@linkcode setCondition}.
+ *
+ * @example
+ * ```ts
+ * import { type ConditionInput, setCondition } from "@kruise-agents/shared/api";
+ * const ready: ConditionInput = { type: "Ready", status: "False", reason: "PodCreateFailed" };
+ * const conditions = setCondition(undefined, ready, Date.now());
+ * ```
+ */
 export interface ConditionInput {
   /** Condition type. */
   type: string;
@@ -25,7 +34,17 @@ export interface ConditionInput {
   observedGeneration?: number | undefined;
 }
 
-/** What {@linkcode setCondition} reads of the conditions already in a list. */
+/**
+ * What {@linkcode setCondition} reads of the conditions already in a list.
+ *
+ * @example
+ * ```ts
+ * import type { ConditionLike } from "@kruise-agents/shared/api";
+ * function failing(conditions: readonly ConditionLike[]): string[] {
+ *   return conditions.filter((c) => c.status === "False").map((c) => c.type);
+ * }
+ * ```
+ */
 export interface ConditionLike {
   /** Condition type. */
   type: string;
@@ -68,7 +87,17 @@ export function setCondition<C extends ConditionLike>(
   return list;
 }
 
-/** Returns `conditions` without the condition of `type`. Does not mutate `conditions`. */
+/**
+ * Returns `conditions` without the condition of `type`. Does not mutate `conditions`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { removeCondition } from "@kruise-agents/shared/api";
+ * const conditions = [{ type: "Ready", status: "True" }, { type: "Recycling", status: "True" }];
+ * assert.deepEqual(removeCondition(conditions, "Recycling"), [{ type: "Ready", status: "True" }]);
+ * ```
+ */
 export function removeCondition<C extends ConditionLike>(
   conditions: readonly C[] | undefined,
   type: string,
@@ -76,7 +105,19 @@ export function removeCondition<C extends ConditionLike>(
   return (conditions ?? []).filter((c) => c.type !== type);
 }
 
-/** The condition of `type`, if present. */
+/**
+ * The condition of `type`, if present.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { findCondition } from "@kruise-agents/shared/api";
+ * const since = "2026-01-01T00:00:00Z";
+ * const conditions = [{ type: "Ready", status: "False", lastTransitionTime: since }];
+ * assert.equal(findCondition(conditions, "Ready")?.lastTransitionTime, since);
+ * assert.equal(findCondition(conditions, "Recycling"), undefined);
+ * ```
+ */
 export function findCondition<C extends ConditionLike>(
   conditions: readonly C[] | undefined,
   type: string,
@@ -84,7 +125,17 @@ export function findCondition<C extends ConditionLike>(
   return conditions?.find((c) => c.type === type);
 }
 
-/** Whether the condition of `type` is present with status `True`. */
+/**
+ * Whether the condition of `type` is present with status `True`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { conditionIsTrue } from "@kruise-agents/shared/api";
+ * assert.ok(conditionIsTrue([{ type: "Ready", status: "True" }], "Ready"));
+ * assert.ok(!conditionIsTrue(undefined, "Ready"));
+ * ```
+ */
 export function conditionIsTrue(
   conditions: readonly ConditionLike[] | undefined,
   type: string,

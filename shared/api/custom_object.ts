@@ -8,7 +8,21 @@
 import { fail, object, optional } from "./_parse.ts";
 import { API_VERSION, type ObjectMeta, parseObjectMeta } from "./meta.ts";
 
-/** An object of kind `K` of this API group, with its spec and status types. */
+/**
+ * An object of kind `K` of this API group, with its spec and status types.
+ *
+ * @example
+ * ```ts
+ * import type { CustomObject } from "@kruise-agents/shared/api";
+ * type Widget = CustomObject<"Widget", { size: number }, { ready?: boolean }>;
+ * const widget: Widget = {
+ *   apiVersion: "agents.kruise.io/v1alpha1",
+ *   kind: "Widget",
+ *   metadata: { name: "w" },
+ *   spec: { size: 3 },
+ * };
+ * ```
+ */
 export interface CustomObject<K extends string, Spec, Status> {
   /** Always `agents.kruise.io/v1alpha1`. */
   apiVersion: typeof API_VERSION;
@@ -22,7 +36,22 @@ export interface CustomObject<K extends string, Spec, Status> {
   status?: Status;
 }
 
-/** The parsers of one kind's spec and status, for {@linkcode parseCustomObject}. */
+/**
+ * The parsers of one kind's spec and status, for {@linkcode parseCustomObject}.
+ *
+ * @example
+ * ```ts
+ * import type { KindParsers } from "@kruise-agents/shared/api";
+ * const parsers: KindParsers<{ size: number }, { ready?: boolean }> = {
+ *   spec: (value, path) => {
+ *     const size = (value as { size?: unknown }).size;
+ *     if (typeof size !== "number") throw new TypeError(`${path}.size must be a number`);
+ *     return { size };
+ *   },
+ *   status: () => ({}),
+ * };
+ * ```
+ */
 export interface KindParsers<Spec, Status> {
   /** Parses `spec` (required), given its value and its path for the `TypeError`. */
   spec: (value: unknown, path: string) => Spec;
@@ -33,6 +62,20 @@ export interface KindParsers<Spec, Status> {
 /**
  * Parses an object of `kind` as returned by the API server or written in a manifest; throws
  * `TypeError` naming the first field that does not match the model (`Sandbox.spec.paused`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCustomObject, parseSandboxSpec } from "@kruise-agents/shared/api";
+ * import { parseSandboxStatus } from "@kruise-agents/shared/api";
+ * const sandbox = parseCustomObject({
+ *   apiVersion: "agents.kruise.io/v1alpha1",
+ *   kind: "Sandbox",
+ *   metadata: { name: "s" },
+ *   spec: { paused: false },
+ * }, "Sandbox", { spec: parseSandboxSpec, status: parseSandboxStatus });
+ * assert.equal(sandbox.spec.paused, false);
+ * ```
  */
 export function parseCustomObject<K extends string, Spec, Status>(
   value: unknown,

@@ -12,10 +12,35 @@
 import { fail, integer, object, optionals, string } from "./_parse.ts";
 import { type ObjectMeta, parseObjectMeta } from "./meta.ts";
 
-/** `coordination.k8s.io/v1`, the API version of {@linkcode Lease}. */
+/**
+ * `coordination.k8s.io/v1`, the API version of {@linkcode Lease}.
+ *
+ * @example
+ * ```ts
+ * import { LEASE_API_VERSION, type Lease } from "@kruise-agents/shared/api";
+ * const lease: Lease = {
+ *   apiVersion: LEASE_API_VERSION,
+ *   kind: "Lease",
+ *   metadata: { namespace: "kruise-agents", name: "controller" },
+ *   spec: {},
+ * };
+ * ```
+ */
 export const LEASE_API_VERSION = "coordination.k8s.io/v1";
 
-/** What a Lease says about its holder. */
+/**
+ * What a Lease says about its holder.
+ *
+ * @example
+ * ```ts
+ * import type { LeaseSpec } from "@kruise-agents/shared/api";
+ * const spec: LeaseSpec = {
+ *   holderIdentity: "controller-7d9f-abcde",
+ *   leaseDurationSeconds: 15,
+ *   renewTime: "2026-01-01T00:00:00.000000Z",
+ * };
+ * ```
+ */
 export interface LeaseSpec {
   /** The replica that holds it; empty or absent: nobody (released, or never taken). */
   holderIdentity?: string;
@@ -31,7 +56,20 @@ export interface LeaseSpec {
   [field: string]: unknown;
 }
 
-/** A `coordination.k8s.io/v1` Lease. */
+/**
+ * A `coordination.k8s.io/v1` Lease.
+ *
+ * @example
+ * ```ts
+ * import { type Lease, parseLease } from "@kruise-agents/shared/api";
+ * const lease: Lease = parseLease({
+ *   apiVersion: "coordination.k8s.io/v1",
+ *   kind: "Lease",
+ *   metadata: { namespace: "kruise-agents", name: "controller" },
+ * });
+ * console.log(lease.spec.holderIdentity ?? "nobody leads");
+ * ```
+ */
 export interface Lease {
   /** Always `coordination.k8s.io/v1`. */
   apiVersion: typeof LEASE_API_VERSION;

@@ -9,14 +9,55 @@
 import { array, boolean, integer, object, oneOf, optionals, string, stringMap } from "./_parse.ts";
 import type { JsonSchemaProps } from "./openapi.ts";
 
-/** The API group of every kind in this package, as in OpenKruise Agents. */
+/**
+ * The API group of every kind in this package, as in OpenKruise Agents.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GROUP, VERSION } from "@kruise-agents/shared/api";
+ * assert.equal(`${GROUP}/${VERSION}`, "agents.kruise.io/v1alpha1");
+ * ```
+ */
 export const GROUP = "agents.kruise.io";
-/** The only served and stored version. */
+/**
+ * The only served and stored version.
+ *
+ * @example
+ * ```ts
+ * import { GROUP, VERSION } from "@kruise-agents/shared/api";
+ * const path = `/apis/${GROUP}/${VERSION}/namespaces/default/sandboxes`;
+ * ```
+ */
 export const VERSION = "v1alpha1";
-/** `apiVersion` of `Sandbox` and `SandboxSet` objects. */
+/**
+ * `apiVersion` of `Sandbox` and `SandboxSet` objects.
+ *
+ * @example
+ * ```ts
+ * import { API_VERSION, SANDBOX_KIND } from "@kruise-agents/shared/api";
+ * const manifest = { apiVersion: API_VERSION, kind: SANDBOX_KIND, metadata: { name: "s" } };
+ * ```
+ */
 export const API_VERSION = "agents.kruise.io/v1alpha1";
 
-/** Points from a dependent to its owner; the garbage collector deletes dependents of a deleted owner. */
+/**
+ * Points from a dependent to its owner; the garbage collector deletes dependents of a deleted
+ * owner.
+ *
+ * @example
+ * ```ts
+ * import type { OwnerReference } from "@kruise-agents/shared/api";
+ * const owner: OwnerReference = {
+ *   apiVersion: "agents.kruise.io/v1alpha1",
+ *   kind: "SandboxSet",
+ *   name: "python",
+ *   uid: "6f1c2d3e-0000-4000-8000-000000000001",
+ *   controller: true,
+ *   blockOwnerDeletion: true,
+ * };
+ * ```
+ */
 export interface OwnerReference {
   /** API version of the owner, e.g. `agents.kruise.io/v1alpha1`. */
   apiVersion: string;
@@ -32,7 +73,20 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean;
 }
 
-/** `metadata` of a namespaced object. */
+/**
+ * `metadata` of a namespaced object.
+ *
+ * @example
+ * ```ts
+ * import type { ObjectMeta } from "@kruise-agents/shared/api";
+ * const metadata: ObjectMeta = {
+ *   generateName: "python-",
+ *   namespace: "default",
+ *   labels: { "agents.kruise.io/sandbox-pool": "python" },
+ *   finalizers: ["agents.kruise.io/sandbox"],
+ * };
+ * ```
+ */
 export interface ObjectMeta {
   /** Unique within the namespace; absent on create when `generateName` is used. */
   name?: string;
@@ -62,13 +116,46 @@ export interface ObjectMeta {
   finalizers?: string[];
 }
 
-/** Value of {@linkcode Condition.status}. */
+/**
+ * Value of {@linkcode Condition.status}.
+ *
+ * @example
+ * ```ts
+ * import type { ConditionStatus } from "@kruise-agents/shared/api";
+ * function statusOf(healthy: boolean | undefined): ConditionStatus {
+ *   return healthy === undefined ? "Unknown" : healthy ? "True" : "False";
+ * }
+ * ```
+ */
 export type ConditionStatus = "True" | "False" | "Unknown";
 
-/** The three condition statuses, in apimachinery's order. */
+/**
+ * The three condition statuses, in apimachinery's order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CONDITION_STATUSES } from "@kruise-agents/shared/api";
+ * assert.ok(CONDITION_STATUSES.includes("Unknown"));
+ * ```
+ */
 export const CONDITION_STATUSES: readonly ConditionStatus[] = ["True", "False", "Unknown"];
 
-/** `metav1.Condition`: one observed aspect of an object's state, keyed by `type`. */
+/**
+ * `metav1.Condition`: one observed aspect of an object's state, keyed by `type`.
+ *
+ * @example
+ * ```ts
+ * import type { Condition } from "@kruise-agents/shared/api";
+ * const ready: Condition = {
+ *   type: "Ready",
+ *   status: "True",
+ *   lastTransitionTime: "2026-01-01T00:00:00Z",
+ *   reason: "PodReady",
+ *   message: "",
+ * };
+ * ```
+ */
 export interface Condition {
   /** CamelCase type, unique within the list, e.g. `Ready`. */
   type: string;
@@ -84,7 +171,18 @@ export interface Condition {
   message: string;
 }
 
-/** Parses an owner reference; throws `TypeError` naming the first bad field. */
+/**
+ * Parses an owner reference; throws `TypeError` naming the first bad field.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseOwnerReference } from "@kruise-agents/shared/api";
+ * const ref = parseOwnerReference({ apiVersion: "v1", kind: "Pod", name: "p", uid: "u1" });
+ * assert.equal(ref.controller, undefined);
+ * assert.throws(() => parseOwnerReference({ kind: "Pod" }), TypeError);
+ * ```
+ */
 export function parseOwnerReference(value: unknown, path = "ownerReference"): OwnerReference {
   const o = object(value, path);
   return {
@@ -96,7 +194,17 @@ export function parseOwnerReference(value: unknown, path = "ownerReference"): Ow
   };
 }
 
-/** Parses object metadata; throws `TypeError` naming the first bad field. */
+/**
+ * Parses object metadata; throws `TypeError` naming the first bad field.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseObjectMeta } from "@kruise-agents/shared/api";
+ * const meta = parseObjectMeta({ name: "s", managedFields: [{}], labels: { a: "b" } });
+ * assert.deepEqual(meta, { name: "s", labels: { a: "b" } }); // managedFields dropped
+ * ```
+ */
 export function parseObjectMeta(value: unknown, path = "metadata"): ObjectMeta {
   const o = object(value, path);
   return optionals(o, path, {
@@ -116,7 +224,20 @@ export function parseObjectMeta(value: unknown, path = "metadata"): ObjectMeta {
   });
 }
 
-/** Parses a `metav1.Condition`; throws `TypeError` naming the first bad field. */
+/**
+ * Parses a `metav1.Condition`; throws `TypeError` naming the first bad field.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCondition } from "@kruise-agents/shared/api";
+ * const c = parseCondition({
+ *   type: "Ready", status: "True", lastTransitionTime: "2026-01-01T00:00:00Z", reason: "PodReady",
+ *   message: "",
+ * });
+ * assert.throws(() => parseCondition({ ...c, status: "Yes" }), TypeError);
+ * ```
+ */
 export function parseCondition(value: unknown, path = "condition"): Condition {
   const o = object(value, path);
   return {
@@ -133,6 +254,15 @@ export function parseCondition(value: unknown, path = "condition"): Condition {
  * OpenAPI schema of a `conditions` list, as controller-gen emits it for `[]metav1.Condition`
  * (the same bounds and patterns), so the API server rejects malformed conditions and
  * server-side apply merges them by `type`.
+ *
+ * @example
+ * ```ts
+ * import { CONDITIONS_SCHEMA, type JsonSchemaProps } from "@kruise-agents/shared/api";
+ * const status: JsonSchemaProps = {
+ *   type: "object",
+ *   properties: { conditions: CONDITIONS_SCHEMA },
+ * };
+ * ```
  */
 export const CONDITIONS_SCHEMA: JsonSchemaProps = {
   type: "array",

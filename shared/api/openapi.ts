@@ -2,6 +2,17 @@
  * The subset of Kubernetes' `JSONSchemaProps` (apiextensions.k8s.io/v1) that our CRD schemas use.
  * The schema constants of each kind are typed with it, so a misspelt keyword is a type error
  * rather than a CRD the API server silently prunes.
+ *
+ * @example
+ * ```ts
+ * import type { JsonSchemaProps } from "@kruise-agents/shared/api";
+ * const replicas: JsonSchemaProps = {
+ *   type: "integer",
+ *   format: "int32",
+ *   minimum: 0,
+ *   description: "Unused sandboxes to keep.",
+ * };
+ * ```
  */
 export interface JsonSchemaProps {
   /** The JSON type; required everywhere in a structural schema except under the x- escapes. */
@@ -40,7 +51,20 @@ export interface JsonSchemaProps {
   "x-kubernetes-list-map-keys"?: string[];
 }
 
-/** What {@linkcode kindSchema} fills in around: the kind's own parts of its spec and status. */
+/**
+ * What {@linkcode kindSchema} fills in around: the kind's own parts of its spec and status.
+ *
+ * @example
+ * ```ts
+ * import { kindSchema, type KindSchemaParts } from "@kruise-agents/shared/api";
+ * const parts: KindSchemaParts = {
+ *   description: "A Widget.",
+ *   spec: { required: ["size"], properties: { size: { type: "integer" } } },
+ *   status: { properties: { ready: { type: "boolean" } } },
+ * };
+ * const schema = kindSchema("Widget", parts);
+ * ```
+ */
 export interface KindSchemaParts {
   /** What an object of the kind is. */
   description: string;
@@ -54,6 +78,18 @@ export interface KindSchemaParts {
  * The `openAPIV3Schema` of a kind with a required spec and a status subresource: the members
  * every such kind has (apiVersion, kind, metadata, the spec and status objects and their
  * descriptions) around the kind's own `parts`, so each kind's file lists only its fields.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { kindSchema } from "@kruise-agents/shared/api";
+ * const schema = kindSchema("Widget", {
+ *   description: "A Widget.",
+ *   spec: { properties: { size: { type: "integer" } } },
+ *   status: {},
+ * });
+ * assert.deepEqual(schema.required, ["spec"]);
+ * ```
  */
 export function kindSchema(kind: string, parts: KindSchemaParts): JsonSchemaProps {
   return {

@@ -13,7 +13,19 @@ import { fail, object, string } from "./_parse.ts";
 import { conditionIsTrue, findCondition } from "./conditions.ts";
 import { type ObjectMeta, parseObjectMeta } from "./meta.ts";
 
-/** One entry of a Pod's `status.conditions`. */
+/**
+ * One entry of a Pod's `status.conditions`.
+ *
+ * @example
+ * ```ts
+ * import type { PodCondition } from "@kruise-agents/shared/api";
+ * const ready: PodCondition = {
+ *   type: "Ready",
+ *   status: "True",
+ *   lastTransitionTime: "2026-01-01T00:00:00Z",
+ * };
+ * ```
+ */
 export interface PodCondition {
   /** e.g. `Ready`, `agents.kruise.io/Frozen`. */
   type: string;
@@ -27,7 +39,19 @@ export interface PodCondition {
   message?: string;
 }
 
-/** The `core/v1` PodStatus fields this project reads; the rest is kept verbatim. */
+/**
+ * The `core/v1` PodStatus fields this project reads; the rest is kept verbatim.
+ *
+ * @example
+ * ```ts
+ * import type { PodStatus } from "@kruise-agents/shared/api";
+ * const status: PodStatus = {
+ *   phase: "Running",
+ *   podIP: "10.0.0.7",
+ *   conditions: [{ type: "Ready", status: "True" }],
+ * };
+ * ```
+ */
 export interface PodStatus {
   /** `Pending`, `Running`, `Succeeded`, `Failed`, `Unknown`. */
   phase?: string;
@@ -45,7 +69,20 @@ export interface PodStatus {
   [field: string]: unknown;
 }
 
-/** A `core/v1` Pod. */
+/**
+ * A `core/v1` Pod.
+ *
+ * @example
+ * ```ts
+ * import type { Pod } from "@kruise-agents/shared/api";
+ * const pod: Pod = {
+ *   apiVersion: "v1",
+ *   kind: "Pod",
+ *   metadata: { namespace: "default", name: "web" },
+ *   spec: { containers: [{ name: "main", image: "nginx" }] },
+ * };
+ * ```
+ */
 export interface Pod {
   /** Always `v1`. */
   apiVersion: "v1";
@@ -101,17 +138,56 @@ export function parsePod(value: unknown): Pod {
   return pod;
 }
 
-/** The status (`True`/`False`/`Unknown`) of the pod condition `type`, if reported. */
+/**
+ * The status (`True`/`False`/`Unknown`) of the pod condition `type`, if reported.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parsePod, podConditionStatus } from "@kruise-agents/shared/api";
+ * const pod = parsePod({
+ *   apiVersion: "v1", kind: "Pod", metadata: { name: "p" },
+ *   status: { conditions: [{ type: "Ready", status: "False" }] },
+ * });
+ * assert.equal(podConditionStatus(pod, "Ready"), "False");
+ * ```
+ */
 export function podConditionStatus(pod: Pod, type: string): string | undefined {
   return findCondition(pod.status?.conditions, type)?.status;
 }
 
-/** Whether the pod reports `Ready=True`. */
+/**
+ * Whether the pod reports `Ready=True`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isPodReady, parsePod } from "@kruise-agents/shared/api";
+ * const pod = parsePod({
+ *   apiVersion: "v1", kind: "Pod", metadata: { name: "p" },
+ *   status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] },
+ * });
+ * assert.ok(isPodReady(pod));
+ * ```
+ */
 export function isPodReady(pod: Pod): boolean {
   return conditionIsTrue(pod.status?.conditions, "Ready");
 }
 
-/** Whether the pod is being deleted (finalizers may keep it visible with a deletionTimestamp). */
+/**
+ * Whether the pod is being deleted (finalizers may keep it visible with a deletionTimestamp).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isPodTerminating, parsePod } from "@kruise-agents/shared/api";
+ * const pod = parsePod({
+ *   apiVersion: "v1", kind: "Pod",
+ *   metadata: { name: "p", deletionTimestamp: "2026-01-01T00:00:30Z" },
+ * });
+ * assert.ok(isPodTerminating(pod));
+ * ```
+ */
 export function isPodTerminating(pod: Pod): boolean {
   return typeof pod.metadata.deletionTimestamp === "string" &&
     pod.metadata.deletionTimestamp !== "";

@@ -49,12 +49,33 @@ export function parseQuantity(text: string | number): number {
   return base * (BINARY[suffix] ?? DECIMAL[suffix]!);
 }
 
-/** Memory quantity → whole bytes (rounded up, as the kubelet does). */
+/**
+ * Memory quantity → whole bytes (rounded up, as the kubelet does).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { memoryBytes } from "@kruise-agents/shared/api";
+ * assert.equal(memoryBytes("1Gi"), 1073741824);
+ * assert.equal(memoryBytes("1.5k"), 1500);
+ * ```
+ */
 export function memoryBytes(text: string | number): number {
   return Math.ceil(parseQuantity(text));
 }
 
-/** CPU quantity → whole millicores (rounded up; at least 1 for any positive amount). */
+/**
+ * CPU quantity → whole millicores (rounded up; at least 1 for any positive amount).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cpuMillis } from "@kruise-agents/shared/api";
+ * assert.equal(cpuMillis("500m"), 500);
+ * assert.equal(cpuMillis("2"), 2000);
+ * assert.equal(cpuMillis("0.0001"), 1); // rounded up
+ * ```
+ */
 export function cpuMillis(text: string | number): number {
   return Math.ceil(parseQuantity(text) * 1000);
 }

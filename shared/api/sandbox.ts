@@ -22,10 +22,33 @@ import {
   RUNTIMES_SCHEMA,
 } from "./template.ts";
 
-/** `kind` of a Sandbox. */
+/**
+ * `kind` of a Sandbox.
+ *
+ * @example
+ * ```ts
+ * import { API_VERSION, parseSandbox, SANDBOX_KIND } from "@kruise-agents/shared/api";
+ * const sandbox = parseSandbox({
+ *   apiVersion: API_VERSION,
+ *   kind: SANDBOX_KIND,
+ *   metadata: { namespace: "default", name: "s" },
+ *   spec: {},
+ * });
+ * ```
+ */
 export const SANDBOX_KIND = "Sandbox";
 
-/** Lifecycle phase of a Sandbox (`status.phase`). */
+/**
+ * Lifecycle phase of a Sandbox (`status.phase`).
+ *
+ * @example
+ * ```ts
+ * import type { SandboxPhase } from "@kruise-agents/shared/api";
+ * function e2bState(phase: SandboxPhase | undefined): "running" | "paused" {
+ *   return phase === "Paused" || phase === "Resuming" ? "paused" : "running";
+ * }
+ * ```
+ */
 export type SandboxPhase =
   | "Pending"
   | "Running"
@@ -37,7 +60,17 @@ export type SandboxPhase =
   | "Recycling"
   | "Terminating";
 
-/** Every {@linkcode SandboxPhase}, in lifecycle order. */
+/**
+ * Every {@linkcode SandboxPhase}, in lifecycle order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SANDBOX_PHASES } from "@kruise-agents/shared/api";
+ * assert.equal(SANDBOX_PHASES[0], "Pending");
+ * assert.ok(SANDBOX_PHASES.includes("Paused"));
+ * ```
+ */
 export const SANDBOX_PHASES: readonly SandboxPhase[] = [
   "Pending",
   "Running",
@@ -50,7 +83,17 @@ export const SANDBOX_PHASES: readonly SandboxPhase[] = [
   "Terminating",
 ];
 
-/** Condition types of a Sandbox, so no reconciler spells one as a literal. */
+/**
+ * Condition types of a Sandbox, so no reconciler spells one as a literal.
+ *
+ * @example
+ * ```ts
+ * import { findCondition, type Sandbox, SandboxConditionType } from "@kruise-agents/shared/api";
+ * function pauseCondition(sandbox: Sandbox) {
+ *   return findCondition(sandbox.status?.conditions, SandboxConditionType.SandboxPaused);
+ * }
+ * ```
+ */
 export const SandboxConditionType = {
   Ready: "Ready",
   SandboxPaused: "SandboxPaused",
@@ -66,6 +109,16 @@ export type SandboxConditionType = typeof SandboxConditionType[keyof typeof Sand
 /**
  * Condition reasons of a Sandbox (reference §2.1), all condition types together: several reasons
  * (`Pending`, `Succeeded`, `Failed`) are shared by more than one type.
+ *
+ * @example
+ * ```ts
+ * import { SandboxConditionReason, setCondition } from "@kruise-agents/shared/api";
+ * const conditions = setCondition([], {
+ *   type: "Ready",
+ *   status: "True",
+ *   reason: SandboxConditionReason.PodReady,
+ * }, Date.now());
+ * ```
  */
 export const SandboxConditionReason = {
   // Ready
@@ -110,12 +163,38 @@ export const SandboxConditionReason = {
 export type SandboxConditionReason =
   typeof SandboxConditionReason[keyof typeof SandboxConditionReason];
 
-/** How pod-replacing upgrades are done; absent means upgrades are disabled. */
+/**
+ * How pod-replacing upgrades are done; absent means upgrades are disabled.
+ *
+ * @example
+ * ```ts
+ * import type { SandboxSpec, UpgradePolicyType } from "@kruise-agents/shared/api";
+ * const type: UpgradePolicyType = "Recreate";
+ * const spec: SandboxSpec = { upgradePolicy: { type } };
+ * ```
+ */
 export type UpgradePolicyType = "Recreate" | "CheckpointRestore";
-/** Every {@linkcode UpgradePolicyType}. */
+/**
+ * Every {@linkcode UpgradePolicyType}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { UPGRADE_POLICY_TYPES } from "@kruise-agents/shared/api";
+ * assert.deepEqual(UPGRADE_POLICY_TYPES, ["Recreate", "CheckpointRestore"]);
+ * ```
+ */
 export const UPGRADE_POLICY_TYPES: readonly UpgradePolicyType[] = ["Recreate", "CheckpointRestore"];
 
-/** A hook run inside the sandbox (through the runtime) around an upgrade. */
+/**
+ * A hook run inside the sandbox (through the runtime) around an upgrade.
+ *
+ * @example
+ * ```ts
+ * import type { UpgradeHook } from "@kruise-agents/shared/api";
+ * const flush: UpgradeHook = { exec: { command: ["sh", "-c", "sync"] }, timeoutSeconds: 30 };
+ * ```
+ */
 export interface UpgradeHook {
   /** `core/v1` ExecAction: the command to run. */
   exec?: { command?: string[] };
@@ -123,7 +202,18 @@ export interface UpgradeHook {
   timeoutSeconds?: number;
 }
 
-/** `spec.lifecycle`: hooks around pod-replacing upgrades. */
+/**
+ * `spec.lifecycle`: hooks around pod-replacing upgrades.
+ *
+ * @example
+ * ```ts
+ * import type { SandboxLifecycle } from "@kruise-agents/shared/api";
+ * const lifecycle: SandboxLifecycle = {
+ *   preUpgrade: { exec: { command: ["/bin/save-state"] } },
+ *   postUpgrade: { exec: { command: ["/bin/restore-state"] }, timeoutSeconds: 120 },
+ * };
+ * ```
+ */
 export interface SandboxLifecycle {
   /** Runs before the Pod is replaced. */
   preUpgrade?: UpgradeHook;
@@ -131,7 +221,19 @@ export interface SandboxLifecycle {
   postUpgrade?: UpgradeHook;
 }
 
-/** Desired state of a Sandbox. */
+/**
+ * Desired state of a Sandbox.
+ *
+ * @example
+ * ```ts
+ * import type { SandboxSpec } from "@kruise-agents/shared/api";
+ * const spec: SandboxSpec = {
+ *   template: { spec: { containers: [{ name: "main", image: "python:3.12" }] } },
+ *   runtimes: [{ name: "agent-runtime" }],
+ *   shutdownTime: new Date(Date.now() + 300_000).toISOString(),
+ * };
+ * ```
+ */
 export interface SandboxSpec extends EmbeddedSandboxTemplate {
   /** Desired pause: the controller pauses (per `pauseStrategy`) or resumes to match. */
   paused?: boolean;
@@ -151,7 +253,18 @@ export interface SandboxSpec extends EmbeddedSandboxTemplate {
   upgradePolicy?: { type?: UpgradePolicyType };
 }
 
-/** Pod details mirrored into the Sandbox status, so readers need not fetch the Pod. */
+/**
+ * Pod details mirrored into the Sandbox status, so readers need not fetch the Pod.
+ *
+ * @example
+ * ```ts
+ * import type { Sandbox, SandboxPodInfo } from "@kruise-agents/shared/api";
+ * function podAddress(sandbox: Sandbox): string | undefined {
+ *   const info: SandboxPodInfo | undefined = sandbox.status?.podInfo;
+ *   return info?.podIP;
+ * }
+ * ```
+ */
 export interface SandboxPodInfo {
   /** Selected Pod annotations. */
   annotations?: Record<string, string>;
@@ -165,7 +278,23 @@ export interface SandboxPodInfo {
   podUID?: string;
 }
 
-/** Observed state of a Sandbox; written only through the status subresource. */
+/**
+ * Observed state of a Sandbox; written only through the status subresource.
+ *
+ * @example
+ * ```ts
+ * import type { SandboxStatus } from "@kruise-agents/shared/api";
+ * const status: SandboxStatus = {
+ *   observedGeneration: 2,
+ *   phase: "Running",
+ *   sandboxIp: "10.0.0.7",
+ *   conditions: [{
+ *     type: "Ready", status: "True", reason: "PodReady", message: "",
+ *     lastTransitionTime: "2026-01-01T00:00:00Z",
+ *   }],
+ * };
+ * ```
+ */
 export interface SandboxStatus {
   /** The `metadata.generation` this status was computed from. */
   observedGeneration?: number;
@@ -187,7 +316,20 @@ export interface SandboxStatus {
   recycledCount?: number;
 }
 
-/** A Sandbox object. */
+/**
+ * A Sandbox object.
+ *
+ * @example
+ * ```ts
+ * import type { Sandbox } from "@kruise-agents/shared/api";
+ * const sandbox: Sandbox = {
+ *   apiVersion: "agents.kruise.io/v1alpha1",
+ *   kind: "Sandbox",
+ *   metadata: { namespace: "default", name: "s" },
+ *   spec: { template: { spec: { containers: [{ name: "main", image: "python:3.12" }] } } },
+ * };
+ * ```
+ */
 export type Sandbox = CustomObject<typeof SANDBOX_KIND, SandboxSpec, SandboxStatus>;
 
 function parseUpgradeHook(value: unknown, path: string): UpgradeHook {
@@ -198,7 +340,17 @@ function parseUpgradeHook(value: unknown, path: string): UpgradeHook {
   });
 }
 
-/** Parses a Sandbox spec; throws `TypeError` naming the first bad field. */
+/**
+ * Parses a Sandbox spec; throws `TypeError` naming the first bad field.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSandboxSpec } from "@kruise-agents/shared/api";
+ * assert.equal(parseSandboxSpec({ paused: true }).paused, true);
+ * assert.throws(() => parseSandboxSpec({ paused: "yes" }), TypeError); // names spec.paused
+ * ```
+ */
 export function parseSandboxSpec(value: unknown, path = "spec"): SandboxSpec {
   const o = object(value, path);
   return {
@@ -218,7 +370,18 @@ export function parseSandboxSpec(value: unknown, path = "spec"): SandboxSpec {
   };
 }
 
-/** Parses a Sandbox status; throws `TypeError` naming the first bad field. */
+/**
+ * Parses a Sandbox status; throws `TypeError` naming the first bad field.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSandboxStatus } from "@kruise-agents/shared/api";
+ * const status = parseSandboxStatus({ phase: "Running", sandboxIp: "10.0.0.7" });
+ * assert.equal(status.phase, "Running");
+ * assert.throws(() => parseSandboxStatus({ phase: "Sleeping" }), TypeError);
+ * ```
+ */
 export function parseSandboxStatus(value: unknown, path = "status"): SandboxStatus {
   const o = object(value, path);
   return optionals(o, path, {
@@ -284,6 +447,18 @@ const DATE_TIME: JsonSchemaProps = { type: "string", format: "date-time" };
 /**
  * OpenAPI v3 schema of a Sandbox (`openAPIV3Schema` of its CRD). The CRD in `charts/` is
  * generated from it by `crd_gen.ts`, and a test checks that it names exactly the model's fields.
+ *
+ * @example
+ * ```ts
+ * import { SANDBOX_SCHEMA } from "@kruise-agents/shared/api";
+ * const crdVersion = {
+ *   name: "v1alpha1",
+ *   served: true,
+ *   storage: true,
+ *   schema: { openAPIV3Schema: SANDBOX_SCHEMA },
+ *   subresources: { status: {} },
+ * };
+ * ```
  */
 export const SANDBOX_SCHEMA: JsonSchemaProps = kindSchema("Sandbox", {
   description: "Sandbox is one sandbox, backed by one Pod of the same name.",

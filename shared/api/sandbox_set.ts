@@ -24,16 +24,50 @@ import {
   RUNTIMES_SCHEMA,
 } from "./template.ts";
 
-/** `kind` of a SandboxSet. */
+/**
+ * `kind` of a SandboxSet.
+ *
+ * @example
+ * ```ts
+ * import { API_VERSION, parseSandboxSet, SANDBOX_SET_KIND } from "@kruise-agents/shared/api";
+ * const pool = parseSandboxSet({
+ *   apiVersion: API_VERSION,
+ *   kind: SANDBOX_SET_KIND,
+ *   metadata: { namespace: "default", name: "python" },
+ *   spec: { replicas: 2 },
+ * });
+ * ```
+ */
 export const SANDBOX_SET_KIND = "SandboxSet";
 
-/** A bound on sandboxes that may be unavailable at once: a count, or a percentage like `20%`. */
+/**
+ * A bound on sandboxes that may be unavailable at once: a count, or a percentage like `20%`.
+ *
+ * @example
+ * ```ts
+ * import type { MaxUnavailableStrategy, SandboxSetSpec } from "@kruise-agents/shared/api";
+ * const rolling: MaxUnavailableStrategy = { maxUnavailable: "25%" };
+ * const spec: SandboxSetSpec = { replicas: 8, updateStrategy: rolling };
+ * ```
+ */
 export interface MaxUnavailableStrategy {
   /** Integer, or percentage string. */
   maxUnavailable?: number | string;
 }
 
-/** Desired state of a SandboxSet. */
+/**
+ * Desired state of a SandboxSet.
+ *
+ * @example
+ * ```ts
+ * import type { SandboxSetSpec } from "@kruise-agents/shared/api";
+ * const spec: SandboxSetSpec = {
+ *   replicas: 3,
+ *   template: { spec: { containers: [{ name: "main", image: "python:3.12" }] } },
+ *   runtimes: [{ name: "agent-runtime" }],
+ * };
+ * ```
+ */
 export interface SandboxSetSpec extends EmbeddedSandboxTemplate {
   /** Number of unused (creating + available) sandboxes to keep. */
   replicas: number;
@@ -49,7 +83,17 @@ export interface SandboxSetSpec extends EmbeddedSandboxTemplate {
   updateStrategy?: MaxUnavailableStrategy;
 }
 
-/** Observed state of a SandboxSet; written only through the status subresource. */
+/**
+ * Observed state of a SandboxSet; written only through the status subresource.
+ *
+ * @example
+ * ```ts
+ * import type { SandboxSetStatus } from "@kruise-agents/shared/api";
+ * function warm(status: SandboxSetStatus | undefined): string {
+ *   return `${status?.availableReplicas ?? 0}/${status?.replicas ?? 0} available`;
+ * }
+ * ```
+ */
 export interface SandboxSetStatus {
   /** The `metadata.generation` this status was computed from. */
   observedGeneration?: number;
@@ -74,7 +118,20 @@ export interface SandboxSetStatus {
   selector?: string;
 }
 
-/** A SandboxSet object; its `metadata.name` is the E2B template ID. */
+/**
+ * A SandboxSet object; its `metadata.name` is the E2B template ID.
+ *
+ * @example
+ * ```ts
+ * import type { SandboxSet } from "@kruise-agents/shared/api";
+ * const pool: SandboxSet = {
+ *   apiVersion: "agents.kruise.io/v1alpha1",
+ *   kind: "SandboxSet",
+ *   metadata: { namespace: "default", name: "python" }, // the E2B template ID
+ *   spec: { replicas: 2, template: { spec: { containers: [{ name: "main", image: "python" }] } } },
+ * };
+ * ```
+ */
 export type SandboxSet = CustomObject<typeof SANDBOX_SET_KIND, SandboxSetSpec, SandboxSetStatus>;
 
 function parseMaxUnavailable(value: unknown, path: string): MaxUnavailableStrategy {
@@ -82,7 +139,17 @@ function parseMaxUnavailable(value: unknown, path: string): MaxUnavailableStrate
   return optionals(o, path, { maxUnavailable: intOrString });
 }
 
-/** Parses a SandboxSet spec; throws `TypeError` naming the first bad field. */
+/**
+ * Parses a SandboxSet spec; throws `TypeError` naming the first bad field.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSandboxSetSpec } from "@kruise-agents/shared/api";
+ * assert.equal(parseSandboxSetSpec({ replicas: 2 }).replicas, 2);
+ * assert.throws(() => parseSandboxSetSpec({}), TypeError); // replicas is required
+ * ```
+ */
 export function parseSandboxSetSpec(value: unknown, path = "spec"): SandboxSetSpec {
   const o = object(value, path);
   return {
@@ -98,7 +165,17 @@ export function parseSandboxSetSpec(value: unknown, path = "spec"): SandboxSetSp
   };
 }
 
-/** Parses a SandboxSet status; throws `TypeError` naming the first bad field. */
+/**
+ * Parses a SandboxSet status; throws `TypeError` naming the first bad field.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSandboxSetStatus } from "@kruise-agents/shared/api";
+ * const status = parseSandboxSetStatus({ replicas: 2, availableReplicas: 1 });
+ * assert.equal(status.availableReplicas, 1);
+ * ```
+ */
 export function parseSandboxSetStatus(value: unknown, path = "status"): SandboxSetStatus {
   const o = object(value, path);
   return optionals(o, path, {
@@ -147,6 +224,18 @@ const INT32: JsonSchemaProps = { type: "integer", format: "int32" };
 /**
  * OpenAPI v3 schema of a SandboxSet (`openAPIV3Schema` of its CRD). The CRD in `charts/` is
  * generated from it by `crd_gen.ts`, and a test checks that it names exactly the model's fields.
+ *
+ * @example
+ * ```ts
+ * import { SANDBOX_SET_SCHEMA } from "@kruise-agents/shared/api";
+ * const crdVersion = {
+ *   name: "v1alpha1",
+ *   served: true,
+ *   storage: true,
+ *   schema: { openAPIV3Schema: SANDBOX_SET_SCHEMA },
+ *   subresources: { status: {} },
+ * };
+ * ```
  */
 export const SANDBOX_SET_SCHEMA: JsonSchemaProps = kindSchema("SandboxSet", {
   description: "SandboxSet is a warm pool of Sandboxes; its name is the E2B template ID.",

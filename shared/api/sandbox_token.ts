@@ -15,18 +15,57 @@
  */
 import type { ObjectMeta } from "./meta.ts";
 
-/** Which token. */
+/**
+ * Which token.
+ *
+ * @example
+ * ```ts
+ * import { generateTokenKey, importTokenKey, sandboxToken } from "@kruise-agents/shared/api";
+ * import type { SandboxTokenKind } from "@kruise-agents/shared/api";
+ * const key = await importTokenKey(generateTokenKey());
+ * const kind: SandboxTokenKind = "traffic";
+ * const token = await sandboxToken(key, kind, { namespace: "default", name: "s", uid: "u1" });
+ * ```
+ */
 export type SandboxTokenKind = "envd" | "traffic";
 
-/** Bytes of a freshly generated key. */
+/**
+ * Bytes of a freshly generated key.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generateTokenKey, TOKEN_KEY_BYTES } from "@kruise-agents/shared/api";
+ * assert.equal(atob(generateTokenKey()).length, TOKEN_KEY_BYTES);
+ * ```
+ */
 export const TOKEN_KEY_BYTES = 32;
 
-/** Key of the sandbox's token Secret. */
+/**
+ * Key of the sandbox's token Secret.
+ *
+ * @example
+ * ```ts
+ * import { TOKEN_SECRET_KEY, tokenSecretName } from "@kruise-agents/shared/api";
+ * const env = {
+ *   name: "ENVD_ACCESS_TOKEN",
+ *   valueFrom: { secretKeyRef: { name: tokenSecretName("s"), key: TOKEN_SECRET_KEY } },
+ * };
+ * ```
+ */
 export const TOKEN_SECRET_KEY = "token";
 
 const encoder = new TextEncoder();
 
-/** A new random key, for `--token-key-file` (base64 of {@linkcode TOKEN_KEY_BYTES} bytes). */
+/**
+ * A new random key, for `--token-key-file` (base64 of {@linkcode TOKEN_KEY_BYTES} bytes).
+ *
+ * @example
+ * ```ts
+ * import { generateTokenKey } from "@kruise-agents/shared/api";
+ * const keyFileText = `${generateTokenKey()}\n`; // e.g. for a Secret behind --token-key-file
+ * ```
+ */
 export function generateTokenKey(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(TOKEN_KEY_BYTES));
   return btoa(String.fromCharCode(...bytes));
@@ -36,6 +75,15 @@ export function generateTokenKey(): string {
  * The HMAC key of a key file's text (base64, surrounding white space ignored).
  *
  * @throws {TypeError} when the text is not base64 of at least 32 bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generateTokenKey, importTokenKey } from "@kruise-agents/shared/api";
+ * const key = await importTokenKey(` ${generateTokenKey()}\n`);
+ * assert.equal(key.algorithm.name, "HMAC");
+ * await assert.rejects(importTokenKey("c2hvcnQ="), TypeError); // too short
+ * ```
  */
 export async function importTokenKey(text: string): Promise<CryptoKey> {
   let raw: Uint8Array<ArrayBuffer>;
@@ -76,7 +124,16 @@ export async function sandboxToken(
     .replace(/=+$/, "");
 }
 
-/** Name of the Secret that carries a sandbox's envd token to its pod. */
+/**
+ * Name of the Secret that carries a sandbox's envd token to its pod.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tokenSecretName } from "@kruise-agents/shared/api";
+ * assert.equal(tokenSecretName("python-x7k2p"), "python-x7k2p-access-token");
+ * ```
+ */
 export function tokenSecretName(sandboxName: string): string {
   return `${sandboxName}-access-token`;
 }
@@ -86,6 +143,13 @@ export function tokenSecretName(sandboxName: string): string {
  * controller and the manager).
  *
  * @throws {TypeError} when the file does not hold a key; `Deno.errors.NotFound` when missing.
+ *
+ * @example
+ * ```ts ignore
+ * import { readTokenKey, sandboxToken } from "@kruise-agents/shared/api";
+ * const key = await readTokenKey("/etc/kruise-agents/token-key");
+ * const token = await sandboxToken(key, "envd", { namespace: "default", name: "s", uid: "u1" });
+ * ```
  */
 export async function readTokenKey(path: string): Promise<CryptoKey> {
   return await importTokenKey(await Deno.readTextFile(path));
@@ -94,6 +158,12 @@ export async function readTokenKey(path: string): Promise<CryptoKey> {
 /**
  * The key in file `path`, created (mode 0600) with a new random key when missing: single-machine
  * mode keeps it in its data directory, so sandboxes keep their tokens across restarts.
+ *
+ * @example
+ * ```ts ignore
+ * import { ensureTokenKey } from "@kruise-agents/shared/api";
+ * const key = await ensureTokenKey(".data/token-key"); // created on the first run, then reused
+ * ```
  */
 export async function ensureTokenKey(path: string): Promise<CryptoKey> {
   try {

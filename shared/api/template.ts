@@ -14,12 +14,38 @@
 import { array, compact, object, oneOf, optional, optionals, string, stringMap } from "./_parse.ts";
 import type { JsonSchemaProps } from "./openapi.ts";
 
-/** How a paused Sandbox is paused. Only `Stop` (delete the Pod) exists in the reference's OSS. */
+/**
+ * How a paused Sandbox is paused. Only `Stop` (delete the Pod) exists in the reference's OSS.
+ *
+ * @example
+ * ```ts
+ * import type { PauseStrategy, PauseStrategyType } from "@kruise-agents/shared/api";
+ * const type: PauseStrategyType = "Stop";
+ * const pauseStrategy: PauseStrategy = { type };
+ * ```
+ */
 export type PauseStrategyType = "Stop" | "Hibernate";
-/** Every {@linkcode PauseStrategyType}. */
+/**
+ * Every {@linkcode PauseStrategyType}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PAUSE_STRATEGY_TYPES } from "@kruise-agents/shared/api";
+ * assert.ok(PAUSE_STRATEGY_TYPES.includes("Hibernate"));
+ * ```
+ */
 export const PAUSE_STRATEGY_TYPES: readonly PauseStrategyType[] = ["Stop", "Hibernate"];
 
-/** `spec.pauseStrategy`: the mechanism used when `spec.paused` becomes true. */
+/**
+ * `spec.pauseStrategy`: the mechanism used when `spec.paused` becomes true.
+ *
+ * @example
+ * ```ts
+ * import type { PauseStrategy } from "@kruise-agents/shared/api";
+ * const hibernate: PauseStrategy = { type: "Hibernate", hibernateStrategy: { type: "disk" } };
+ * ```
+ */
 export interface PauseStrategy {
   /** The pause mechanism. */
   type?: PauseStrategyType;
@@ -27,13 +53,30 @@ export interface PauseStrategy {
   hibernateStrategy?: { type?: string };
 }
 
-/** One entry of `spec.runtimes`: a key of the `sandbox-injection-config` ConfigMap. */
+/**
+ * One entry of `spec.runtimes`: a key of the `sandbox-injection-config` ConfigMap.
+ *
+ * @example
+ * ```ts
+ * import type { RuntimeConfig } from "@kruise-agents/shared/api";
+ * const runtimes: RuntimeConfig[] = [{ name: "agent-runtime" }];
+ * ```
+ */
 export interface RuntimeConfig {
   /** e.g. `agent-runtime`, `csi`, `traffic-proxy`. */
   name: string;
 }
 
-/** `spec.templateRef`: use a SandboxTemplate instead of an inline template. */
+/**
+ * `spec.templateRef`: use a SandboxTemplate instead of an inline template.
+ *
+ * @example
+ * ```ts
+ * import type { SandboxSetSpec, SandboxTemplateRef } from "@kruise-agents/shared/api";
+ * const templateRef: SandboxTemplateRef = { name: "python-base" };
+ * const spec: SandboxSetSpec = { replicas: 1, templateRef };
+ * ```
+ */
 export interface SandboxTemplateRef {
   /** Name of the SandboxTemplate. */
   name: string;
@@ -43,7 +86,19 @@ export interface SandboxTemplateRef {
   apiVersion?: string;
 }
 
-/** A container of the pod template; fields we do not read are kept as they are. */
+/**
+ * A container of the pod template; fields we do not read are kept as they are.
+ *
+ * @example
+ * ```ts
+ * import type { Container } from "@kruise-agents/shared/api";
+ * const main: Container = {
+ *   name: "main",
+ *   image: "python:3.12",
+ *   resources: { limits: { cpu: "1", memory: "1Gi" } }, // kept verbatim
+ * };
+ * ```
+ */
 export interface Container {
   /** Container name; `containers[0]` is the sandbox's main container. */
   name: string;
@@ -53,7 +108,18 @@ export interface Container {
   [field: string]: unknown;
 }
 
-/** The pod spec of the template; fields we do not read are kept as they are. */
+/**
+ * The pod spec of the template; fields we do not read are kept as they are.
+ *
+ * @example
+ * ```ts
+ * import type { PodSpec } from "@kruise-agents/shared/api";
+ * const spec: PodSpec = {
+ *   containers: [{ name: "main", image: "python:3.12" }],
+ *   restartPolicy: "Never",
+ * };
+ * ```
+ */
 export interface PodSpec {
   /** The containers; the first is the main container the runtime attaches to. */
   containers: Container[];
@@ -63,7 +129,18 @@ export interface PodSpec {
   [field: string]: unknown;
 }
 
-/** `spec.template`: a `core/v1` PodTemplateSpec. */
+/**
+ * `spec.template`: a `core/v1` PodTemplateSpec.
+ *
+ * @example
+ * ```ts
+ * import type { PodTemplateSpec } from "@kruise-agents/shared/api";
+ * const template: PodTemplateSpec = {
+ *   metadata: { labels: { app: "python" } },
+ *   spec: { containers: [{ name: "main", image: "python:3.12" }] },
+ * };
+ * ```
+ */
 export interface PodTemplateSpec {
   /** Labels and annotations copied onto the Pod. */
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -71,7 +148,17 @@ export interface PodTemplateSpec {
   spec: PodSpec;
 }
 
-/** The template fields both kinds embed inline (Go's `EmbeddedSandboxTemplate`). */
+/**
+ * The template fields both kinds embed inline (Go's `EmbeddedSandboxTemplate`).
+ *
+ * @example
+ * ```ts
+ * import type { EmbeddedSandboxTemplate } from "@kruise-agents/shared/api";
+ * function image(t: EmbeddedSandboxTemplate): string | undefined {
+ *   return t.template?.spec.containers[0]?.image; // undefined with a templateRef
+ * }
+ * ```
+ */
 export interface EmbeddedSandboxTemplate {
   /** A SandboxTemplate to use; mutually exclusive with `template`. */
   templateRef?: SandboxTemplateRef;
@@ -81,7 +168,17 @@ export interface EmbeddedSandboxTemplate {
   volumeClaimTemplates?: Record<string, unknown>[];
 }
 
-/** Parses a pause strategy; throws `TypeError` naming the first bad field. */
+/**
+ * Parses a pause strategy; throws `TypeError` naming the first bad field.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parsePauseStrategy } from "@kruise-agents/shared/api";
+ * assert.deepEqual(parsePauseStrategy({ type: "Stop" }), { type: "Stop" });
+ * assert.throws(() => parsePauseStrategy({ type: "Sleep" }), TypeError);
+ * ```
+ */
 export function parsePauseStrategy(value: unknown, path = "pauseStrategy"): PauseStrategy {
   const o = object(value, path);
   return optionals(o, path, {
@@ -90,13 +187,32 @@ export function parsePauseStrategy(value: unknown, path = "pauseStrategy"): Paus
   });
 }
 
-/** Parses a runtime entry; throws `TypeError` naming the first bad field. */
+/**
+ * Parses a runtime entry; throws `TypeError` naming the first bad field.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseRuntimeConfig } from "@kruise-agents/shared/api";
+ * assert.deepEqual(parseRuntimeConfig({ name: "agent-runtime" }), { name: "agent-runtime" });
+ * assert.throws(() => parseRuntimeConfig({}), TypeError);
+ * ```
+ */
 export function parseRuntimeConfig(value: unknown, path = "runtime"): RuntimeConfig {
   const o = object(value, path);
   return { name: string(o.name, `${path}.name`) };
 }
 
-/** Parses a template reference; throws `TypeError` naming the first bad field. */
+/**
+ * Parses a template reference; throws `TypeError` naming the first bad field.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSandboxTemplateRef } from "@kruise-agents/shared/api";
+ * assert.equal(parseSandboxTemplateRef({ name: "python-base" }).name, "python-base");
+ * ```
+ */
 export function parseSandboxTemplateRef(value: unknown, path = "templateRef"): SandboxTemplateRef {
   const o = object(value, path);
   return {
@@ -115,6 +231,15 @@ function parseContainer(value: unknown, path: string): Container {
 /**
  * Parses a pod template. Only what our programs read is checked (container names and images,
  * template labels and annotations); every other field is kept verbatim.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parsePodTemplateSpec } from "@kruise-agents/shared/api";
+ * const template = parsePodTemplateSpec({ spec: { containers: [{ name: "main", image: "py" }] } });
+ * assert.equal(template.spec.containers[0]?.image, "py");
+ * assert.throws(() => parsePodTemplateSpec({ spec: { containers: [{}] } }), TypeError);
+ * ```
  */
 export function parsePodTemplateSpec(value: unknown, path = "template"): PodTemplateSpec {
   const o = object(value, path);
@@ -141,7 +266,17 @@ export function parsePodTemplateSpec(value: unknown, path = "template"): PodTemp
   return compact({ ...o, metadata: meta, spec: parsedSpec });
 }
 
-/** Parses the embedded template fields of a spec object (`templateRef`, `template`, ...). */
+/**
+ * Parses the embedded template fields of a spec object (`templateRef`, `template`, ...).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseEmbeddedSandboxTemplate } from "@kruise-agents/shared/api";
+ * const parsed = parseEmbeddedSandboxTemplate({ replicas: 2, templateRef: { name: "base" } });
+ * assert.deepEqual(parsed, { templateRef: { name: "base" } });
+ * ```
+ */
 export function parseEmbeddedSandboxTemplate(
   spec: Record<string, unknown>,
   path = "spec",
@@ -153,7 +288,18 @@ export function parseEmbeddedSandboxTemplate(
   });
 }
 
-/** Schema of `spec.pauseStrategy`. */
+/**
+ * Schema of `spec.pauseStrategy`.
+ *
+ * @example
+ * ```ts
+ * import { type JsonSchemaProps, PAUSE_STRATEGY_SCHEMA } from "@kruise-agents/shared/api";
+ * const spec: JsonSchemaProps = {
+ *   type: "object",
+ *   properties: { pauseStrategy: PAUSE_STRATEGY_SCHEMA },
+ * };
+ * ```
+ */
 export const PAUSE_STRATEGY_SCHEMA: JsonSchemaProps = {
   type: "object",
   description: "How sandboxes are paused when spec.paused is true. Stop deletes the Pod; " +
@@ -168,7 +314,18 @@ export const PAUSE_STRATEGY_SCHEMA: JsonSchemaProps = {
   },
 };
 
-/** Schema of `spec.persistentContents`. */
+/**
+ * Schema of `spec.persistentContents`.
+ *
+ * @example
+ * ```ts
+ * import { type JsonSchemaProps, PERSISTENT_CONTENTS_SCHEMA } from "@kruise-agents/shared/api";
+ * const spec: JsonSchemaProps = {
+ *   type: "object",
+ *   properties: { persistentContents: PERSISTENT_CONTENTS_SCHEMA },
+ * };
+ * ```
+ */
 export const PERSISTENT_CONTENTS_SCHEMA: JsonSchemaProps = {
   type: "array",
   description: "What a pause or checkpoint keeps: ip, memory, filesystem.",
@@ -176,7 +333,15 @@ export const PERSISTENT_CONTENTS_SCHEMA: JsonSchemaProps = {
   "x-kubernetes-list-type": "atomic",
 };
 
-/** Schema of `spec.runtimes`. */
+/**
+ * Schema of `spec.runtimes`.
+ *
+ * @example
+ * ```ts
+ * import { type JsonSchemaProps, RUNTIMES_SCHEMA } from "@kruise-agents/shared/api";
+ * const spec: JsonSchemaProps = { type: "object", properties: { runtimes: RUNTIMES_SCHEMA } };
+ * ```
+ */
 export const RUNTIMES_SCHEMA: JsonSchemaProps = {
   type: "array",
   description: "Runtimes injected into the pod, by key of the sandbox-injection-config ConfigMap " +
@@ -189,7 +354,18 @@ export const RUNTIMES_SCHEMA: JsonSchemaProps = {
   "x-kubernetes-list-type": "atomic",
 };
 
-/** Schema fragments of the embedded template fields, merged into each kind's `spec`. */
+/**
+ * Schema fragments of the embedded template fields, merged into each kind's `spec`.
+ *
+ * @example
+ * ```ts
+ * import { EMBEDDED_TEMPLATE_PROPERTIES, type JsonSchemaProps } from "@kruise-agents/shared/api";
+ * const spec: JsonSchemaProps = {
+ *   type: "object",
+ *   properties: { ...EMBEDDED_TEMPLATE_PROPERTIES, replicas: { type: "integer" } },
+ * };
+ * ```
+ */
 export const EMBEDDED_TEMPLATE_PROPERTIES: Record<string, JsonSchemaProps> = {
   templateRef: {
     type: "object",
