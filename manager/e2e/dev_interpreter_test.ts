@@ -15,6 +15,31 @@ import { prepareDataDir, startDev } from "./dev_harness.ts";
 /** Kernels start slowly (R) on a loaded machine: no SDK timeout cuts them short. */
 const SLOW = { timeoutMs: 180_000 };
 
+/** Jupyter Server killed with `kill -9` from a root command: restarted, the next cell runs. */
+async function jupyterRestart(sbx: Sandbox): Promise<void> {
+  assert.equal((await sbx.runCode("x = 1; x", SLOW)).text, "1");
+  const pids = await sbx.commands.run("pgrep -f 'jupyter server'", { user: "root" });
+  const server = pids.stdout.trim().split("\n")[0];
+  assert.match(server ?? "", /^\d+$/, pids.stdout);
+  await sbx.commands.run(`kill -9 ${server}`, { user: "root" });
+  // Until the server is back, a cell fails (an error result, or a refused call).
+  const deadline = Date.now() + 120_000;
+  let last = "";
+  let text: string | undefined;
+  while (text !== "2" && Date.now() < deadline) {
+    const result = await sbx.runCode("x = 2; x", SLOW).catch((error) => error as Error);
+    if (result instanceof Error) last = String(result);
+    else {
+      text = result.text;
+      last = JSON.stringify(result.error ?? result.results);
+    }
+    if (text !== "2") await new Promise((r) => setTimeout(r, 1_000));
+  }
+  assert.equal(text, "2", `no cell ran after the restart (last: ${last})`);
+  const again = await sbx.commands.run("pgrep -f 'jupyter server'", { user: "root" });
+  assert.doesNotMatch(again.stdout, new RegExp(`^${server}$`, "m"), "a new server");
+}
+
 Deno.test({
   name:
     "deno task dev: bash and R cells with env vars and cwd, a chart, Jupyter restarted after a kill",
@@ -76,29 +101,10 @@ Deno.test({
           ["C", 30],
         ]);
       });
-      await t.step("Jupyter Server killed: restarted, the next cell runs", async () => {
-        assert.equal((await sbx.runCode("x = 1; x", SLOW)).text, "1");
-        const pids = await sbx.commands.run("pgrep -f 'jupyter server'", { user: "root" });
-        const server = pids.stdout.trim().split("\n")[0];
-        assert.match(server ?? "", /^\d+$/, pids.stdout);
-        await sbx.commands.run(`kill -9 ${server}`, { user: "root" });
-        // Until the server is back, a cell fails (an error result, or a refused call).
-        const deadline = Date.now() + 120_000;
-        let last = "";
-        let text: string | undefined;
-        while (text !== "2" && Date.now() < deadline) {
-          const result = await sbx.runCode("x = 2; x", SLOW).catch((error) => error as Error);
-          if (result instanceof Error) last = String(result);
-          else {
-            text = result.text;
-            last = JSON.stringify(result.error ?? result.results);
-          }
-          if (text !== "2") await new Promise((r) => setTimeout(r, 1_000));
-        }
-        assert.equal(text, "2", `no cell ran after the restart (last: ${last})`);
-        const again = await sbx.commands.run("pgrep -f 'jupyter server'", { user: "root" });
-        assert.doesNotMatch(again.stdout, new RegExp(`^${server}$`, "m"), "a new server");
-      });
+      await t.step(
+        "Jupyter Server killed: restarted, the next cell runs",
+        () => jupyterRestart(sbx),
+      );
       await sbx.kill();
     } finally {
       await dev.stop();
