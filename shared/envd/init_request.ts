@@ -7,7 +7,20 @@
  */
 import { isRecord } from "../std/json.ts";
 
-/** Body of `POST /init`, as the orchestrator sends it (unknown fields are ignored). */
+/**
+ * Body of `POST /init`, as the orchestrator sends it (unknown fields are ignored).
+ *
+ * @example
+ * ```ts
+ * import { type InitRequest, parseInitRequest } from "@kruise-agents/shared/envd/http";
+ * const body: InitRequest = { envVars: { LANG: "C.UTF-8" }, defaultUser: "user" };
+ * const init = new Request("http://10.0.0.7:49983/init", {
+ *   method: "POST",
+ *   body: JSON.stringify(body),
+ * });
+ * console.log(parseInitRequest(await init.json()).defaultUser); // "user"
+ * ```
+ */
 export interface InitRequest {
   /** Global env vars for every process and kernel. */
   envVars?: Record<string, string>;

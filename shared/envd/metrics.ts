@@ -6,7 +6,17 @@
  */
 import { isRecord } from "../std/json.ts";
 
-/** envd's metrics body. */
+/**
+ * envd's metrics body.
+ *
+ * @example
+ * ```ts
+ * import type { EnvdMetrics } from "@kruise-agents/shared/envd/http";
+ * function memoryPercent(metrics: EnvdMetrics): number {
+ *   return (100 * metrics.mem_used) / metrics.mem_total;
+ * }
+ * ```
+ */
 export interface EnvdMetrics {
   /** Unix seconds. */
   ts: number;

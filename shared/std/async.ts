@@ -8,7 +8,19 @@
  */
 import { type Clock, systemClock } from "./clock.ts";
 
-/** Options of {@linkcode delay}. */
+/**
+ * Options of {@linkcode delay}.
+ *
+ * @example
+ * ```ts
+ * import { delay, type DelayOptions, ManualClock } from "@kruise-agents/shared/std";
+ * const clock = new ManualClock();
+ * const options: DelayOptions = { clock, signal: AbortSignal.timeout(1000) };
+ * const waited = delay(5000, options);
+ * clock.advance(5000); // the delay resolves without real waiting
+ * await waited;
+ * ```
+ */
 export interface DelayOptions {
   /** Rejects the wait with its reason when aborted. */
   signal?: AbortSignal | undefined;
@@ -61,7 +73,18 @@ export async function pause(ms: number, options: DelayOptions = {}): Promise<voi
   }
 }
 
-/** Options of {@linkcode poll}. */
+/**
+ * Options of {@linkcode poll}.
+ *
+ * @example
+ * ```ts
+ * import { poll, type PollOptions } from "@kruise-agents/shared/std";
+ * const options: PollOptions = { timeoutMs: 1000, intervalMs: 10 };
+ * const started = Date.now();
+ * const probe = () => (Date.now() - started >= 30 ? "ready" : undefined);
+ * console.log(await poll("the probe", probe, options)); // "ready"
+ * ```
+ */
 export interface PollOptions extends DelayOptions {
   /** Give up after this long, in ms. @default {10000} */
   timeoutMs?: number;

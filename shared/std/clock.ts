@@ -7,10 +7,29 @@
  * @module
  */
 
-/** Cancels a timer set by {@linkcode Clock.setTimer}; calling it after the timer fired is a no-op. */
+/**
+ * Cancels a timer set by {@linkcode Clock.setTimer}; calling it after the timer fired is a no-op.
+ *
+ * @example
+ * ```ts
+ * import { type CancelTimer, systemClock } from "@kruise-agents/shared/std";
+ * const cancel: CancelTimer = systemClock.setTimer(() => console.log("never"), 60_000);
+ * cancel(); // the timer will not fire; calling it again is a no-op
+ * ```
+ */
 export type CancelTimer = () => void;
 
-/** Reads the time and sets one-shot timers. */
+/**
+ * Reads the time and sets one-shot timers.
+ *
+ * @example
+ * ```ts
+ * import type { Clock } from "@kruise-agents/shared/std";
+ * function expired(clock: Clock, deadline: string): boolean {
+ *   return Date.parse(deadline) <= clock.now();
+ * }
+ * ```
+ */
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
@@ -18,7 +37,17 @@ export interface Clock {
   setTimer(callback: () => void, ms: number): CancelTimer;
 }
 
-/** The wall clock and `setTimeout`. */
+/**
+ * The wall clock and `setTimeout`.
+ *
+ * @example
+ * ```ts
+ * import { systemClock } from "@kruise-agents/shared/std";
+ * const started = systemClock.now();
+ * await new Promise<void>((resolve) => systemClock.setTimer(resolve, 10));
+ * console.log(systemClock.now() - started >= 10);
+ * ```
+ */
 export const systemClock: Clock = {
   now(): number {
     return Date.now();

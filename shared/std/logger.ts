@@ -6,10 +6,33 @@
  * @module
  */
 
-/** Fields attached to a log line. */
+/**
+ * Fields attached to a log line.
+ *
+ * @example
+ * ```ts
+ * import { consoleLogger, type LogFields } from "@kruise-agents/shared/std";
+ * const fields: LogFields = { sandbox: "default/s", attempt: 2 };
+ * consoleLogger.warn("claim retried", fields);
+ * ```
+ */
 export type LogFields = Record<string, unknown>;
 
-/** Where a program writes what it does and what went wrong. */
+/**
+ * Where a program writes what it does and what went wrong.
+ *
+ * @example
+ * ```ts
+ * import type { Logger } from "@kruise-agents/shared/std";
+ * const lines: string[] = [];
+ * const memoryLogger: Logger = {
+ *   info: (message) => lines.push(`info ${message}`),
+ *   warn: (message) => lines.push(`warn ${message}`),
+ *   error: (message) => lines.push(`error ${message}`),
+ * };
+ * memoryLogger.info("started");
+ * ```
+ */
 export interface Logger {
   /** Something worth knowing in normal operation. */
   info(message: string, fields?: LogFields): void;
@@ -44,7 +67,16 @@ export const consoleLogger: Logger = {
   },
 };
 
-/** Drops everything (tests). */
+/**
+ * Drops everything (tests).
+ *
+ * @example
+ * ```ts
+ * import { childLogger, silentLogger } from "@kruise-agents/shared/std";
+ * const log = childLogger(silentLogger, { component: "test" });
+ * log.error("not printed");
+ * ```
+ */
 export const silentLogger: Logger = {
   info(): void {},
   warn(): void {},
@@ -69,7 +101,17 @@ export function childLogger(logger: Logger, fields: LogFields): Logger {
   };
 }
 
-/** Renders an unknown thrown value for a log line or an error message. */
+/**
+ * Renders an unknown thrown value for a log line or an error message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { errorMessage } from "@kruise-agents/shared/std";
+ * assert.equal(errorMessage(new RangeError("too big")), "RangeError: too big");
+ * assert.equal(errorMessage("plain"), "plain");
+ * ```
+ */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

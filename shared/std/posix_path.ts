@@ -88,7 +88,17 @@ function relative(from: string, to: string): string {
   return [...Array(a.length - common).fill(".."), ...b.slice(common)].join("/");
 }
 
-/** Node-compatible POSIX path functions (a subset: the ones this project uses). */
+/**
+ * Node-compatible POSIX path functions (a subset: the ones this project uses).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { posix } from "@kruise-agents/shared/std";
+ * assert.equal(posix.join("/home/user", "../root", "a.txt"), "/home/root/a.txt");
+ * assert.equal(posix.relative("/a/b", "/a/c/d"), "../c/d");
+ * ```
+ */
 export const posix: {
   /** {@linkcode normalize} */
   normalize: (path: string) => string;

@@ -8,10 +8,32 @@
  * @module
  */
 
-/** Default cap of {@linkcode readJson}: 1 MiB, far above any JSON body the E2B SDKs send. */
+/**
+ * Default cap of {@linkcode readJson}: 1 MiB, far above any JSON body the E2B SDKs send.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_JSON_BYTES, readJson } from "@kruise-agents/shared/std";
+ * const request = new Request("http://localhost/", { method: "POST", body: "{}" });
+ * const body = await readJson(request, { maxBytes: DEFAULT_MAX_JSON_BYTES / 4 });
+ * ```
+ */
 export const DEFAULT_MAX_JSON_BYTES = 1024 * 1024;
 
-/** A body longer than the cap of {@linkcode readJson} or {@linkcode readText}. */
+/**
+ * A body longer than the cap of {@linkcode readJson} or {@linkcode readText}.
+ *
+ * @example
+ * ```ts
+ * import { BodyTooLargeError, readJson } from "@kruise-agents/shared/std";
+ * const request = new Request("http://localhost/", { method: "POST", body: "[1,2,3]" });
+ * const response = await readJson(request, { maxBytes: 4 }).then(
+ *   () => new Response(null, { status: 204 }),
+ *   (error) => new Response(null, { status: error instanceof BodyTooLargeError ? 413 : 400 }),
+ * );
+ * console.log(response.status); // 413
+ * ```
+ */
 export class BodyTooLargeError extends RangeError {
   /** The cap that was passed, in bytes. */
   readonly limit: number;
@@ -24,7 +46,16 @@ export class BodyTooLargeError extends RangeError {
   }
 }
 
-/** Options of {@linkcode readJson} and {@linkcode readText}. */
+/**
+ * Options of {@linkcode readJson} and {@linkcode readText}.
+ *
+ * @example
+ * ```ts
+ * import { readText, type ReadBodyOptions } from "@kruise-agents/shared/std";
+ * const options: ReadBodyOptions = { maxBytes: 64 * 1024 };
+ * const text = await readText(new Response("hello"), options);
+ * ```
+ */
 export interface ReadBodyOptions {
   /** Largest body accepted, in bytes. @default {DEFAULT_MAX_JSON_BYTES} */
   maxBytes?: number;
@@ -34,6 +65,15 @@ export interface ReadBodyOptions {
  * The body of `message` as text, at most `options.maxBytes` bytes long.
  *
  * @throws {BodyTooLargeError} when the body (or its `Content-Length`) is longer.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BodyTooLargeError, readText } from "@kruise-agents/shared/std";
+ * const request = new Request("http://localhost/", { method: "POST", body: "hi" });
+ * assert.equal(await readText(request), "hi");
+ * await assert.rejects(readText(new Response("x".repeat(10)), { maxBytes: 5 }), BodyTooLargeError);
+ * ```
  */
 export async function readText(
   message: Request | Response,
