@@ -4,7 +4,16 @@
  * @module
  */
 
-/** Outcome of a {@linkcode runCommand} run. */
+/**
+ * Outcome of a {@linkcode runCommand} run.
+ *
+ * @example
+ * ```ts
+ * import { type CommandResult, runCommand } from "@kruise-agents/shared/testing";
+ * const result: CommandResult = await runCommand("sh", ["-c", "echo out; exit 3"]);
+ * console.log(result.code, result.success, result.stdout.trim()); // 3 false out
+ * ```
+ */
 export interface CommandResult {
   /** Exit code. */
   code: number;
@@ -16,7 +25,16 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Options of {@linkcode runCommand}. */
+/**
+ * Options of {@linkcode runCommand}.
+ *
+ * @example
+ * ```ts
+ * import { runCommand, type RunCommandOptions } from "@kruise-agents/shared/testing";
+ * const options: RunCommandOptions = { stdin: "a\nb\n", env: { LC_ALL: "C" } };
+ * const result = await runCommand("wc", ["-l"], options);
+ * ```
+ */
 export interface RunCommandOptions {
   /** Written to the command's standard input; without it, stdin is null. */
   stdin?: string | undefined;

@@ -33,7 +33,22 @@ import type {
   WatchOptions,
 } from "../kube/client.ts";
 
-/** Passes every call to the client it wraps; subclasses change some of them. */
+/**
+ * Passes every call to the client it wraps; subclasses change some of them.
+ *
+ * @example
+ * ```ts
+ * import { EmbeddedStore, type KubeClient } from "@kruise-agents/shared/kube";
+ * import { ForwardingClient } from "@kruise-agents/shared/testing";
+ * class FlakyClient extends ForwardingClient {
+ *   protected override send<T>(request: () => Promise<T>): Promise<T> {
+ *     return Math.random() < 0.1 ? Promise.reject(new TypeError("connection reset")) : request();
+ *   }
+ * }
+ * await using store = await EmbeddedStore.open();
+ * const kube: KubeClient = new FlakyClient(store);
+ * ```
+ */
 export class ForwardingClient implements KubeClient {
   readonly #inner: KubeClient;
 

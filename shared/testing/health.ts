@@ -6,7 +6,16 @@
  */
 import { ENVD_PORT, sandboxUrl } from "../envd/ports.ts";
 
-/** Options of {@linkcode healthy}. */
+/**
+ * Options of {@linkcode healthy}.
+ *
+ * @example
+ * ```ts
+ * import { healthy, type HealthyOptions } from "@kruise-agents/shared/testing";
+ * const options: HealthyOptions = { port: 49999, timeoutMs: 200 };
+ * const up = await healthy("127.0.0.1", options);
+ * ```
+ */
 export interface HealthyOptions {
   /** The port. @default {ENVD_PORT} */
   port?: number;
@@ -14,7 +23,16 @@ export interface HealthyOptions {
   timeoutMs?: number;
 }
 
-/** Whether `GET http://ip:port/health` answers 2xx within the timeout; never throws. */
+/**
+ * Whether `GET http://ip:port/health` answers 2xx within the timeout; never throws.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { healthy } from "@kruise-agents/shared/testing";
+ * assert.equal(await healthy("127.0.0.1", { port: 9, timeoutMs: 200 }), false); // nothing listens
+ * ```
+ */
 export async function healthy(ip: string, options: HealthyOptions = {}): Promise<boolean> {
   try {
     const res = await fetch(`${sandboxUrl(ip, options.port ?? ENVD_PORT)}/health`, {

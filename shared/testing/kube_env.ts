@@ -19,7 +19,20 @@
  */
 import { type CommandResult, runCommand } from "./command.ts";
 
-/** Where and how to reach the running control plane. */
+/**
+ * Where and how to reach the running control plane.
+ *
+ * @example
+ * ```ts ignore
+ * import { type KubeEnv, kubeEnv } from "@kruise-agents/shared/testing";
+ * const env: KubeEnv = await kubeEnv();
+ * const client = Deno.createHttpClient({ caCerts: [env.caCert] });
+ * const res = await fetch(`${env.server}/version`, {
+ *   client,
+ *   headers: { authorization: `Bearer ${env.token}` },
+ * });
+ * ```
+ */
 export interface KubeEnv {
   /** Path of an admin kubeconfig (what `export KUBECONFIG=...` names). */
   kubeconfig: string;
@@ -38,7 +51,17 @@ export interface KubeEnv {
 const KUBE_SH = new URL("../../hack/kube.sh", import.meta.url).pathname;
 const REPO = new URL("../../", import.meta.url).pathname;
 
-/** Options of {@linkcode kubeEnv}: a control plane of its own, with its own settings. */
+/**
+ * Options of {@linkcode kubeEnv}: a control plane of its own, with its own settings.
+ *
+ * @example
+ * ```ts ignore
+ * import { kubeDown, kubeEnv, type KubeEnvOptions } from "@kruise-agents/shared/testing";
+ * const options: KubeEnvOptions = { name: "watch-liveness", minRequestTimeout: 5 };
+ * const env = await kubeEnv(options); // a control plane of its own
+ * await kubeDown(env);
+ * ```
+ */
 export interface KubeEnvOptions {
   /**
    * A separate control plane (state in `.cache/kube-NAME`), for tests that restart or slow down
@@ -54,6 +77,15 @@ const started = new Map<string, Promise<KubeEnv>>();
 /**
  * Starts the control plane (once per process and name) and resolves to how to reach it. A failed
  * start is not cached, so a later test retries instead of failing on a stale rejection.
+ *
+ * @example
+ * ```ts ignore
+ * import { createKubernetesClient, NAMESPACES } from "@kruise-agents/shared/kube";
+ * import { kubeEnv } from "@kruise-agents/shared/testing";
+ * const env = await kubeEnv();
+ * const kube = createKubernetesClient({ kubeconfigPath: env.kubeconfig });
+ * const { items } = await kube.list(NAMESPACES);
+ * ```
  */
 export function kubeEnv(options: KubeEnvOptions = {}): Promise<KubeEnv> {
   const name = options.name ?? "";
@@ -114,7 +146,16 @@ async function start(options: KubeEnvOptions): Promise<KubeEnv> {
   };
 }
 
-/** Stops kube-apiserver of `env` and starts it again; resolves once it is ready. */
+/**
+ * Stops kube-apiserver of `env` and starts it again; resolves once it is ready.
+ *
+ * @example
+ * ```ts ignore
+ * import { kubeEnv, restartApiServer } from "@kruise-agents/shared/testing";
+ * const env = await kubeEnv({ name: "restart" });
+ * await restartApiServer(env); // informers must resume on their own
+ * ```
+ */
 export async function restartApiServer(env: KubeEnv): Promise<void> {
   await kubeSh("restart-apiserver", env.options);
 }
@@ -122,6 +163,17 @@ export async function restartApiServer(env: KubeEnv): Promise<void> {
 /**
  * Stops a separate control plane (one started with `name`) and removes its state; the shared
  * one is left for CI's `kube-down`.
+ *
+ * @example
+ * ```ts ignore
+ * import { kubeDown, kubeEnv } from "@kruise-agents/shared/testing";
+ * const env = await kubeEnv({ name: "slow-apiserver" });
+ * try {
+ *   // ... a test that must not share its API server
+ * } finally {
+ *   await kubeDown(env);
+ * }
+ * ```
  */
 export async function kubeDown(env: KubeEnv): Promise<void> {
   if (env.options.name === undefined) return;
@@ -133,6 +185,14 @@ export async function kubeDown(env: KubeEnv): Promise<void> {
  * Runs the built kubectl against `env` with `args`; `options.stdin` is written to its standard
  * input (e.g. a manifest for `apply -f -`). Never throws on a non-zero exit: tests assert on the
  * result, including expected rejections.
+ *
+ * @example
+ * ```ts ignore
+ * import { kubectl, kubeEnv } from "@kruise-agents/shared/testing";
+ * const env = await kubeEnv();
+ * const result = await kubectl(env, ["apply", "-f", "-"], { stdin: "kind: Nonsense\n" });
+ * if (result.success) throw new Error("a bad manifest was accepted");
+ * ```
  */
 export function kubectl(
   env: KubeEnv,
@@ -142,7 +202,16 @@ export function kubectl(
   return runCommand(`${env.binDir}/kubectl`, [`--kubeconfig=${env.kubeconfig}`, ...args], options);
 }
 
-/** Like {@linkcode kubectl}, but throws with kubectl's stderr unless it succeeds. */
+/**
+ * Like {@linkcode kubectl}, but throws with kubectl's stderr unless it succeeds.
+ *
+ * @example
+ * ```ts ignore
+ * import { kubectlOk, kubeEnv } from "@kruise-agents/shared/testing";
+ * const env = await kubeEnv();
+ * const names = await kubectlOk(env, ["get", "namespaces", "-o", "name"]);
+ * ```
+ */
 export async function kubectlOk(
   env: KubeEnv,
   args: string[],
@@ -155,7 +224,16 @@ export async function kubectlOk(
   return result.stdout;
 }
 
-/** The chart's generated CRDs. */
+/**
+ * The chart's generated CRDs.
+ *
+ * @example
+ * ```ts ignore
+ * import { CRD_DIR, kubectlOk, kubeEnv } from "@kruise-agents/shared/testing";
+ * const env = await kubeEnv();
+ * await kubectlOk(env, ["apply", "--server-side", "-f", CRD_DIR]);
+ * ```
+ */
 export const CRD_DIR: string = new URL("../../charts/kruise-agents/crds/", import.meta.url)
   .pathname;
 
@@ -164,6 +242,14 @@ let withCrds: Promise<KubeEnv> | undefined;
 /**
  * {@linkcode kubeEnv} with the chart's CRDs applied and Established, once per process. Applied
  * server-side with force, because other test processes may apply the same CRDs concurrently.
+ *
+ * @example
+ * ```ts ignore
+ * import { SANDBOXES } from "@kruise-agents/shared/kube";
+ * import { kubeEnvWithCrds, kubectlOk } from "@kruise-agents/shared/testing";
+ * const env = await kubeEnvWithCrds();
+ * await kubectlOk(env, ["get", SANDBOXES.plural, "-A"]);
+ * ```
  */
 export function kubeEnvWithCrds(): Promise<KubeEnv> {
   withCrds ??= (async () => {

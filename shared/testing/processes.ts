@@ -31,7 +31,16 @@ export async function processesWhere(
   return pids;
 }
 
-/** Pids of the processes whose command line names `needle`. */
+/**
+ * Pids of the processes whose command line names `needle`.
+ *
+ * @example
+ * ```ts ignore
+ * import { processesNaming } from "@kruise-agents/shared/testing";
+ * const leftovers = await processesNaming("agent-runtime");
+ * if (leftovers.length > 0) throw new Error(`still running: ${leftovers.join(", ")}`);
+ * ```
+ */
 export function processesNaming(needle: string): Promise<number[]> {
   return processesWhere(async (pid) =>
     (await Deno.readTextFile(`/proc/${pid}/cmdline`)).includes(needle)
