@@ -156,7 +156,8 @@ export const LABEL_TEMPLATE_HASH = "agents.kruise.io/template-hash";
  * @example
  * ```ts
  * import { LABEL_RESERVED_FAILED_SANDBOX } from "@kruise-agents/shared/api";
- * const visibleToE2B = `!${LABEL_RESERVED_FAILED_SANDBOX}`; // a selector: key absent
+ * // an equality-based selector "key absent": the Sandboxes E2B reads may list
+ * const visibleToE2B = `!${LABEL_RESERVED_FAILED_SANDBOX}`;
  * ```
  */
 export const LABEL_RESERVED_FAILED_SANDBOX = "agents.kruise.io/reserved-failed-sandbox";
@@ -205,8 +206,10 @@ export const LABEL_UPDATE_OPS = "agents.kruise.io/update-ops";
  *
  * @example
  * ```ts
- * import { LABEL_UPGRADE_FAILED } from "@kruise-agents/shared/api";
- * const failedUpgrades = LABEL_UPGRADE_FAILED; // a selector: key present
+ * import { LABEL_UPGRADE_FAILED, type Sandbox } from "@kruise-agents/shared/api";
+ * function upgradeFailed(sandbox: Sandbox): boolean {
+ *   return sandbox.metadata.labels?.[LABEL_UPGRADE_FAILED] !== undefined;
+ * }
  * ```
  */
 export const LABEL_UPGRADE_FAILED = "agents.kruise.io/upgrade-failed";

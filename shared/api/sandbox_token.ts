@@ -47,8 +47,9 @@ export const TOKEN_KEY_BYTES = 32;
  * @example
  * ```ts
  * import { TOKEN_SECRET_KEY, tokenSecretName } from "@kruise-agents/shared/api";
+ * import { ACCESS_TOKEN_ENV } from "@kruise-agents/shared/envd/http";
  * const env = {
- *   name: "ENVD_ACCESS_TOKEN",
+ *   name: ACCESS_TOKEN_ENV,
  *   valueFrom: { secretKeyRef: { name: tokenSecretName("s"), key: TOKEN_SECRET_KEY } },
  * };
  * ```
