@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Chart tooling built from the Go module proxy, once per machine: helm (v3) and kubeconform.
+# Chart tooling built from the Go module proxy, once per machine: helm (v3) and kubeconform; and
+# kube-network-policies, the NetworkPolicy enforcer tried for the real node of hack/kube.sh (it
+# builds, but cannot enforce on our machines' kernel: see charts/kruise-agents/README.md,
+# "Network policies").
 #
 #   bash hack/tools.sh [NAME...]   build (or find in the cache) each tool; print its path, one per
 #                                  line, in the order asked (default: helm kubeconform)
@@ -16,6 +19,9 @@ set -euo pipefail
 
 HELM_VERSION=v3.22.0
 KUBECONFORM_VERSION=v0.8.0
+# kubernetes-sigs' nftables + nfqueue enforcer, preferred to kube-router (security flaws are
+# reported for its v2.1.0).
+KUBE_NETWORK_POLICIES_VERSION=v0.8.0
 
 CACHE_ROOT=${KRUISE_AGENTS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kruise-agents}
 TOOLS=$CACHE_ROOT/tools
@@ -31,7 +37,8 @@ version() {
   case $1 in
     helm) printf '%s\n' "$HELM_VERSION" ;;
     kubeconform) printf '%s\n' "$KUBECONFORM_VERSION" ;;
-    *) die "unknown tool \"$1\" (known: helm kubeconform)" ;;
+    kube-network-policies) printf '%s\n' "$KUBE_NETWORK_POLICIES_VERSION" ;;
+    *) die "unknown tool \"$1\" (known: helm kubeconform kube-network-policies)" ;;
   esac
 }
 
@@ -40,6 +47,8 @@ package() {
   case $1 in
     helm) printf 'helm.sh/helm/v3/cmd/helm\n' ;;
     kubeconform) printf 'github.com/yannh/kubeconform/cmd/kubeconform\n' ;;
+    # its main package is the folder cmd/, so `go install` names the binary "cmd" (renamed below)
+    kube-network-policies) printf 'sigs.k8s.io/kube-network-policies/cmd\n' ;;
   esac
 }
 
@@ -82,6 +91,9 @@ build() {
       GOTOOLCHAIN=local CGO_ENABLED=0 GOBIN=$tmp GOCACHE=$TOOLS/go-build GOFLAGS=-buildvcs=false \
         go install -trimpath -ldflags="$ldflags" "$(package "$name")@$ver" ||
         die "Building $name $ver failed (the partial Go build cache in $TOOLS/go-build is kept, so a retry resumes)"
+      local built
+      built=$tmp/$(basename "$(package "$name")")
+      [[ $built == "$tmp/$name" || ! -x $built ]] || mv "$built" "$tmp/$name"
       [[ -x $tmp/$name ]] || die "Building $name $ver produced no $tmp/$name"
       rm -rf "${dir:?}/bin" && mv "$tmp" "$dir/bin"
       rm -rf "$TOOLS/go-build"
