@@ -17,7 +17,8 @@ import { stringify } from "yaml";
 import { GROUP, VERSION } from "./meta.ts";
 import type { JsonSchemaProps } from "./openapi.ts";
 export type { JsonSchemaProps } from "./openapi.ts";
-import { SANDBOX_KIND, SANDBOX_SCHEMA } from "./sandbox.ts";
+import { SANDBOX_KIND } from "./sandbox.ts";
+import { SANDBOX_SCHEMA } from "./sandbox_schema.ts";
 import { SANDBOX_SET_KIND, SANDBOX_SET_SCHEMA } from "./sandbox_set.ts";
 
 /** A printer column of `kubectl get`. */

@@ -27,6 +27,7 @@ export * from "./labels.ts";
 export * from "./openapi.ts";
 export * from "./template.ts";
 export * from "./sandbox.ts";
+export * from "./sandbox_schema.ts";
 export * from "./sandbox_set.ts";
 export * from "./local_node.ts";
 export * from "./conditions.ts";

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { schemaCoverage } from "./_schema_coverage.ts";
 import { LABEL_SANDBOX_CLAIMED, LABEL_SANDBOX_POOL } from "./labels.ts";
-import { parseSandbox, SANDBOX_SCHEMA } from "./sandbox.ts";
+import { parseSandbox } from "./sandbox.ts";
+import { SANDBOX_SCHEMA } from "./sandbox_schema.ts";
 
 /** A Sandbox with every modelled field set (pod template and PVC contents are schemaless). */
 function fullSandbox(): Record<string, unknown> {
