@@ -118,7 +118,7 @@ function ptyArgv(argv: string[], size: { cols: number; rows: number }, path: str
       Code.FailedPrecondition,
     );
   }
-  return { framed: false, argv: scriptPtyArgv(script, argv, size.cols, size.rows) };
+  return { framed: false, argv: scriptPtyArgv(script, argv) };
 }
 
 /** Plans a launch; invalid input is `invalid_argument`, as envd answers it. */

@@ -86,6 +86,8 @@ export interface StartOptions {
   pty: boolean;
   /** For a PTY: whether stdin takes the python helper's frames (else raw input, `script`). */
   ptyFramed?: boolean | undefined;
+  /** For a `script` PTY: the size to set once it runs (the helper takes it in its argv). */
+  ptySize?: { cols: number; rows: number } | undefined;
 }
 
 /** A started process. */
@@ -119,6 +121,11 @@ export class ProcessHandle {
     this.#stdinOpen = options.stdin || options.pty;
     this.#stdin = this.#stdinOpen ? child.stdin.getWriter() : undefined;
     this.exited = this.#run();
+    const size = options.ptySize;
+    if (this.pty && !this.#ptyFramed && size) {
+      // First in the input chain, so a client's resize lands after it.
+      this.#writeChain = resizeScriptPty(this.pid, size.cols, size.rows).catch(() => {});
+    }
   }
 
   /**
@@ -237,7 +244,11 @@ export class ProcessHandle {
     if (!this.pty) {
       throw new ConnectError("cannot resize a non-pty process", Code.FailedPrecondition);
     }
-    if (!this.#ptyFramed) return resizeScriptPty(this.pid, cols, rows);
+    if (!this.#ptyFramed) {
+      const next = this.#writeChain.then(() => resizeScriptPty(this.pid, cols, rows));
+      this.#writeChain = next.catch(() => {});
+      return next;
+    }
     const payload = new Uint8Array(4);
     new DataView(payload.buffer).setUint16(0, cols);
     new DataView(payload.buffer).setUint16(2, rows);

@@ -3,8 +3,8 @@
  * package, so every Debian-based image has it) runs the command on a pseudo-terminal and copies
  * its stdin to the terminal and the terminal to its stdout. The runtime's own PTY helper
  * (`pty_helper.py`) is preferred where python3 exists, because it carries window-size changes in
- * band; here a resize sets the size on the terminal itself (`stty -F`, whose TIOCSWINSZ makes the
- * kernel send SIGWINCH to the terminal's foreground group).
+ * band; here the size is set on the terminal itself (`stty -F`, whose TIOCSWINSZ makes the kernel
+ * send SIGWINCH to the terminal's foreground group), at the start and on each resize.
  *
  * @module
  */
@@ -12,18 +12,12 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { shellQuote } from "@kruise-agents/shared/std";
 
 /**
- * argv that runs `argv` on a `script` terminal of `cols` x `rows`: quiet, flushing each write,
- * with the command's exit status, and no typescript file.
+ * argv that runs `argv` on a `script` terminal: quiet, flushing each write, with the command's
+ * exit status, and no typescript file. The terminal's size is set from outside
+ * ({@linkcode resizeScriptPty}), as `script` has no option for it.
  */
-export function scriptPtyArgv(
-  script: string,
-  argv: string[],
-  cols: number,
-  rows: number,
-): string[] {
-  const command = `stty cols ${cols} rows ${rows} 2>/dev/null; exec ${
-    argv.map(shellQuote).join(" ")
-  }`;
+export function scriptPtyArgv(script: string, argv: string[]): string[] {
+  const command = `exec ${argv.map(shellQuote).join(" ")}`;
   return [script, "--quiet", "--flush", "--return", "--command", command, "/dev/null"];
 }
 
@@ -38,18 +32,29 @@ async function firstChild(pid: number): Promise<number | undefined> {
   }
 }
 
+/** The `/dev/pts` stdin of the first process below `rootPid` that has one, if any. */
+async function terminalBelow(rootPid: number): Promise<string | undefined> {
+  let pid: number | undefined = rootPid;
+  for (let depth = 0; pid !== undefined && depth < 4; depth++) {
+    const stdin = await Deno.readLink(`/proc/${pid}/fd/0`).catch(() => "");
+    if (stdin.startsWith("/dev/pts/")) return stdin;
+    pid = await firstChild(pid);
+  }
+  return undefined;
+}
+
 /**
  * Sets the size of the terminal that the `script` under `rootPid` made (the wrappers `setsid`
  * and `setpriv` exec into their program, so the first process with a `/dev/pts` stdin below
  * `rootPid` is the command). `failed_precondition` when the terminal is gone.
  */
 export async function resizeScriptPty(rootPid: number, cols: number, rows: number): Promise<void> {
-  let pid: number | undefined = rootPid;
+  // Right after the start, `script` may not have forked its shell yet: look again for a moment.
   let terminal: string | undefined;
-  for (let depth = 0; pid !== undefined && depth < 4 && !terminal; depth++) {
-    const stdin = await Deno.readLink(`/proc/${pid}/fd/0`).catch(() => "");
-    if (stdin.startsWith("/dev/pts/")) terminal = stdin;
-    else pid = await firstChild(pid);
+  for (let attempt = 0; !terminal && attempt < 100; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    terminal = await terminalBelow(rootPid);
+    if (!terminal && !(await Deno.stat(`/proc/${rootPid}`).catch(() => undefined))) break;
   }
   if (!terminal) throw new ConnectError("the terminal is gone", Code.FailedPrecondition);
   const out = await new Deno.Command("stty", {

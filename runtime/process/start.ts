@@ -25,12 +25,13 @@ export async function* start(
   const config = req.process;
   if (!config) throw new ConnectError("process config is required", Code.InvalidArgument);
   const size = req.pty?.size;
+  const ptySize = req.pty ? { cols: size?.cols || 80, rows: size?.rows || 24 } : undefined;
   const plan = planLaunch({
     cmd: config.cmd,
     args: config.args,
     envs: config.envs,
     cwd: config.cwd,
-    pty: req.pty ? { cols: size?.cols || 80, rows: size?.rows || 24 } : undefined,
+    pty: ptySize,
   }, {
     user,
     globalEnvs: deps.state.envVars,
@@ -45,6 +46,7 @@ export async function* start(
     // Unset means enabled, for clients older than envd 0.3.0.
     stdin: req.stdin ?? true,
     pty: req.pty !== undefined,
+    ptySize,
   });
   table.add(handle);
   killAtDeadline(handle, ctx);
