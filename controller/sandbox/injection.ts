@@ -327,8 +327,14 @@ function appendMounts(mounts: readonly Named[], extra: readonly Named[], runtime
   return out;
 }
 
-/** `'arg'` for POSIX sh, quotes inside escaped. */
-function shellQuote(arg: string): string {
+/**
+ * `'arg'` for POSIX sh, quotes inside escaped: always quoted, unlike shared/std's `shellQuote`,
+ * which leaves a word of safe characters bare. That suits arguments, but the first word of each
+ * chained hook is in command position, where a bare `A=b` is an assignment (nothing runs) and a
+ * bare `if`, `done` or `case` is a reserved word (a syntax error), while an exec hook runs a
+ * program of that name. Quoting every word keeps each hook's argv exact.
+ */
+function quoteWord(arg: string): string {
   return `'${arg.replaceAll("'", `'"'"'`)}'`;
 }
 
@@ -352,7 +358,7 @@ function chainPostStart(
         `Cannot inject the runtimes' postStart hooks: ${whose} that is not exec (${kind}), and only exec hooks can be chained`,
       );
     }
-    return h.exec.command.map(shellQuote).join(" ");
+    return h.exec.command.map(quoteWord).join(" ");
   });
   return { exec: { command: ["/bin/sh", "-c", commands.join(" && ")] } };
 }

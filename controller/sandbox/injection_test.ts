@@ -166,6 +166,22 @@ Deno.test("injectRuntimes() chains the template's exec postStart after the runti
   assert.equal(new TextDecoder().decode(run.stdout), "two words\nit's mine\n");
 });
 
+Deno.test("injectRuntimes() quotes a chained hook's command word as the exec hook runs it", () => {
+  // A bare `A=b` would be an assignment in sh (nothing runs, exit 0); the exec hook runs a
+  // program named `A=b`, which fails. So shared/std's shellQuote (bare when safe) is not used.
+  const template = sandbox({
+    containers: [{ name: "main", lifecycle: { postStart: { exec: { command: ["A=b"] } } } }],
+  }).spec.template!;
+  const config = configOf({ "agent-runtime": AGENT_RUNTIME });
+  const out = injectRuntimes(template, [{ name: "agent-runtime" }], config);
+  const script =
+    (out.spec.containers[0]!.lifecycle as { postStart: { exec: { command: string[] } } })
+      .postStart.exec.command[2]!.replace(`'/bin/sh' '/mnt/agent-runtime/bin/start' && `, "");
+  assert.equal(script, `'A=b'`);
+  const run = new Deno.Command("/bin/sh", { args: ["-c", script], stderr: "null" }).outputSync();
+  assert.equal(run.code, 127, "command not found, as for the exec hook");
+});
+
 Deno.test("injectRuntimes() fails with a clear TerminalError when it cannot inject", () => {
   const httpHook = {
     containers: [{ name: "main", lifecycle: { postStart: { httpGet: { port: 80 } } } }],
