@@ -32,12 +32,27 @@ async function firstChild(pid: number): Promise<number | undefined> {
   }
 }
 
-/** The `/dev/pts` stdin of the first process below `rootPid` that has one, if any. */
+/**
+ * The `/dev/pts/N` that is the controlling terminal of `pid`, from `/proc/PID/stat`'s `tty_nr`
+ * (world-readable, unlike `/proc/PID/fd`, which a container's root without CAP_SYS_PTRACE cannot
+ * read for another user's process). Unix98 PTY slaves have majors 136-143.
+ */
+export async function controllingPts(pid: number): Promise<string | undefined> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => "");
+  const ttyNr = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[4]);
+  if (!Number.isInteger(ttyNr) || ttyNr <= 0) return undefined;
+  const major = (ttyNr >> 8) & 0xfff;
+  const minor = (ttyNr & 0xff) | ((ttyNr >> 12) & 0xfff00);
+  if (major < 136 || major > 143) return undefined;
+  return `/dev/pts/${(major - 136) * 256 + minor}`;
+}
+
+/** The controlling terminal of the first process below `rootPid` that has a PTY one, if any. */
 async function terminalBelow(rootPid: number): Promise<string | undefined> {
   let pid: number | undefined = rootPid;
   for (let depth = 0; pid !== undefined && depth < 4; depth++) {
-    const stdin = await Deno.readLink(`/proc/${pid}/fd/0`).catch(() => "");
-    if (stdin.startsWith("/dev/pts/")) return stdin;
+    const terminal = await controllingPts(pid);
+    if (terminal) return terminal;
     pid = await firstChild(pid);
   }
   return undefined;
@@ -45,8 +60,8 @@ async function terminalBelow(rootPid: number): Promise<string | undefined> {
 
 /**
  * Sets the size of the terminal that the `script` under `rootPid` made (the wrappers `setsid`
- * and `setpriv` exec into their program, so the first process with a `/dev/pts` stdin below
- * `rootPid` is the command). `failed_precondition` when the terminal is gone.
+ * and `setpriv` exec into their program, so the first process below `rootPid` whose controlling
+ * terminal is a PTY is the command). `failed_precondition` when the terminal is gone.
  */
 export async function resizeScriptPty(rootPid: number, cols: number, rows: number): Promise<void> {
   // Right after the start, `script` may not have forked its shell yet: look again for a moment.

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ProcessHandle } from "./process_handle.ts";
-import { scriptPtyArgv } from "./pty_script.ts";
+import { controllingPts, scriptPtyArgv } from "./pty_script.ts";
 
 /** Reads `handle`'s terminal output until `pattern` shows up (or the process ends). */
 async function until(
@@ -62,4 +62,19 @@ Deno.test("a PTY through util-linux's script: a real terminal, raw input, resize
   const exit = await handle.exited;
   reader.releaseLock();
   assert.equal(exit.exitCode, 3);
+});
+
+Deno.test("controllingPts: a PTY from /proc/PID/stat's tty_nr, none for a process without one", async () => {
+  assert.equal(
+    await controllingPts(Deno.pid).then((t) => t === undefined || /^\/dev\/pts\/\d+$/.test(t)),
+    true,
+  );
+  const child = new Deno.Command("setsid", { args: ["sleep", "5"], stdin: "null" }).spawn();
+  try {
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await controllingPts(child.pid), undefined, "setsid: no controlling terminal");
+  } finally {
+    child.kill();
+    await child.status;
+  }
 });
