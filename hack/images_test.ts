@@ -1,215 +1,70 @@
 /**
- * The sandbox images of hack/images/build.sh: both build (or come from the cache) into one valid
- * OCI layout, `umoci unpack` makes runc bundles of them whose root filesystems hold what E2B users
- * and the runtime need, and the runtime in each answers `/health` when started the way the image
- * config says, chrooted into the unpacked root filesystem in its own mount and PID namespaces.
+ * The images of hack/images/build.sh: all build (or come from the cache) into one valid OCI
+ * layout, and `umoci unpack` makes runc bundles of them. Each is then run the way its image config
+ * says, chrooted into the unpacked root filesystem in its own mount and PID namespaces:
+ * - the sandbox images (an images.json `template`): their root filesystems hold what E2B users
+ *   and the runtime need, and the runtime answers `/health`;
+ * - the controller and the manager: as the image's user, with exactly their deno.json task's
+ *   permission flags, against the shared test kube-apiserver; both answer `/healthz` and
+ *   `/readyz`, and a write or a subprocess under those flags is refused;
+ * - agent-runtime: its entrypoint copies the tree to /mnt/agent-runtime, and `bin/start` run
+ *   from there in the plain debian:bookworm-slim image (the injection path) starts a runtime that
+ *   answers `/health`.
  * Needs root, and Debian's umoci, mmdebstrap and util-linux (hack/apt-packages.txt).
  *
  * @module
  */
 import assert from "node:assert/strict";
 
-const BUILD_SH = new URL("./images/build.sh", import.meta.url).pathname;
+import {
+  BUILD_SH,
+  buildImages,
+  checkBlob,
+  type Descriptor,
+  freePort,
+  type ImageConfig,
+  type ImageSpec,
+  isExecutable,
+  readImage,
+  run,
+  runInChroot,
+  SPEC,
+  startInChroot,
+  tempDir,
+  unpack,
+  withOutputOnFailure,
+} from "./images_kit.ts";
+import { checkInjectedRuntime, checkProgram } from "./images_programs.ts";
 
-interface ImageSpec {
-  name: string;
-  template: string;
-  layers: string[];
-  cmd: string[];
-  ports: number[];
-}
-const SPEC: { images: ImageSpec[] } = JSON.parse(
-  await Deno.readTextFile(new URL("./images/images.json", import.meta.url)),
-);
 const IS_ROOT = Deno.uid() === 0;
 
-interface Descriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  annotations?: Record<string, string>;
-}
-interface ImageConfig {
-  architecture: string;
-  os: string;
-  config: {
-    User: string;
-    Env: string[];
-    Entrypoint: string[];
-    Cmd: string[];
-    WorkingDir: string;
-    Labels: Record<string, string>;
-  };
-  rootfs: { type: string; "diff_ids": string[] };
-}
-
-async function run(cmd: string, args: string[], options: Deno.CommandOptions = {}) {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", ...options })
-    .output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  if (!out.success) {
-    throw new Error(`${cmd} ${args.join(" ")} failed (${out.code}): ${text(out.stderr)}`);
+/** The entrypoint, user and environment of `image`: a sandbox's, or as images.json says. */
+function checkConfig(image: ImageSpec, config: ImageConfig): void {
+  const env = config.config.Env;
+  assert.ok(env.includes("LANG=C.UTF-8"), image.name);
+  assert.ok(env.some((e) => e.startsWith("PATH=/usr/local/sbin:")), image.name);
+  if (image.template !== undefined) {
+    assert.deepEqual(config.config.Entrypoint, [
+      "/usr/bin/tini",
+      "--",
+      "/usr/local/bin/agent-runtime",
+    ]);
+    assert.equal(config.config.User, "root");
+    assert.ok(env.includes("HOME=/root"));
+    assert.equal(config.config.Labels["agents.kruise.io/template"], image.template);
+    return;
   }
-  return text(out.stdout);
-}
-
-let built: Promise<string> | undefined;
-/** Runs `build.sh build` once per test run (cached: seconds when nothing changed). */
-function buildImages(): Promise<string> {
-  built ??= (async () => {
-    const out = await new Deno.Command("bash", {
-      args: [BUILD_SH, "build"],
-      stdout: "piped",
-      stderr: "inherit",
-    }).output();
-    assert.ok(out.success, `build.sh build failed with exit code ${out.code}`);
-    return new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!;
-  })();
-  return built;
-}
-
-/** sha256 of a file, by sha256sum (blobs are up to ~150 MB). */
-async function sha256(path: string): Promise<string> {
-  return "sha256:" + (await run("sha256sum", [path])).split(" ")[0];
-}
-
-/** Checks that blob `d` of `layout` has the size and digest `d` says; returns its path. */
-async function checkBlob(layout: string, d: Descriptor): Promise<string> {
-  const path = `${layout}/blobs/${d.digest.replace(":", "/")}`;
-  assert.equal((await Deno.stat(path)).size, d.size, `size of ${d.digest}`);
-  assert.equal(await sha256(path), d.digest, `digest of ${path}`);
-  return path;
-}
-
-/** Reads JSON blob `d` of `layout`, checked by {@linkcode checkBlob}. */
-async function readBlob(layout: string, d: Descriptor): Promise<string> {
-  return await Deno.readTextFile(await checkBlob(layout, d));
-}
-
-/** The manifest and config of image `name`, every blob checked against its descriptor. */
-async function readImage(layout: string, name: string) {
-  const index = JSON.parse(await Deno.readTextFile(`${layout}/index.json`));
-  assert.equal(index.schemaVersion, 2);
-  const entry = (index.manifests as Descriptor[]).find((m) =>
-    m.annotations?.["org.opencontainers.image.ref.name"] === name
-  );
-  assert.ok(entry, `index.json of ${layout} has no ${name}`);
-  assert.equal(entry.mediaType, "application/vnd.oci.image.manifest.v1+json");
-  const manifest = JSON.parse(await readBlob(layout, entry));
-  const config: ImageConfig = JSON.parse(await readBlob(layout, manifest.config));
-  return { entry, manifest: manifest as { layers: Descriptor[] }, config };
-}
-
-/** A temporary folder, removed on dispose unless something is still mounted in it. */
-async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
-  const path = await Deno.makeTempDir({ prefix: "images_test_" });
-  return {
-    path,
-    async [Symbol.asyncDispose]() {
-      const mounts = await Deno.readTextFile("/proc/self/mountinfo");
-      if (mounts.split("\n").some((line) => line.split(" ")[4]?.startsWith(`${path}/`))) {
-        throw new Error(`Cannot remove ${path}: something is still mounted in it`);
-      }
-      await Deno.remove(path, { recursive: true });
-    },
-  };
-}
-
-function freePort(): number {
-  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  return listener.addr.port;
-}
-
-/** `unshare` arguments that run `argv` chrooted into `rootfs` (see {@linkcode startInChroot}). */
-function inChroot(rootfs: string, argv: string[]): string[] {
-  // A /dev of its own, as a container runtime makes one: a tmpfs with the usual nodes and a new
-  // devpts instance (bash_kernel's pexpect needs a PTY). Never the host's /dev bound in: the
-  // rootfs is removed afterwards, and a bind still mounted then would lose host device nodes.
-  const script = [
-    'mount -t tmpfs -o mode=755,nosuid tmpfs "$0/dev"',
-    "for n in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0; do " +
-    'mknod -m 666 "$0/dev/${n%%:*}" c $(echo "${n#*:}" | tr : " "); done',
-    'mkdir "$0/dev/pts" "$0/dev/shm"',
-    'mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$0/dev/pts"',
-    'ln -s pts/ptmx "$0/dev/ptmx"',
-    'exec chroot "$0" "$@"',
-  ].join(" && ");
-  return ["--mount", "--pid", "--fork", "--kill-child", `--mount-proc=${rootfs}/proc`, "sh", "-c"]
-    .concat(script, rootfs, argv);
-}
-
-/** The image config's `Env` as an environment. */
-function imageEnv(config: ImageConfig): Record<string, string> {
-  return Object.fromEntries(config.config.Env.map((e) => e.split(/=(.*)/s).slice(0, 2)));
-}
-
-/**
- * Starts the image's entrypoint with `args` (and `env` over the image's) chrooted into `rootfs`,
- * in new mount and PID
- * namespaces with their own /proc (unshare --kill-child: killing unshare kills the namespace's
- * init and so every process in it; the mounts die with the namespace). Network is the host's, so
- * the runtime listens on 127.0.0.1.
- */
-function startInChroot(
-  rootfs: string,
-  config: ImageConfig,
-  args: string[],
-  env: Record<string, string> = {},
-) {
-  const child = new Deno.Command("unshare", {
-    args: inChroot(rootfs, [...config.config.Entrypoint, ...args]),
-    clearEnv: true,
-    env: { ...imageEnv(config), ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const output = Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-  ]);
-  return {
-    /** Resolves when `url` answers `status`; rejects after `timeoutMs`. */
-    async waitFor(url: string, status: number, timeoutMs: number): Promise<void> {
-      const deadline = Date.now() + timeoutMs;
-      let last = "no answer";
-      while (Date.now() < deadline) {
-        try {
-          const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-          await res.body?.cancel();
-          if (res.status === status) return;
-          last = `HTTP ${res.status}`;
-        } catch (error) {
-          last = String(error);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms (last: ${last})`);
-    },
-    async [Symbol.asyncDispose]() {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
-      await child.status;
-      await output;
-    },
-    output,
-  };
-}
-
-/** Runs `argv` chrooted into `rootfs` as `startInChroot` does and returns its stdout. */
-async function runInChroot(rootfs: string, config: ImageConfig, argv: string[]) {
-  return await run("unshare", inChroot(rootfs, argv), { clearEnv: true, env: imageEnv(config) });
-}
-
-async function isExecutable(path: string): Promise<boolean> {
-  const info = await Deno.stat(path).catch(() => undefined);
-  return !!info?.isFile && ((info.mode ?? 0) & 0o111) !== 0;
+  // The control-plane images run as 65532 on a read-only root filesystem with /tmp writable
+  // (the chart), so deno's cache folder and HOME are there.
+  assert.deepEqual(config.config.Entrypoint, image.entrypoint, image.name);
+  assert.equal(config.config.User, image.user ?? "65532:65532", image.name);
+  assert.ok(env.includes("HOME=/tmp"), image.name);
+  assert.ok(env.includes("DENO_DIR=/tmp/deno"), image.name);
+  assert.equal(config.config.Labels["agents.kruise.io/template"], undefined, image.name);
 }
 
 Deno.test({
-  name: "build.sh build writes both images into one OCI layout, each blob matching its digest",
+  name: "build.sh build writes every image into one OCI layout, each blob matching its digest",
   ignore: !IS_ROOT,
   async fn() {
     const layout = await buildImages();
@@ -225,17 +80,9 @@ Deno.test({
         "the name `ctr images import` gives the image",
       );
       assert.equal(config.os, "linux");
-      assert.deepEqual(config.config.Entrypoint, [
-        "/usr/bin/tini",
-        "--",
-        "/usr/local/bin/agent-runtime",
-      ]);
       assert.deepEqual(config.config.Cmd, image.cmd);
-      assert.equal(config.config.User, "root");
       assert.equal(config.config.WorkingDir, "/");
-      assert.ok(config.config.Env.includes("LANG=C.UTF-8"));
-      assert.ok(config.config.Env.includes("HOME=/root"));
-      assert.ok(config.config.Env.some((e) => e.startsWith("PATH=/usr/local/sbin:")));
+      checkConfig(image, config);
       assert.match(config.config.Labels["agents.kruise.io/image-inputs"] ?? "", /^[0-9a-f]{64}$/);
       assert.equal(manifest.layers.length, image.layers.length);
       assert.equal(config.rootfs.diff_ids.length, image.layers.length);
@@ -393,38 +240,49 @@ async function checkHealth(rootfs: string, config: ImageConfig, interpreter: boo
     String(port),
     "--interpreter-port",
     String(interpreterPort),
-  ], { KRUISE_AGENTS_ACCESS_TOKEN: token });
-  try {
+  ], { env: { KRUISE_AGENTS_ACCESS_TOKEN: token } });
+  await withOutputOnFailure(runtime, "runtime", async () => {
     await runtime.waitFor(`http://127.0.0.1:${port}/health`, 204, 30_000);
     if (interpreter) {
       await runtime.waitFor(`http://127.0.0.1:${interpreterPort}/health`, 200, 90_000);
       await checkKernels(`http://127.0.0.1:${interpreterPort}`, token);
     }
-  } catch (error) {
-    await runtime[Symbol.asyncDispose]();
-    const [stdout, stderr] = await runtime.output;
-    throw new Error(`${error}\nruntime stdout:\n${stdout}\nruntime stderr:\n${stderr}`);
-  }
+  });
 }
 
-for (const image of SPEC.images) {
+for (const image of SPEC.images.filter((i) => i.template !== undefined)) {
   Deno.test({
     name: `${image.template} image: umoci unpacks it and its runtime answers /health in a chroot`,
     ignore: !IS_ROOT,
     async fn() {
       const layout = await buildImages();
-      const { config } = await readImage(layout, image.name);
+      const built = await readImage(layout, image.name);
       await using dir = await tempDir();
-      const bundle = `${dir.path}/bundle`;
-      await run("umoci", ["unpack", "--image", `${layout}:${image.name}`, bundle]);
-      // The runc bundle umoci made runs the image's entrypoint with its default arguments.
-      const spec = JSON.parse(await Deno.readTextFile(`${bundle}/config.json`));
-      assert.deepEqual(spec.process.args, [...config.config.Entrypoint, ...image.cmd]);
-      const rootfs = `${bundle}/rootfs`;
+      const rootfs = await unpack(layout, built, image.name, `${dir.path}/bundle`);
       await checkRootfs(rootfs);
       const interpreter = !image.cmd.join(" ").includes("--interpreter-port 0");
-      if (interpreter) await checkInterpreterFiles(rootfs, config);
-      await checkHealth(rootfs, config, interpreter);
+      if (interpreter) await checkInterpreterFiles(rootfs, built.config);
+      await checkHealth(rootfs, built.config, interpreter);
     },
   });
 }
+
+for (const program of ["controller", "manager"] as const) {
+  Deno.test({
+    name: `${program} image: runs with its deno.json task's permissions only, as 65532, ` +
+      "and answers /healthz and /readyz against kube-apiserver",
+    ignore: !IS_ROOT,
+    async fn() {
+      await checkProgram(program);
+    },
+  });
+}
+
+Deno.test({
+  name: "agent-runtime image: its entrypoint copies the runtime out, and bin/start runs it in " +
+    "debian:bookworm-slim from /mnt/agent-runtime (the injection path), answering /health",
+  ignore: !IS_ROOT,
+  async fn() {
+    await checkInjectedRuntime();
+  },
+});
