@@ -21,10 +21,20 @@ export function scriptPtyArgv(script: string, argv: string[]): string[] {
   return [script, "--quiet", "--flush", "--return", "--command", command, "/dev/null"];
 }
 
+/**
+ * A file of another process's `/proc` entry, read by `cat`: Deno grants reads of `/proc/PID`
+ * only under `--allow-all`, which the runtime does not run with (its `--allow-run` covers this).
+ */
+async function readProc(path: string): Promise<string> {
+  const out = await new Deno.Command("cat", { args: [path], stdout: "piped", stderr: "null" })
+    .output();
+  return out.success ? new TextDecoder().decode(out.stdout) : "";
+}
+
 /** The pid of the first child of `pid` (`script`'s shell), from `/proc`. */
 async function firstChild(pid: number): Promise<number | undefined> {
   try {
-    const text = await Deno.readTextFile(`/proc/${pid}/task/${pid}/children`);
+    const text = await readProc(`/proc/${pid}/task/${pid}/children`);
     const child = Number(text.trim().split(/\s+/)[0]);
     return Number.isInteger(child) && child > 0 ? child : undefined;
   } catch {
@@ -38,7 +48,7 @@ async function firstChild(pid: number): Promise<number | undefined> {
  * read for another user's process). Unix98 PTY slaves have majors 136-143.
  */
 export async function controllingPts(pid: number): Promise<string | undefined> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => "");
+  const stat = await readProc(`/proc/${pid}/stat`);
   const ttyNr = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[4]);
   if (!Number.isInteger(ttyNr) || ttyNr <= 0) return undefined;
   const major = (ttyNr >> 8) & 0xfff;
@@ -69,7 +79,7 @@ export async function resizeScriptPty(rootPid: number, cols: number, rows: numbe
   for (let attempt = 0; !terminal && attempt < 100; attempt++) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20));
     terminal = await terminalBelow(rootPid);
-    if (!terminal && !(await Deno.stat(`/proc/${rootPid}`).catch(() => undefined))) break;
+    if (!terminal && (await readProc(`/proc/${rootPid}/stat`)) === "") break;
   }
   if (!terminal) throw new ConnectError("the terminal is gone", Code.FailedPrecondition);
   const out = await new Deno.Command("stty", {
