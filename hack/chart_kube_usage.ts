@@ -50,6 +50,15 @@ const CALL = new RegExp(
 const INFORMER_RESOURCE = /\bresource:\s*([A-Z][A-Z0-9_]*)\b/g;
 const RESOURCE_CONSTANT = /\bconst\s+([A-Z][A-Z0-9_]*)\s*:\s*Resource\s*=\s*\{([^}]*)\}/g;
 
+/**
+ * `text` without its comments (block comments, and lines that are only a `//` comment): JSDoc
+ * examples show seam calls (`kube.get(SANDBOXES, ...)`, `headers.get(NAME)`) that the program
+ * itself never makes.
+ */
+function code(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+}
+
 /** The local source files `entry` loads (tests excluded), as absolute paths. */
 export async function programFiles(entry: string): Promise<string[]> {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -91,7 +100,8 @@ function resourceConstants(texts: string[]): Map<string, ResourceConstant> {
  * subresource, sorted by group and resource. Throws `TypeError` for a call on a constant that no
  * text defines as a `Resource`.
  */
-export function rulesOf(texts: string[]): Rule[] {
+export function rulesOf(sources: string[]): Rule[] {
+  const texts = sources.map(code);
   const constants = resourceConstants(texts);
   const verbs = new Map<string, Set<string>>();
   const add = (name: string, verb: string, status: boolean) => {

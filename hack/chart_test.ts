@@ -158,6 +158,9 @@ Deno.test("controller Deployment: 2 replicas, leader election, probes on 8081, i
     "--leader-elect",
     `--leader-election-namespace=${NS}`,
     "--leader-election-id=ka-kruise-agents-controller",
+    "--leader-elect-lease-duration=12",
+    "--leader-elect-renew-deadline=8",
+    "--leader-elect-retry-period=2",
   ]);
   const known = usageFlags(CONTROLLER_USAGE);
   for (const flag of argFlags(container.args)) {
