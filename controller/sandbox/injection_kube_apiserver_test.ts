@@ -22,7 +22,7 @@ import {
   SANDBOX_SETS,
   SANDBOXES,
 } from "@kruise-agents/shared/kube";
-import { kubectl, kubeEnvWithCrds } from "@kruise-agents/shared/testing";
+import { kubectl, kubectlOk, kubeEnvWithCrds } from "@kruise-agents/shared/testing";
 import {
   eventually,
   FakeKubelet,
@@ -146,8 +146,7 @@ Deno.test({
   async fn() {
     const env = await kubeEnvWithCrds();
     const ns = `injection-test-${crypto.randomUUID().slice(0, 8)}`;
-    const created = await kubectl(env, ["create", "namespace", ns]);
-    assert.ok(created.success, created.stderr);
+    await kubectlOk(env, ["create", "namespace", ns]);
     const kube = createKubernetesClient({ kubeconfigPath: env.kubeconfig });
     await kube.create(CONFIG_MAPS, {
       apiVersion: "v1",

@@ -16,7 +16,7 @@ import {
 } from "@kruise-agents/shared/api";
 import { type KubeClient, SANDBOX_SETS, SANDBOXES } from "@kruise-agents/shared/kube";
 import { createKubernetesClient } from "@kruise-agents/shared/kube";
-import { kubectl, kubeEnvWithCrds } from "@kruise-agents/shared/testing";
+import { kubectl, kubectlOk, kubeEnvWithCrds } from "@kruise-agents/shared/testing";
 import { eventually, FakeKubelet, sandboxSet, testTokenKey } from "../_test_kit.ts";
 import assert from "node:assert/strict";
 import { startController } from "../mod.ts";
@@ -36,8 +36,7 @@ Deno.test({
   async fn() {
     const env = await kubeEnvWithCrds();
     const ns = `controller-test-${crypto.randomUUID().slice(0, 8)}`;
-    const created = await kubectl(env, ["create", "namespace", ns]);
-    assert.ok(created.success, created.stderr);
+    await kubectlOk(env, ["create", "namespace", ns]);
 
     const kube = createKubernetesClient({ kubeconfigPath: env.kubeconfig });
     const kubelet = new FakeKubelet(kube);
