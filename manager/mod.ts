@@ -127,6 +127,7 @@ export function launchManager(deps: ManagerDeps): ManagerHandle {
     clock,
     logger,
     coldStartTimeoutMs: deps.coldStartTimeoutMs,
+    pausedTtlSeconds: deps.pausedTtlSeconds,
   });
   const lifecycle = new Lifecycle(services, {
     clock,
@@ -134,7 +135,12 @@ export function launchManager(deps: ManagerDeps): ManagerHandle {
     resumeWaitMs: deps.resumeWaitMs,
     pausedTtlSeconds: deps.pausedTtlSeconds,
   });
-  const proxy = new SandboxProxy(index, { clock, fetch: deps.fetch, tokens });
+  const proxy = new SandboxProxy(index, {
+    clock,
+    fetch: deps.fetch,
+    tokens,
+    autoResume: (sandbox) => lifecycle.autoResume(sandbox),
+  });
   const metrics = new MetricsHistory({
     sample: async (sandbox, signal) =>
       metricBody(await runtime.metrics(sandbox, signal), clock.now()),

@@ -8,7 +8,8 @@
  * - Hop-by-hop headers (RFC 9110 §7.6.1, plus those the `Connection` header names) are
  *   stripped in both directions; the routing headers are kept (harmless to the runtime).
  * - Only sandboxes that are running and Ready are reachable; anything else (unknown, paused,
- *   killed, expired) gets E2B's 502 JSON, which the SDKs read as "not running".
+ *   killed, expired) gets E2B's 502 JSON, which the SDKs read as "not running". A paused
+ *   sandbox created with `autoResume` is resumed first, for a request that carries its token.
  * - Every in-flight exchange is registered under its sandbox; when the cache sees the sandbox
  *   deleted or no longer serving (kill, pause, expiry, on this replica or another), the
  *   exchanges are aborted, which tears the client's connection down rather than ending the
@@ -26,7 +27,7 @@ import type { Sandbox } from "@kruise-agents/shared/api";
 import { sandboxUrl } from "@kruise-agents/shared/envd/http";
 import type { Clock } from "@kruise-agents/shared/std";
 import type { SandboxIndex } from "../sandboxes/sandbox_index.ts";
-import { isServing, sandboxIdOf } from "../sandboxes/state.ts";
+import { e2bState, isServing, sandboxIdOf } from "../sandboxes/state.ts";
 import { parseRoute, type ProxyRoute } from "./route.ts";
 import { accessDenial } from "./access.ts";
 import type { SandboxTokens } from "../sandboxes/tokens.ts";
@@ -39,6 +40,11 @@ export interface SandboxProxyOptions {
   fetch?: typeof fetch | undefined;
   /** The sandboxes' tokens, checked before anything reaches a sandbox. */
   tokens: SandboxTokens;
+  /**
+   * Resumes a paused sandbox created with `autoResume` (`Lifecycle.autoResume`); it answers
+   * `undefined` for one that does not resume by traffic. Absent: paused sandboxes get the 502.
+   */
+  autoResume?: ((sandbox: Sandbox) => Promise<Sandbox | undefined>) | undefined;
 }
 
 const HOP_BY_HOP = [
@@ -122,8 +128,11 @@ export class SandboxProxy implements Disposable {
         message: "Cannot route request: no valid sandbox ID and port",
       });
     }
-    const sandbox = this.#index.cached(route.sandboxId) ??
+    let sandbox = this.#index.cached(route.sandboxId) ??
       await this.#index.find(route.sandboxId).catch(() => undefined);
+    if (sandbox && e2bState(sandbox, this.#options.clock.now()) === "paused") {
+      sandbox = await this.#resumeByTraffic(request, route, sandbox);
+    }
     if (!sandbox || !isServing(sandbox, this.#options.clock.now())) {
       return sandboxNotFoundResponse(route.sandboxId);
     }
@@ -133,6 +142,23 @@ export class SandboxProxy implements Disposable {
       return this.#webSocket(request, sandbox, route);
     }
     return await this.#http(request, sandbox, route);
+  }
+
+  /**
+   * A paused sandbox that resumes by traffic, resumed for a request that carries its token (a
+   * request that would be refused anyway resumes nothing); `undefined` when it stays paused.
+   */
+  async #resumeByTraffic(
+    request: Request,
+    route: ProxyRoute,
+    sandbox: Sandbox,
+  ): Promise<Sandbox | undefined> {
+    const resume = this.#options.autoResume;
+    if (!resume) return undefined;
+    if (accessDenial(request, route, await this.#options.tokens.of(sandbox)) !== undefined) {
+      return undefined;
+    }
+    return await resume(sandbox).catch(() => undefined);
   }
 
   #register(id: string): { controller: AbortController; release: () => void } {

@@ -94,6 +94,34 @@ export interface NewSandbox {
   network: NetworkSettings;
   /** `volumeMounts`, checked. */
   volumeMounts: VolumeMount[];
+  /** `autoPause: true`: paused at the timeout instead of killed; `autoResume` as sent. */
+  autoPause?: { autoResume: boolean };
+}
+
+/**
+ * E2B's `autoPause`, `autoPauseMemory` and `autoResume: {enabled}` (a bare boolean is taken
+ * too). `autoPauseMemory: false` asks for a filesystem-only pause; every pause here keeps memory,
+ * which keeps the filesystem as well, so it is accepted. `autoResume` without `autoPause` is a
+ * 400, as the SDKs' own check.
+ */
+function parseAutoPause(o: Record<string, unknown>): { autoResume: boolean } | undefined {
+  const autoPause = o.autoPause ?? false;
+  if (typeof autoPause !== "boolean") bad('"autoPause" must be a boolean');
+  const memory = o.autoPauseMemory;
+  if (memory !== undefined && memory !== null && typeof memory !== "boolean") {
+    bad('"autoPauseMemory" must be a boolean');
+  }
+  const resume = o.autoResume;
+  let autoResume = false;
+  if (typeof resume === "boolean") {
+    autoResume = resume;
+  } else if (resume !== undefined && resume !== null) {
+    const enabled = object(resume, '"autoResume"').enabled ?? false;
+    if (typeof enabled !== "boolean") bad('"autoResume.enabled" must be a boolean');
+    autoResume = enabled;
+  }
+  if (autoResume && !autoPause) bad('"autoResume" can only be enabled when "autoPause" is true');
+  return autoPause ? { autoResume } : undefined;
 }
 
 /**
@@ -180,10 +208,11 @@ export function parseNewSandbox(
     bad('"templateID" is required');
   }
   const timeout = o.timeout ?? (options.v2 ? V2_DEFAULT_TIMEOUT : V1_DEFAULT_TIMEOUT);
-  if (o.autoPause === true) bad("autoPause is not supported yet");
+  const autoPause = parseAutoPause(o);
   return {
     templateId: o.templateID.trim(),
     timeoutSeconds: checkTimeout(timeout, limits),
+    ...(autoPause ? { autoPause } : {}),
     metadata: stringMap(o.metadata, "metadata"),
     envVars: stringMap(o.envVars, "envVars"),
     ...parseNetwork(o),

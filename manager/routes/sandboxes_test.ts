@@ -111,11 +111,6 @@ Deno.test("getInfo reports lifecycle, allowInternetAccess, network and volumeMou
     listed.find((s: { sandboxID: string }) => s.sandboxID === closed.sandboxID).volumeMounts,
     [{ name: "pv-data", path: "/data" }],
   );
-  // Auto-pause is another issue: still refused.
-  await errorBody(
-    await env.call("POST", "/v2/sandboxes", { body: { templateID: "base", autoPause: true } }),
-    400,
-  );
   await errorBody(
     await env.call("POST", "/v2/sandboxes", {
       body: { templateID: "base", volumeMounts: [{ name: "v", path: "relative" }] },

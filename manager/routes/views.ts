@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { lifecycleOf, type SandboxLifecycle } from "../sandboxes/auto_pause.ts";
 import {
   ANNOTATION_RETURN_SANDBOX_IP,
   ANNOTATION_TEMPLATE_ALIASES,
@@ -93,8 +94,8 @@ export interface SandboxDetailBody extends ListedSandboxBody {
   envdAccessToken?: string;
   /** Data-plane domain. */
   domain: string;
-  /** What happens at `endAt`: always kill here (`autoPause` is refused at create). */
-  lifecycle: { autoResume: boolean; onTimeout: "kill" | "pause" };
+  /** What happens at `endAt`, as the create set it (`autoPause`, `autoResume`). */
+  lifecycle: SandboxLifecycle;
   /** `allow_internet_access` as set at create; null when it was not set. */
   allowInternetAccess: boolean | null;
   /** `network` as set at create; `{}` when it was not set. */
@@ -174,7 +175,7 @@ export function detailBody(
   return {
     ...listedBody(sandbox, ctx, now),
     domain: ctx.domain,
-    lifecycle: { autoResume: false, onTimeout: "kill" },
+    lifecycle: lifecycleOf(sandbox),
     allowInternetAccess: network.allowInternetAccess,
     network: network.network,
     envdAccessToken: tokens.envd,

@@ -43,6 +43,7 @@ import {
   coldSandbox,
   storedInitRequest,
 } from "./claim_mutation.ts";
+import { autoPauseAnnotation } from "./auto_pause.ts";
 import { newSandboxId } from "./ids.ts";
 import { idempotencyLabel, replayOf, requestDigest } from "./idempotency.ts";
 import { type MetadataPlan, planMetadata, type VolumeMount } from "./metadata.ts";
@@ -75,6 +76,8 @@ export interface CreateRequest {
   volumeMounts?: readonly VolumeMount[] | undefined;
   /** The `Idempotency-Key` header, checked. */
   idempotencyKey?: string | undefined;
+  /** `autoPause`: paused at the timeout instead of killed. */
+  autoPause?: { autoResume: boolean } | undefined;
 }
 
 /** What one create's claim loop works from. */
@@ -97,6 +100,11 @@ export interface ClaimerOptions {
   maxAttempts?: number | undefined;
   /** Where cleanup failures are reported. @default {silentLogger} */
   logger?: Logger | undefined;
+  /**
+   * How long a paused sandbox is kept, seconds, unless its create says otherwise: an auto-pause
+   * sandbox's shutdown time is its pause time plus this. @default {86400}
+   */
+  pausedTtlSeconds?: number | undefined;
 }
 
 /** Claims sandboxes for creates. */
@@ -227,6 +235,30 @@ export class Claimer {
     }
   }
 
+  /**
+   * The claim's deadlines: none for `never-timeout`; the shutdown at the timeout; or, with
+   * `autoPause`, the pause at the timeout and the shutdown a paused retention later.
+   */
+  #deadlines(
+    request: CreateRequest,
+    plan: MetadataPlan,
+    now: number,
+  ): Pick<ClaimSpec, "shutdownAt" | "pauseAt" | "lifecycle"> {
+    if (plan.options.neverTimeout) return {};
+    const endAt = now + request.timeoutSeconds * 1000;
+    if (!request.autoPause) return { shutdownAt: endAt };
+    const retention = plan.options.reservePausedSeconds ?? this.#options.pausedTtlSeconds ??
+      86_400;
+    return {
+      pauseAt: endAt,
+      shutdownAt: endAt + retention * 1000,
+      lifecycle: autoPauseAnnotation({
+        autoResume: request.autoPause.autoResume,
+        timeoutSeconds: request.timeoutSeconds,
+      }),
+    };
+  }
+
   /** Claims (warm, else cold) until one claimed sandbox is initialised; `signal` bounds it. */
   async #claimLoop(
     request: CreateRequest,
@@ -254,7 +286,7 @@ export class Claimer {
         network: request.network,
         idempotency,
         now,
-        shutdownAt: plan.options.neverTimeout ? undefined : now + request.timeoutSeconds * 1000,
+        ...this.#deadlines(request, plan, now),
         metadata: plan,
       };
       const claimed = await this.#claimWarm(namespace, name, spec);

@@ -8,6 +8,7 @@
  */
 import {
   ANNOTATION_CLAIM_TIMESTAMP,
+  ANNOTATION_E2B_LIFECYCLE,
   ANNOTATION_E2B_NETWORK,
   ANNOTATION_IDEMPOTENCY,
   ANNOTATION_INIT_RUNTIME_REQUEST,
@@ -69,6 +70,10 @@ export interface ClaimSpec {
   now: number;
   /** Shutdown time, ms (`now + timeout`); absent for a never-timeout sandbox (none at all). */
   shutdownAt?: number | undefined;
+  /** Pause time, ms, of an auto-pause sandbox (then `shutdownAt` is this plus the retention). */
+  pauseAt?: number | undefined;
+  /** The `e2b.agents.kruise.io/lifecycle` annotation of an auto-pause sandbox. */
+  lifecycle?: string | undefined;
   /** Labels and annotations from the metadata. */
   metadata: MetadataPlan;
 }
@@ -117,20 +122,29 @@ export function claimedSandbox(sandbox: Sandbox, spec: ClaimSpec): Sandbox {
         ...(spec.egress ? { [ANNOTATION_POD_EGRESS]: JSON.stringify(spec.egress) } : {}),
         ...(spec.allowPublicTraffic ? {} : { [ANNOTATION_PUBLIC_TRAFFIC]: "false" }),
         ...(network ? { [ANNOTATION_E2B_NETWORK]: network } : {}),
+        ...(spec.lifecycle ? { [ANNOTATION_E2B_LIFECYCLE]: spec.lifecycle } : {}),
         ...(spec.idempotency
           ? { [ANNOTATION_IDEMPOTENCY]: JSON.stringify(spec.idempotency.record) }
           : {}),
       },
       ownerReferences: [],
     },
-    spec: withShutdown(sandbox.spec, spec.shutdownAt),
+    spec: withDeadlines(sandbox.spec, spec.shutdownAt, spec.pauseAt),
   };
 }
 
-/** `spec` with `shutdownTime` at `at` (ms), or without one when `at` is absent. */
-function withShutdown(spec: Sandbox["spec"], at: number | undefined): Sandbox["spec"] {
-  const { shutdownTime: _, ...rest } = spec;
-  return at === undefined ? rest : { ...rest, shutdownTime: new Date(at).toISOString() };
+/** `spec` with `shutdownTime` and `pauseTime` at the given times (ms), each removed if absent. */
+function withDeadlines(
+  spec: Sandbox["spec"],
+  shutdownAt: number | undefined,
+  pauseAt: number | undefined,
+): Sandbox["spec"] {
+  const { shutdownTime: _, pauseTime: __, ...rest } = spec;
+  return {
+    ...rest,
+    ...(shutdownAt === undefined ? {} : { shutdownTime: new Date(shutdownAt).toISOString() }),
+    ...(pauseAt === undefined ? {} : { pauseTime: new Date(pauseAt).toISOString() }),
+  };
 }
 
 /**

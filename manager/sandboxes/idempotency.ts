@@ -102,6 +102,7 @@ export function requestDigest(request: DigestedRequest): Promise<string> {
     allowPublicTraffic: request.allowPublicTraffic,
     network: request.network,
     volumeMounts: request.volumeMounts,
+    autoPause: request.autoPause,
   }));
 }
 

@@ -14,6 +14,9 @@
  *   for Running and Ready, replay the stored `/init` (so a runtime that was recreated rather
  *   than frozen gets its token and env back), reply 201.
  * - kill: delete the object (a paused one too); the proxy tears down its streams.
+ * - auto-pause sandboxes (`auto_pause.ts`): every deadline write above sets `spec.pauseTime` at
+ *   the timeout and the shutdown a paused retention after it; `autoResume` lets the proxy resume
+ *   a paused one for its create's timeout when traffic comes.
  *
  * Pause and resume writes carry the resourceVersion they decided on, so two racing pauses
  * cannot both answer 204: the loser re-reads and answers 409.
@@ -27,6 +30,7 @@ import type { Caller } from "../auth/api_keys.ts";
 import { ApiError, sandboxNotFound } from "../errors.ts";
 import { storedInitRequest } from "./claim_mutation.ts";
 import { readPausedRetention } from "./create_options.ts";
+import { deadlinesAt, readAutoPause } from "./auto_pause.ts";
 import type { RuntimeClient } from "./runtime_client.ts";
 import { SandboxIndex } from "./sandbox_index.ts";
 import type { SandboxClient } from "./sandbox_client.ts";
@@ -100,7 +104,7 @@ export class Lifecycle {
   async setTimeout(id: string, caller: Caller, seconds: number): Promise<void> {
     const sandbox = await this.get(id, caller);
     if (e2bState(sandbox, this.#options.clock.now()) !== "running") throw sandboxNotFound(id);
-    await this.#patch(sandbox, { spec: { shutdownTime: this.#at(seconds) } });
+    await this.#patch(sandbox, { spec: this.#deadlines(sandbox, seconds) });
   }
 
   /** Extends `endAt` to at least `now + seconds`; never shortens. */
@@ -159,7 +163,7 @@ export class Lifecycle {
       try {
         sandbox = await this.#patch(sandbox, {
           metadata: { resourceVersion: sandbox.metadata.resourceVersion },
-          spec: { paused: false, shutdownTime: this.#at(seconds) },
+          spec: { paused: false, ...this.#deadlines(sandbox, seconds) },
         });
         break;
       } catch (error) {
@@ -168,6 +172,20 @@ export class Lifecycle {
       }
     }
     return { sandbox: await this.#awaitResumed(sandbox, id), resumed: true };
+  }
+
+  /**
+   * Resumes a paused sandbox created with `autoResume`, for its create's timeout, because traffic
+   * came for it (the proxy's call: the caller is whoever holds the sandbox's token). `undefined`
+   * when the sandbox does not resume by traffic.
+   */
+  async autoResume(sandbox: Sandbox): Promise<Sandbox | undefined> {
+    const choice = readAutoPause(sandbox);
+    if (!choice?.autoResume) return undefined;
+    const id = sandboxIdOf(sandbox);
+    // The sandbox's own team: the token holder reaches only this sandbox, as its owner would.
+    const team: Caller = { keyId: "", team: sandbox.metadata.namespace ?? "", admin: false };
+    return (await this.connect(id, team, choice.timeoutSeconds)).sandbox;
   }
 
   /** The deprecated `POST /sandboxes/{id}/resume`: resumes a paused sandbox; 409 if running. */
@@ -186,7 +204,11 @@ export class Lifecycle {
     try {
       ready = await this.#index.waitFor(
         sandbox,
-        (s) => !s.spec.paused && isSandboxReady(s),
+        // The controller must have seen the resume: a sandbox whose pause was still under
+        // way when it came (an auto-pause at its timeout) still shows its old Ready status.
+        (s) =>
+          !s.spec.paused && (s.status?.observedGeneration ?? 0) >= (s.metadata.generation ?? 0) &&
+          isSandboxReady(s),
         AbortSignal.timeout(waitMs),
       );
     } catch (error) {
@@ -203,7 +225,14 @@ export class Lifecycle {
     const target = this.#options.clock.now() + seconds * 1000;
     // No shutdown time: a never-timeout sandbox, already past any extension.
     if (sandbox.spec.shutdownTime === undefined || endAtMs(sandbox) >= target) return sandbox;
-    return await this.#patch(sandbox, { spec: { shutdownTime: new Date(target).toISOString() } });
+    return await this.#patch(sandbox, { spec: this.#deadlines(sandbox, seconds) });
+  }
+
+  /** The deadline fields of a timeout of `seconds` from now (`auto_pause.ts`'s rule). */
+  #deadlines(sandbox: Sandbox, seconds: number): Record<string, string> {
+    const endAt = this.#options.clock.now() + seconds * 1000;
+    const autoPause = readAutoPause(sandbox) !== undefined;
+    return { ...deadlinesAt(endAt, autoPause, this.#pausedRetention(sandbox)) };
   }
 
   /** Seconds a paused sandbox is kept: its `reserve-paused-sandbox-duration`, else the default. */

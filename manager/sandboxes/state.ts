@@ -56,12 +56,15 @@ export function sandboxIdOf(sandbox: Sandbox): string {
 }
 
 /**
- * `endAt` in ms: the stored shutdown time. A running sandbox without one (created with
+ * `endAt` in ms: the pause time of a running auto-pause sandbox, else the stored shutdown
+ * time. A running sandbox without one (created with
  * `never-timeout`) reports the reference's "forever", its start plus 100 years. A paused sandbox
  * without one (paused before pause set a retention) reports the moment it was paused (the
  * SandboxPaused condition's transition time) or, failing that, its start.
  */
 export function endAtMs(sandbox: Sandbox): number {
+  const pause = Date.parse(sandbox.spec.pauseTime ?? "");
+  if (!Number.isNaN(pause) && !isPaused(sandbox)) return pause;
   const shutdown = Date.parse(sandbox.spec.shutdownTime ?? "");
   if (!Number.isNaN(shutdown)) return shutdown;
   if (!isPaused(sandbox)) return startedAtMs(sandbox) + FOREVER_SECONDS * 1000;

@@ -198,6 +198,8 @@ export function followPause(
         else if (spec.paused && status?.phase === "Running") next = { ...status, phase: "Paused" };
         else if (!spec.paused && status?.phase === "Paused") next = { ...status, phase: "Running" };
         if (next) {
+          // As the controller does: the status reflects the spec it was computed from.
+          next.observedGeneration = object.metadata.generation;
           const written = await kube.updateStatus(SANDBOXES, { ...object, status: next })
             .catch(() => undefined);
           if (written && options.runtimes) await arm(options.runtimes, written);

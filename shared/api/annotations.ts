@@ -405,6 +405,20 @@ export const ANNOTATION_E2B_NETWORK = "e2b.agents.kruise.io/network";
  */
 export const ANNOTATION_IDEMPOTENCY = "e2b.agents.kruise.io/idempotency";
 /**
+ * JSON `{onTimeout: "pause", autoResume, timeoutSeconds}` on a Sandbox created with E2B's
+ * `autoPause` (`lifecycle.onTimeout: "pause"`): at its timeout it is paused rather than killed
+ * (`spec.pauseTime`), and with `autoResume` traffic to it resumes it for `timeoutSeconds` again.
+ * Absent: E2B's default lifecycle, killed at the timeout.
+ *
+ * @example
+ * ```ts
+ * import { ANNOTATION_E2B_LIFECYCLE } from "@kruise-agents/shared/api";
+ * const lifecycle = { onTimeout: "pause", autoResume: true, timeoutSeconds: 300 };
+ * const annotations = { [ANNOTATION_E2B_LIFECYCLE]: JSON.stringify(lifecycle) };
+ * ```
+ */
+export const ANNOTATION_E2B_LIFECYCLE = "e2b.agents.kruise.io/lifecycle";
+/**
  * Opts a Sandbox into ID-token issuance under this agent name.
  *
  * @example
