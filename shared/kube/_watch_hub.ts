@@ -15,7 +15,7 @@
  * @module
  */
 import { badRequest, gone } from "./_api_errors.ts";
-import { parseLabelSelector } from "./_label_selector.ts";
+import { parseSelectors } from "./_field_selector.ts";
 import { collectionKey, type Slot } from "./_object_table.ts";
 import { type HistoryEvent, Watcher } from "./_watcher.ts";
 import type { KubeObject, Resource, WatchEvent, WatchOptions } from "./client.ts";
@@ -72,7 +72,7 @@ export class WatchHub {
     start: string,
     source: WatchSource,
   ): AsyncGenerator<WatchEvent<KubeObject>> {
-    const matches = parseLabelSelector(options.labelSelector);
+    const matches = parseSelectors(options);
     const signal = options.signal;
     if (signal?.aborted) return;
     const namespace = resource.namespaced ? options.namespace : undefined;

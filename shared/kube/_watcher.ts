@@ -15,7 +15,7 @@
  * @module
  */
 import { gone } from "./_api_errors.ts";
-import type { LabelMatcher } from "./_label_selector.ts";
+import type { ObjectMatcher } from "./_field_selector.ts";
 import type { KubeApiError, KubeObject, WatchEvent } from "./client.ts";
 
 /** A committed change, as the store records it for watches (before any watcher's filter). */
@@ -40,7 +40,7 @@ export class Watcher {
   /** The collection watched. */
   readonly collection: string;
   readonly #namespace: string | undefined;
-  readonly #matches: LabelMatcher;
+  readonly #matches: ObjectMatcher;
   readonly #limit: number;
   #queue: (WatchEvent<KubeObject> | undefined)[] = [];
   #head = 0;
@@ -49,13 +49,13 @@ export class Watcher {
   #error: KubeApiError | undefined;
 
   /**
-   * A watcher of `collection`, in `namespace` only when given, of the objects whose labels
+   * A watcher of `collection`, in `namespace` only when given, of the objects its selectors
    * `matches`; ended with `Gone` once `limit` events are pending.
    */
   constructor(
     collection: string,
     namespace: string | undefined,
-    matches: LabelMatcher,
+    matches: ObjectMatcher,
     limit: number,
   ) {
     this.collection = collection;
@@ -127,12 +127,12 @@ export class Watcher {
 
   /** What `event` looks like through this watcher's selector, if anything. */
   #translate(event: HistoryEvent): WatchEvent<KubeObject> | undefined {
-    const now = this.#matches(event.object.metadata.labels);
+    const now = this.#matches(event.object);
     if (event.type !== "MODIFIED") {
       return now ? { type: event.type, object: event.object } : undefined;
     }
     const previous = event.previous;
-    const before = previous !== undefined && this.#matches(previous.metadata.labels);
+    const before = previous !== undefined && this.#matches(previous);
     if (now) return { type: before ? "MODIFIED" : "ADDED", object: event.object };
     if (!before) return undefined;
     // As the API server's watch cache: the previous content, at the event's resourceVersion.

@@ -194,6 +194,8 @@ export interface ListOptions {
   namespace?: string | undefined;
   /** Equality-based selector, e.g. `a=b,c!=d` (and `key`, `!key`). */
   labelSelector?: string | undefined;
+  /** Field selector, e.g. `spec.nodeName=node-1` (`=`, `==`, `!=`, joined by commas). */
+  fieldSelector?: string | undefined;
 }
 
 /**

@@ -1,11 +1,62 @@
 // The KubeClient contract (see contract_test.ts) for watches: events in order from a list's
 // resourceVersion, and 410 Gone from one older than the server's history, on both backends.
 import assert from "node:assert/strict";
-import { isGone, SANDBOXES } from "./client.ts";
+import { isGone, type KubeObject, PODS, SANDBOXES } from "./client.ts";
 import { isKubeApiError } from "./_test_util.ts";
 import { type Behaviour, nextEvent, runContract, sandbox } from "./_contract_kit.ts";
 
+/** A Pod named `name` in `ns`, bound to `node` when given. */
+function pod(ns: string, name: string, node?: string): KubeObject {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: ns },
+    spec: {
+      containers: [{ name: "main", image: "busybox" }],
+      ...(node ? { nodeName: node } : {}),
+    },
+  };
+}
+
 const BEHAVIOURS: Behaviour[] = [
+  {
+    name: "list() and watch() filter by field selector (a node's pods by spec.nodeName)",
+    async run({ client, ns }) {
+      const node = `node-${crypto.randomUUID().slice(0, 8)}`;
+      await client.create(PODS, pod(ns, "mine", node));
+      await client.create(PODS, pod(ns, "other", `${node}-x`));
+      await client.create(PODS, pod(ns, "unbound"));
+      const names = async (fieldSelector: string) =>
+        (await client.list(PODS, { namespace: ns, fieldSelector })).items
+          .map((i) => i.metadata.name).sort();
+      assert.deepEqual(await names(`spec.nodeName=${node}`), ["mine"]);
+      assert.deepEqual(await names(`spec.nodeName==${node}`), ["mine"]);
+      assert.deepEqual(await names(`spec.nodeName!=${node}`), ["other", "unbound"]);
+      assert.deepEqual(await names(`spec.nodeName=`), ["unbound"]);
+      assert.deepEqual(await names(`metadata.name=other,spec.nodeName!=${node}`), ["other"]);
+      await assert.rejects(
+        client.list(PODS, { namespace: ns, fieldSelector: "spec.nodeName" }),
+        isKubeApiError(400, "BadRequest"),
+      );
+
+      const list = await client.list(PODS, { namespace: ns });
+      const controller = new AbortController();
+      const events = client.watch(PODS, {
+        namespace: ns,
+        fieldSelector: `spec.nodeName=${node}`,
+        resourceVersion: list.resourceVersion,
+        signal: controller.signal,
+      })[Symbol.asyncIterator]();
+      try {
+        await client.create(PODS, pod(ns, "elsewhere", `${node}-x`));
+        await client.create(PODS, pod(ns, "later", node));
+        const e = await nextEvent(events);
+        assert.deepEqual([e.type, e.object.metadata.name], ["ADDED", "later"]);
+      } finally {
+        controller.abort();
+      }
+    },
+  },
   {
     name: "watch() from a list's resourceVersion delivers ADDED, MODIFIED, DELETED in order",
     async run({ client, ns }) {

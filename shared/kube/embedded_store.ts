@@ -41,7 +41,7 @@ import { requireNamespace } from "./_arguments.ts";
 import { DataLog } from "./_data_log.ts";
 import { createdObject, generateName, hasStatusSubresource, keepStatus } from "./_defaulting.ts";
 import { GarbageCollector } from "./_garbage_collector.ts";
-import { parseLabelSelector } from "./_label_selector.ts";
+import { parseSelectors } from "./_field_selector.ts";
 import { applyMergePatch } from "./_merge_patch.ts";
 import { ObjectTable, type Slot } from "./_object_table.ts";
 import {
@@ -173,12 +173,12 @@ export class EmbeddedStore implements KubeClient, AsyncDisposable {
   ): Promise<ObjectList<T>> {
     try {
       this.#checkOpen();
-      const matches = parseLabelSelector(options.labelSelector);
+      const matches = parseSelectors(options);
       const namespace = resource.namespaced ? options.namespace : undefined;
       const items: T[] = [];
       for (const { object } of this.#table.sorted(resource)) {
         if (namespace !== undefined && object.metadata.namespace !== namespace) continue;
-        if (!matches(object.metadata.labels)) continue;
+        if (!matches(object)) continue;
         items.push(structuredClone(object) as T);
       }
       return Promise.resolve({ items, resourceVersion: this.resourceVersion });

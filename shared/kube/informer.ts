@@ -74,6 +74,8 @@ export interface InformerOptions<T> {
   namespace?: string | undefined;
   /** Only objects matching this equality-based label selector. */
   labelSelector?: string | undefined;
+  /** Only objects matching this field selector (e.g. `spec.nodeName=node-1`). */
+  fieldSelector?: string | undefined;
   /** Named indexes. */
   indexes?: Record<string, IndexFn<T>> | undefined;
   /** Time source of backoffs, deadlines and health. @default {systemClock} */
@@ -337,8 +339,9 @@ export class Informer<T extends Cached> implements AsyncDisposable {
   }
 
   #fields(): Record<string, unknown> {
-    const { resource, namespace, labelSelector } = this.#options;
+    const { resource, namespace, labelSelector, fieldSelector } = this.#options;
     const fields: Record<string, unknown> = { resource: resource.plural };
+    if (fieldSelector !== undefined) fields.fieldSelector = fieldSelector;
     if (namespace !== undefined) fields.namespace = namespace;
     if (labelSelector !== undefined) fields.labelSelector = labelSelector;
     return fields;
@@ -353,8 +356,8 @@ export class Informer<T extends Cached> implements AsyncDisposable {
   }
 
   async #relist(): Promise<void> {
-    const { kube, resource, namespace, labelSelector } = this.#options;
-    const list = await kube.list<KubeObject>(resource, { namespace, labelSelector });
+    const { kube, resource, namespace, labelSelector, fieldSelector } = this.#options;
+    const list = await kube.list<KubeObject>(resource, { namespace, labelSelector, fieldSelector });
     this.#relists++;
     const fresh = new Map<string, T>();
     for (const raw of list.items) {
@@ -373,7 +376,7 @@ export class Informer<T extends Cached> implements AsyncDisposable {
 
   /** One watch request, from the cached resourceVersion until it ends. */
   async #watchOnce(stop: AbortSignal): Promise<{ received: number; openMs: number }> {
-    const { kube, resource, namespace, labelSelector } = this.#options;
+    const { kube, resource, namespace, labelSelector, fieldSelector } = this.#options;
     const base = this.#options.watchTimeoutSeconds ?? 300;
     const timeoutSeconds = Math.max(1, Math.round(base * (1 + this.#random())));
     const graceMs = this.#options.watchDeadlineGraceMs ?? 10_000;
@@ -389,6 +392,7 @@ export class Informer<T extends Cached> implements AsyncDisposable {
       const stream = kube.watch<KubeObject>(resource, {
         namespace,
         labelSelector,
+        fieldSelector,
         resourceVersion: this.#resourceVersion,
         timeoutSeconds,
         allowBookmarks: true,

@@ -198,7 +198,10 @@ class KubernetesClient implements KubeClient {
   ): Promise<ObjectList<T>> {
     const path = resourcePath(resource, options.namespace);
     const list = await this.#request(HttpMethod.GET, path, {
-      query: { labelSelector: options.labelSelector || undefined },
+      query: {
+        labelSelector: options.labelSelector || undefined,
+        fieldSelector: options.fieldSelector || undefined,
+      },
     });
     if (!isRecord(list) || !Array.isArray(list.items) || !isRecord(list.metadata)) {
       throw new TypeError(`Cannot list ${resource.plural}: the server sent no list`);
@@ -289,6 +292,7 @@ class KubernetesClient implements KubeClient {
       query.set("timeoutSeconds", String(options.timeoutSeconds));
     }
     if (options.labelSelector) query.set("labelSelector", options.labelSelector);
+    if (options.fieldSelector) query.set("fieldSelector", options.fieldSelector);
     const path = `${resourcePath(resource, options.namespace)}?${query}`;
     try {
       const response = await this.#transport.open(path, options.signal);
