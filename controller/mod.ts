@@ -153,12 +153,13 @@ function caches(options: StartControllerOptions, clock: Clock, logger: Logger): 
       parse: parsePod,
       labelSelector: `${LABEL_CREATED_BY}=${CREATED_BY_SANDBOX}`,
     }),
-    // The whole namespace of the ConfigMap (the seam's informer has no field selector); the
-    // chart grants list and watch of ConfigMaps only there.
+    // The one ConfigMap, by a field selector on its name; the chart grants list and watch of
+    // ConfigMaps only in its namespace (RBAC cannot limit a list to a name).
     ...(options.injectionConfig === undefined ? {} : {
       configMaps: new Informer<ConfigMap>({
         ...common,
         namespace: options.injectionConfig.namespace,
+        fieldSelector: `metadata.name=${options.injectionConfig.name}`,
         resource: CONFIG_MAPS,
         parse: parseConfigMap,
       }),

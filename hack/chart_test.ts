@@ -54,15 +54,18 @@ Deno.test("helm lint passes with default values and with domain, an API key and 
   }
 });
 
-Deno.test("helm template renders both programs, their Secrets, RBAC, PDBs and the sandbox policy", async () => {
+Deno.test("helm template renders both programs, the node agent, their Secrets, RBAC, PDBs and the sandbox policy", async () => {
   assert.deepEqual(inventory(await renderChart({}, { includeCrds: true })), [
     "ClusterRole/ka-kruise-agents-controller",
     "ClusterRole/ka-kruise-agents-manager",
+    "ClusterRole/ka-kruise-agents-node-agent",
     "ClusterRoleBinding/ka-kruise-agents-controller",
     "ClusterRoleBinding/ka-kruise-agents-manager",
+    "ClusterRoleBinding/ka-kruise-agents-node-agent",
     `ConfigMap/${NS}/sandbox-injection-config`,
     "CustomResourceDefinition/sandboxes.agents.kruise.io",
     "CustomResourceDefinition/sandboxsets.agents.kruise.io",
+    `DaemonSet/${NS}/ka-kruise-agents-node-agent`,
     `Deployment/${NS}/ka-kruise-agents-controller`,
     `Deployment/${NS}/ka-kruise-agents-manager`,
     `NetworkPolicy/${NS}/ka-kruise-agents-sandboxes`,
@@ -78,6 +81,7 @@ Deno.test("helm template renders both programs, their Secrets, RBAC, PDBs and th
     `Service/${NS}/ka-kruise-agents-proxy`,
     `ServiceAccount/${NS}/ka-kruise-agents-controller`,
     `ServiceAccount/${NS}/ka-kruise-agents-manager`,
+    `ServiceAccount/${NS}/ka-kruise-agents-node-agent`,
   ]);
 });
 
@@ -369,8 +373,10 @@ Deno.test("controller.watchNamespace makes the controller's grant a Role in that
   assert.deepEqual(binding.subjects, [
     { kind: "ServiceAccount", name: "ka-kruise-agents-controller", namespace: NS },
   ]);
+  // The node agent's grant stays cluster-wide: a node runs the sandboxes of every namespace.
   assert.deepEqual(ofKind(objects, "ClusterRole").map((r) => r.metadata.name), [
     "ka-kruise-agents-manager",
+    "ka-kruise-agents-node-agent",
   ]);
   const args = find(objects, "Deployment", "ka-kruise-agents-controller").spec.template.spec
     .containers[0].args;

@@ -61,6 +61,27 @@ async function launcherFlags(rootfs: string, program: string): Promise<string[]>
 }
 
 /**
+ * The controller image's second launcher, `/usr/local/bin/node-agent` (the chart's DaemonSet runs
+ * it): exactly the flags of deno.json's task `node-agent`, whose only write is the host's cgroups
+ * as the DaemonSet mounts them (`/host/cgroup`), and no run, FFI or all.
+ */
+async function checkNodeAgentLauncher(rootfs: string): Promise<void> {
+  const launcher = await Deno.readTextFile(`${rootfs}/usr/local/bin/node-agent`);
+  const exec = launcher.split("\n").find((line) => line.startsWith("exec "));
+  assert.ok(exec, `the launcher has no exec line:\n${launcher}`);
+  assert.match(launcher, /"\/usr\/local\/lib\/node-agent\/node-agent\.js" "\$@"/);
+  const flags = [...exec.matchAll(/'(-[^']*)'/g)].map((m) => m[1]!);
+  const task = JSON.parse(await Deno.readTextFile(DENO_JSON)).tasks["node-agent"];
+  const words = String(task.command).trim().split(/\s+/);
+  assert.equal(words.at(-1), "controller/node_agent/main.ts");
+  assert.deepEqual(flags, words.slice(2, -1), "the launcher's flags are the task's");
+  assert.deepEqual(flags.filter((f) => /^--allow-(write|run|ffi|all)|^-A/.test(f)), [
+    "--allow-write=/host/cgroup",
+  ]);
+  await Deno.stat(`${rootfs}/usr/local/lib/node-agent/node-agent.js`);
+}
+
+/**
  * Runs a probe under `flags` with the image's deno, as the image's user: it may read, but a
  * write to /tmp (which the file system allows 65532: mode 1777) and a subprocess are refused.
  */
@@ -138,6 +159,7 @@ export async function checkProgram(program: "controller" | "manager"): Promise<v
   const rootfs = await unpack(layout, image, spec.name, `${dir.path}/bundle`);
   const flags = await launcherFlags(rootfs, program);
   await checkRefusals(rootfs, image.config, flags);
+  if (program === "controller") await checkNodeAgentLauncher(rootfs);
   const env = await kubeEnvWithCrds();
   const { key } = await writeProgramFiles(rootfs, env.kubeconfig);
   const health = freePort();

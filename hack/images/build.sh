@@ -353,19 +353,24 @@ layer_runtime() {
     /usr/local/lib/agent-runtime/agent-runtime.js "${perms[@]}"
 }
 
-# program_layer DIR NAME: the controller or the manager (NAME/main.ts) bundled into
-# /usr/local/lib/NAME, run by /usr/local/bin/NAME with its deno.json task's flags.
+# program_layer DIR NAME [ENTRY]: a program (ENTRY, default NAME/main.ts) bundled into
+# /usr/local/lib/NAME, run by /usr/local/bin/NAME with the flags of its deno.json task NAME.
 program_layer() {
-  local root=$1/root name=$2 perms=()
+  local root=$1/root name=$2 entry=${3:-$2/main.ts} perms=()
   mapfile -t perms < <(task_permissions "$name")
   ((${#perms[@]})) || die "deno.json's task '$name' declares no permission"
   mkdir -p "$root/usr/local/bin" "$root/usr/local/lib/$name"
-  bundle "$name/main.ts" "$root/usr/local/lib/$name/$name.js"
+  bundle "$entry" "$root/usr/local/lib/$name/$name.js"
   launcher "$root/usr/local/bin/$name" /usr/local/bin/deno "/usr/local/lib/$name/$name.js" \
     "${perms[@]}"
 }
 
-layer_controller() { program_layer "$1" controller; }
+# The controller image also carries the node agent (the chart's DaemonSet runs
+# /usr/local/bin/node-agent), a second entry point of the controller's code.
+layer_controller() {
+  program_layer "$1" controller
+  program_layer "$1" node-agent controller/node_agent/main.ts
+}
 layer_manager() { program_layer "$1" manager; }
 
 # layer_injection: the agent-runtime image's tree, /opt/kruise-agents, which the injection's init

@@ -7,9 +7,10 @@
  *
  * 1. the Node is Ready; a SandboxSet of 3 code-interpreter sandboxes reaches 3 available, each
  *    pod's container running in containerd (crictl);
- * 2. the seed's Python snippets and the JS flows run against real containers (the seed's
- *    `beta_pause` is left out: pausing on a cluster node needs the node agent of issue 13), and
- *    E2B's domain scheme (TLS, signed URLs, `getHost`) reaches them through the proxy;
+ * 2. the seed's Python snippets (its pause too, through the node agent of issue 13, which runs
+ *    here as a host process, as the chart's DaemonSet runs it on each node) and the JS flows run
+ *    against real containers, and E2B's domain scheme (TLS, signed URLs, `getHost`) reaches them
+ *    through the proxy; the Freeze pause freezes the pod's cgroup (`real_node_pause.ts`);
  * 3. after 3 creates the pool refills to 3; kill removes the Sandbox, its pod and the container;
  *    deleting the SandboxSet removes its unclaimed members and keeps the claimed ones;
  * 4. restarting containerd, the kubelet and the API server while the pool is full loses no claimed
@@ -26,6 +27,7 @@ import { poll } from "@kruise-agents/shared/std";
 import { processesNaming } from "@kruise-agents/shared/testing";
 import { type DevUnderTest, prepareDataDir, runClient, startDev } from "./dev_harness.ts";
 import { seedJsFlow, seedPythonSnippets } from "./sdk_flow.ts";
+import { freezeOnRealNode, startNodeAgentProcess } from "./real_node_pause.ts";
 import {
   available,
   containersOfPod,
@@ -235,13 +237,17 @@ Deno.test({
       let start = performance.now();
       const node = await upNode(state);
       figures["kube.sh up-node"] = seconds(start);
+      await using _agent = startNodeAgentProcess(node.kubeconfig);
       await prepareDataDir(`${parent}/dev`);
       start = performance.now();
       dev = await startDev(`${parent}/dev`, { kubeconfig: node.kubeconfig, templates: TEMPLATES });
       const running = dev;
       await t.step("1: Node Ready, 3 available, crictl lists them", () => pointOne(node, start));
       await t.step("2: the seed's Python snippets", async () => {
-        Object.assign(figures, await seedPythonSnippets(running.env));
+        Object.assign(figures, await seedPythonSnippets(running.env, { pause: true }));
+      });
+      await t.step("issue 13: the Freeze pause on the real node", async () => {
+        Object.assign(figures, await freezeOnRealNode(node, running));
       });
       await t.step("2: the JS flows", () => jsFlows(running));
       await t.step("2: E2B's domain scheme, signed URLs, getHost", () => domainScheme(running));

@@ -13,11 +13,13 @@ import { runCommand } from "@kruise-agents/shared/testing";
 const SEED = new URL("./seed/", import.meta.url).pathname;
 
 /**
- * The seed's Python snippets as written (bar `beta_pause`, whose pause the real node lacks), each
- * in its own process with `env` (the exports a person pastes); returns each one's duration.
+ * The seed's Python snippets as written, each in its own process with `env` (the exports a person
+ * pastes); returns each one's duration. `pause`: the pause snippet too (`a = 1`, `beta_pause()`,
+ * `connect()`, `print(a)` gives 1), which needs a node that can freeze.
  */
 export async function seedPythonSnippets(
   env: Record<string, string>,
+  options: { pause?: boolean } = {},
 ): Promise<Record<string, string>> {
   const expectations: [string, RegExp][] = [
     ["creation_and_deletion.py", /sandbox id: ([a-z0-9]+)\nsandbox \1 killed/],
@@ -25,6 +27,7 @@ export async function seedPythonSnippets(
     ["file_operations.py", /Seed document §2\.1\.3/],
     ["command_execution.py", /^hello$\n[\s\S]*^world$[\s\S]*CommandResult\(.*exit_code=0/m],
   ];
+  if (options.pause) expectations.push(["pause_and_resume.py", /\['1\\n'\]/]);
   const figures: Record<string, string> = {};
   for (const [file, expected] of expectations) {
     const start = performance.now();

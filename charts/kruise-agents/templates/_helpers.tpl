@@ -70,6 +70,15 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 {{- end }}
 
+{{/* The node agent's ServiceAccount. */}}
+{{- define "kruise-agents.nodeAgent.serviceAccountName" -}}
+{{- if .Values.nodeAgent.serviceAccount.create }}
+{{- default (printf "%s-node-agent" (include "kruise-agents.fullname" .)) .Values.nodeAgent.serviceAccount.name }}
+{{- else }}
+{{- required "nodeAgent.serviceAccount.name is required when nodeAgent.serviceAccount.create is false" .Values.nodeAgent.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
 {{/* The Lease the controller replicas elect their leader with. */}}
 {{- define "kruise-agents.controller.leaseName" -}}
 {{- default (printf "%s-controller" (include "kruise-agents.fullname" .)) .Values.controller.leaderElection.id }}

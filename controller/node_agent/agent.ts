@@ -1,0 +1,201 @@
+/**
+ * The node agent: the Freeze pause on a cluster node, where the kubelet runs the pods. One runs
+ * on every node (the chart's DaemonSet); it watches only its own node's sandbox pods
+ * (`spec.nodeName=NODE`) and, level-triggered over a key-deduplicating queue, keeps each pod's
+ * cgroup freezer equal to the Sandbox controller's wish, the pod's `agents.kruise.io/freeze`
+ * annotation:
+ *
+ * - annotated and not frozen: freeze the pod's cgroup (every container, every process);
+ * - not annotated and frozen: thaw it;
+ * - then report what is, in the pod condition `agents.kruise.io/Frozen` (True `Frozen`, or False
+ *   `Thawed`), written through the status subresource with the pod's resourceVersion, only when
+ *   it changes. The controller reads that condition to move the Sandbox to Paused and back, as it
+ *   does with the local node's.
+ *
+ * A pod with no cgroup yet (not started) waits for its next event; a failed freeze is retried
+ * with backoff and leaves the pod thawed, so a sandbox is never half paused.
+ *
+ * @module
+ */
+import {
+  ANNOTATION_POD_FREEZE,
+  CONDITION_POD_FROZEN,
+  CREATED_BY_SANDBOX,
+  LABEL_CREATED_BY,
+  parsePod,
+  type Pod,
+  type PodCondition,
+} from "@kruise-agents/shared/api";
+import {
+  Informer,
+  type InformerHealth,
+  isConflict,
+  isNotFound,
+  type KubeClient,
+  PODS,
+} from "@kruise-agents/shared/kube";
+import {
+  type Clock,
+  errorMessage,
+  type Logger,
+  silentLogger,
+  systemClock,
+} from "@kruise-agents/shared/std";
+import { Controller } from "../machinery/controller.ts";
+import type { ReconcileResult } from "../machinery/result.ts";
+import { WorkQueue } from "../machinery/work_queue.ts";
+import type { PodFreezer } from "./freezer.ts";
+
+/** Options of {@linkcode startNodeAgent}. */
+export interface NodeAgentOptions {
+  /** The API server. */
+  kube: KubeClient;
+  /** This node's name (the pods' `spec.nodeName`). */
+  nodeName: string;
+  /** The node's freezer ({@linkcode cgroupFreezer} in the program). */
+  freezer: PodFreezer;
+  /** Time source. @default {systemClock} */
+  clock?: Clock | undefined;
+  /** Log sink. @default {silentLogger} */
+  logger?: Logger | undefined;
+  /** Server-side watch timeout, seconds. @default {300} */
+  watchTimeoutSeconds?: number | undefined;
+}
+
+/** A running agent. */
+export interface NodeAgent extends AsyncDisposable {
+  /** Resolves once the pod cache holds its first list. */
+  synced(): Promise<void>;
+  /** The pod informer's health (for `/healthz`, `/readyz` and `/metrics`). */
+  health(): InformerHealth[];
+  /** Stops the watch and the workers. */
+  stop(): Promise<void>;
+}
+
+/** The condition the agent reports for `frozen`, keeping the transition time when unchanged. */
+export function frozenCondition(
+  previous: PodCondition | undefined,
+  frozen: boolean,
+  now: number,
+): PodCondition {
+  const status = frozen ? "True" : "False";
+  return {
+    type: CONDITION_POD_FROZEN,
+    status,
+    reason: frozen ? "Frozen" : "Thawed",
+    message: frozen ? "every process of the pod is frozen (cgroup freezer)" : "",
+    lastTransitionTime: previous?.status === status && previous.lastTransitionTime
+      ? previous.lastTransitionTime
+      : new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z"),
+  };
+}
+
+/** Whether the Sandbox controller asks for `pod` to be frozen. */
+export function freezeWanted(pod: Pod): boolean {
+  return pod.metadata.annotations?.[ANNOTATION_POD_FREEZE] === "true";
+}
+
+/** One pod's reconcile: freeze or thaw to match the annotation, then report the condition. */
+export class NodeAgentReconciler {
+  readonly #options: NodeAgentOptions;
+  readonly #pods: Informer<Pod>;
+  readonly #clock: Clock;
+
+  /** A reconciler over `pods` (the agent's own node's pods). */
+  constructor(options: NodeAgentOptions, pods: Informer<Pod>) {
+    this.#options = options;
+    this.#pods = pods;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** Reconciles the pod of `key` (`namespace/name`). */
+  async reconcile(key: string): Promise<ReconcileResult | void> {
+    const pod = this.#pods.get(key);
+    if (pod === undefined || pod.status?.phase !== "Running" || !pod.metadata.uid) return;
+    const uid = pod.metadata.uid;
+    const { freezer } = this.#options;
+    const want = freezeWanted(pod) && pod.metadata.deletionTimestamp === undefined;
+    const state = await freezer.state(uid);
+    if (state === "missing") return;
+    if (want && state !== "frozen") await freezer.freeze(uid);
+    if (!want && state === "frozen") await freezer.thaw(uid);
+    await this.#report(pod, want);
+  }
+
+  /** Writes the condition when it differs; a conflict retries (the pod changed meanwhile). */
+  async #report(pod: Pod, frozen: boolean): Promise<void> {
+    const conditions = pod.status?.conditions ?? [];
+    const previous = conditions.find((c) => c.type === CONDITION_POD_FROZEN);
+    if (previous === undefined && !frozen) return; // never frozen: nothing to say
+    const next = frozenCondition(previous, frozen, this.#clock.now());
+    if (previous?.status === next.status && previous.reason === next.reason) return;
+    const others = conditions.filter((c) => c.type !== CONDITION_POD_FROZEN);
+    try {
+      const written = await this.#options.kube.updateStatus(PODS, {
+        ...pod,
+        status: { ...pod.status, conditions: [...others, next] },
+      });
+      this.#pods.observe(parsePod(written));
+    } catch (error) {
+      if (isNotFound(error)) return;
+      if (isConflict(error)) throw new Error(`pod ${pod.metadata.name} changed; retrying`);
+      throw error;
+    }
+  }
+}
+
+/** Starts the agent: the node's pod informer, the queue and one worker per two pods' worth. */
+export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const pods = new Informer<Pod>({
+    kube: options.kube,
+    resource: PODS,
+    parse: parsePod,
+    labelSelector: `${LABEL_CREATED_BY}=${CREATED_BY_SANDBOX}`,
+    fieldSelector: `spec.nodeName=${options.nodeName}`,
+    clock,
+    logger,
+    watchTimeoutSeconds: options.watchTimeoutSeconds,
+  });
+  const queue = new WorkQueue({ clock });
+  const key = (pod: Pod) => `${pod.metadata.namespace}/${pod.metadata.name}`;
+  pods.addEventHandler({
+    onAdd: (pod) => queue.add(key(pod)),
+    onUpdate: (_, pod) => queue.add(key(pod)),
+    onDelete: (pod) => queue.forget(key(pod)),
+  });
+  const reconciler = new NodeAgentReconciler({ ...options, clock }, pods);
+  const controller = new Controller({
+    name: "node-agent",
+    queue,
+    reconcile: async (k) => {
+      try {
+        return await reconciler.reconcile(k);
+      } catch (error) {
+        logger.warn("cannot freeze or thaw the pod; retrying", {
+          pod: k,
+          error: errorMessage(error),
+        });
+        throw error;
+      }
+    },
+    workers: 2,
+    logger,
+  });
+  pods.start();
+  const started = pods.synced().then(() => controller.start());
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    stopped ??= (async () => {
+      await started.catch(() => {});
+      await controller.stop();
+      await pods.stop();
+    })();
+  return {
+    synced: () => started,
+    health: () => [pods.health()],
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
