@@ -4,7 +4,8 @@
  *
  * 2. deploy installs the chart; the controller and the manager run as pods from the images that
  *    hack/images/build.sh built and kube.sh loaded; with the exports it prints, the seed's Python
- *    snippets and the JS flow pass; a second deploy with changed values upgrades in place and the
+ *    snippets (the pause one too: the chart's node agent DaemonSet freezes the pod) and the JS
+ *    flow pass; a second deploy with changed values upgrades in place and the
  *    key of the first keeps working.
  * 3. a SandboxSet of a plain Debian image (no runtime of its own) gets agent-runtime through the
  *    chart's injection and passes the SDK's command, file and PTY checks (a PTY without python3
@@ -45,6 +46,9 @@ manager:
   service:
     api: { type: NodePort }
     proxy: { type: NodePort }
+nodeAgent:
+  kubeletCgroupRoot: /kruise-agents-node
+  resources: { requests: { cpu: 10m, memory: 32Mi }, limits: { memory: 256Mi } }
 templates:
   examples:
     enabled: false
@@ -108,11 +112,13 @@ async function programsFromLocalImages(node: RealNode): Promise<void> {
     spec: { containers: { image: string }[] };
     status: { phase: string };
   }[];
-  for (const component of ["controller", "manager"]) {
+  for (const component of ["controller", "manager", "node-agent"]) {
     const mine = pods.filter((p) => p.metadata.labels["app.kubernetes.io/component"] === component);
-    assert.equal(mine.length, 2, `${component} replicas`);
+    // The node agent is a DaemonSet: one on the one node, from the controller's image.
+    assert.equal(mine.length, component === "node-agent" ? 1 : 2, `${component} replicas`);
+    const image = component === "node-agent" ? "controller" : component;
     for (const pod of mine) {
-      assert.equal(pod.spec.containers[0]!.image, `kruise-agents/${component}:0.1.0`);
+      assert.equal(pod.spec.containers[0]!.image, `kruise-agents/${image}:0.1.0`);
       assert.equal(pod.status.phase, "Running", pod.metadata.name);
     }
   }
@@ -157,6 +163,13 @@ async function injected(options: ReturnType<typeof sdkOptions>): Promise<void> {
     assert.match(text, /\/dev\/pts\/\d+/);
     assert.match(text, /30 100/);
     assert.match(text, /pty-42/);
+    // The Freeze pause through the chart's node agent (a DaemonSet): the process keeps its PID.
+    const worker = await sbx.commands.run("sleep 600", { background: true });
+    assert.equal(await sbx.pause(), true);
+    assert.equal((await sbx.getInfo()).state, "paused");
+    const resumed = await Sandbox.connect(sbx.sandboxId, options);
+    const cmdline = await resumed.commands.run(`tr '\\0' ' ' < /proc/${worker.pid}/cmdline`);
+    assert.equal(cmdline.stdout.trim(), "sleep 600");
   } finally {
     await sbx.kill();
   }
@@ -263,7 +276,7 @@ Deno.test({
       await poolReady(node, "plain-debian", 1);
       figures["templates applied to pools ready"] = seconds(start);
       await t.step("2: the seed's Python snippets", async () => {
-        Object.assign(figures, await seedPythonSnippets(first));
+        Object.assign(figures, await seedPythonSnippets(first, { pause: true }));
       });
       await t.step("2: the JS flow", async () => {
         const sbx = await CodeSandbox.create("code-interpreter", {
