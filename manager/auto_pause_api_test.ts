@@ -147,3 +147,21 @@ Deno.test("autoResume: traffic with the token resumes a paused sandbox; without 
   assert.equal(resumed.paused, false);
   near(resumed.pauseTime, Date.now() + 90_000, "pauseTime after the auto-resume");
 });
+
+Deno.test("a pause the node cannot do is refused at once (501) and undone", async () => {
+  await using env = await setup([{ namespace: "team-a", name: "base", size: 1 }]);
+  const res = await env.call("POST", "/v2/sandboxes", {
+    body: { templateID: "base", timeout: 60, metadata: { "refuse-pause": "yes" } },
+  });
+  const { sandboxID } = await res.json();
+  const before = await stored(env);
+  const started = Date.now();
+  const message = await errorBody(await env.call("POST", `/sandboxes/${sandboxID}/pause`), 501);
+  assert.ok(Date.now() - started < 5_000, "fails fast, not after the 30 s wait");
+  assert.match(message, /cannot freeze pods: no node agent/);
+  const after = await stored(env);
+  assert.equal(after.paused, false);
+  assert.equal(after.shutdownTime, before.shutdownTime, "the deadline is put back");
+  const info = await (await env.call("GET", `/sandboxes/${sandboxID}`)).json();
+  assert.equal(info.state, "running");
+});

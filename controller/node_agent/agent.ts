@@ -8,9 +8,10 @@
  * - annotated and not frozen: freeze the pod's cgroup (every container, every process);
  * - not annotated and frozen: thaw it;
  * - then report what is, in the pod condition `agents.kruise.io/Frozen` (True `Frozen`, or False
- *   `Thawed`), written through the status subresource with the pod's resourceVersion, only when
- *   it changes. The controller reads that condition to move the Sandbox to Paused and back, as it
- *   does with the local node's.
+ *   `Running` from the start and `Thawed` after a thaw), written through the status subresource
+ *   with the pod's resourceVersion, only when it changes. The controller reads that condition to
+ *   move the Sandbox to Paused and back, as it does with the local node's; a pod without it has
+ *   no freezer on its node, and its pause is refused at once.
  *
  * A pod with no cgroup yet (not started) waits for its next event; a failed freeze is retried
  * with backoff and leaves the pod thawed, so a sandbox is never half paused.
@@ -79,11 +80,15 @@ export function frozenCondition(
   now: number,
 ): PodCondition {
   const status = frozen ? "True" : "False";
+  // Not frozen: "Thawed" right after a thaw, else what it was ("Running" from the start).
+  const thawedReason = previous?.status === "True" ? "Thawed" : previous?.reason ?? "Running";
   return {
     type: CONDITION_POD_FROZEN,
     status,
-    reason: frozen ? "Frozen" : "Thawed",
-    message: frozen ? "every process of the pod is frozen (cgroup freezer)" : "",
+    reason: frozen ? "Frozen" : thawedReason,
+    message: frozen
+      ? "every process of the pod is frozen (cgroup freezer)"
+      : "a node agent can freeze this pod",
     lastTransitionTime: previous?.status === status && previous.lastTransitionTime
       ? previous.lastTransitionTime
       : new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z"),
@@ -126,7 +131,6 @@ export class NodeAgentReconciler {
   async #report(pod: Pod, frozen: boolean): Promise<void> {
     const conditions = pod.status?.conditions ?? [];
     const previous = conditions.find((c) => c.type === CONDITION_POD_FROZEN);
-    if (previous === undefined && !frozen) return; // never frozen: nothing to say
     const next = frozenCondition(previous, frozen, this.#clock.now());
     if (previous?.status === next.status && previous.reason === next.reason) return;
     const others = conditions.filter((c) => c.type !== CONDITION_POD_FROZEN);

@@ -70,6 +70,9 @@ Deno.test("the agent freezes and thaws its own node's pods as annotated, and rep
   await using agent = startNodeAgent({ kube, nodeName: "n1", freezer });
   await agent.synced();
   const get = async (name: string) => parsePod(await kube.get(PODS, "ns", name));
+  // First, each pod of the node says it can be frozen.
+  await until(async () => frozenStatus(await get("mine"))[0] === "False", "the first report");
+  assert.deepEqual(frozenStatus(await get("mine")), ["False", "Running"]);
 
   for (const name of ["mine", "other"]) {
     await kube.patch(PODS, "ns", name, {
@@ -114,6 +117,8 @@ Deno.test("frozenCondition keeps the transition time while the status stays", ()
     message: "every process of the pod is frozen (cgroup freezer)",
     lastTransitionTime: "2026-11-27T10:00:00Z",
   });
+  assert.equal(frozenCondition(undefined, false, at).reason, "Running");
+  assert.equal(frozenCondition(first, false, at).reason, "Thawed");
   assert.equal(frozenCondition(first, true, at + 5000).lastTransitionTime, "2026-11-27T10:00:00Z");
   assert.equal(frozenCondition(first, false, at + 5000).lastTransitionTime, "2026-11-27T10:00:05Z");
 });

@@ -8,8 +8,12 @@
  *   Succeeded/Failed: the same. `Succeeded` and `Failed` are terminal.
  * - Freeze-in-place pause (this project's pause; the reference deletes the Pod instead): while
  *   `spec.paused` is true the Pod carries the freeze annotation; the phase becomes `Paused`
- *   (condition `SandboxPaused` True) once the Pod reports `agents.kruise.io/Frozen=True`, and
- *   stays `Running` with `SandboxPaused` False/`Pending` until then.
+ *   (condition `SandboxPaused` True/`FreezePauseSucceed`, the strategy that applied) once the
+ *   Pod reports `agents.kruise.io/Frozen=True`, and stays `Running` with `SandboxPaused`
+ *   False/`Pending` until then. A pod that carries no Frozen condition at all has no freezer on
+ *   its node (no node agent runs there), and a `pauseStrategy` other than Freeze is not
+ *   implemented: both give `SandboxPaused` False/`PauseUnsupported` at once, which the manager
+ *   answers as a failed pause (it puts the Sandbox back as it was).
  * - Resume: `spec.paused` false while the Pod is still frozen: `Resuming` (`SandboxResumed`
  *   False/`ResumePod`); once it is no longer frozen, `Running`, `SandboxResumed` True and
  *   `SandboxPaused` removed.
@@ -110,7 +114,7 @@ export function computeSandboxStatus(input: SandboxObservation): SandboxStatus {
     draft.phase("Pending", podWaitReason(pod));
   } else {
     const frozen = podConditionStatus(pod, CONDITION_POD_FROZEN) === "True";
-    if (sandbox.spec.paused === true) pausing(draft, frozen);
+    if (sandbox.spec.paused === true) pausing(draft, frozen, pauseRefusal(sandbox, pod));
     else resuming(draft, frozen);
   }
   return draft.done();
@@ -168,13 +172,40 @@ function podWaitReason(pod: Pod): string | undefined {
   return message ? `${reason}: ${message}` : reason;
 }
 
+/**
+ * Why `sandbox` cannot be paused on `pod`'s node, if it cannot: a strategy other than Freeze, or
+ * no freezer reporting on the pod (the local node and the node agent always report the Frozen
+ * condition of the pods they can freeze).
+ */
+export function pauseRefusal(sandbox: Sandbox, pod: Pod): string | undefined {
+  const strategy = sandbox.spec.pauseStrategy?.type ?? "Freeze";
+  if (strategy !== "Freeze") {
+    return `pause strategy ${strategy} is not implemented; Freeze is`;
+  }
+  if (podConditionStatus(pod, CONDITION_POD_FROZEN) === undefined) {
+    const node = typeof pod.spec?.nodeName === "string" ? pod.spec.nodeName : "(unscheduled)";
+    return `node ${node} cannot freeze pods: no node agent reports on this pod`;
+  }
+  return undefined;
+}
+
 /** `spec.paused`: Paused once the Pod reports frozen, Running with SandboxPaused Pending until. */
-function pausing(draft: Draft, frozen: boolean): void {
+function pausing(draft: Draft, frozen: boolean, refusal: string | undefined): void {
   const { SandboxPaused, SandboxResumed } = SandboxConditionType;
   if (frozen) {
     draft.phase("Paused");
-    draft.set(SandboxPaused, "True", SandboxConditionReason.Succeeded, "processes frozen in place");
+    draft.set(
+      SandboxPaused,
+      "True",
+      SandboxConditionReason.FreezePauseSucceed,
+      "Freeze: every process of the pod frozen in place",
+    );
     draft.remove(SandboxResumed);
+    return;
+  }
+  if (refusal !== undefined) {
+    draft.phase("Running");
+    draft.set(SandboxPaused, "False", SandboxConditionReason.PauseUnsupported, refusal);
     return;
   }
   draft.phase("Running");

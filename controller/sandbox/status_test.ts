@@ -116,16 +116,33 @@ const cases: Case[] = [
   {
     name: "8. paused, not frozen yet",
     sandbox: sandbox("Running", true),
-    pod: pod("Running", true),
+    pod: pod("Running", true, false),
     phase: "Running",
     conditions: ["Ready=True/PodReady", "SandboxPaused=False/Pending"],
   },
   {
-    name: "9. paused and frozen",
+    name: "9. paused and frozen: the Freeze strategy applied",
     sandbox: sandbox("Running", true),
     pod: pod("Running", true, true),
     phase: "Paused",
-    conditions: ["Ready=True/PodReady", "SandboxPaused=True/Succeeded"],
+    conditions: ["Ready=True/PodReady", "SandboxPaused=True/FreezePauseSucceed"],
+  },
+  {
+    name: "9b. paused on a node with no freezer (no Frozen condition): refused at once",
+    sandbox: sandbox("Running", true),
+    pod: pod("Running", true),
+    phase: "Running",
+    conditions: ["Ready=True/PodReady", "SandboxPaused=False/PauseUnsupported"],
+  },
+  {
+    name: "9c. paused with the Stop strategy: not implemented, refused",
+    sandbox: {
+      ...sandbox("Running", true),
+      spec: { paused: true, pauseStrategy: { type: "Stop" } },
+    },
+    pod: pod("Running", true, false),
+    phase: "Running",
+    conditions: ["Ready=True/PodReady", "SandboxPaused=False/PauseUnsupported"],
   },
   {
     name: "10. resume asked, still frozen",
@@ -221,4 +238,21 @@ Deno.test("computeSandboxStatus() keeps a condition's transition time while its 
     nowMs: NOW + 3_600_500,
   });
   assert.deepEqual(flipped.conditions?.[0]?.lastTransitionTime, "2030-01-01T01:00:00Z");
+});
+
+Deno.test("computeSandboxStatus() says why a pause cannot happen, in SandboxPaused's message", () => {
+  const message = (sb: Sandbox, p: Pod) =>
+    computeSandboxStatus({ sandbox: sb, pod: p, nowMs: NOW }).conditions
+      ?.find((c) => c.type === "SandboxPaused")?.message;
+  assert.equal(
+    message(sandbox("Running", true), pod("Running", true)),
+    "node local cannot freeze pods: no node agent reports on this pod",
+  );
+  assert.equal(
+    message(
+      { ...sandbox("Running", true), spec: { paused: true, pauseStrategy: { type: "Stop" } } },
+      pod("Running", true, false),
+    ),
+    "pause strategy Stop is not implemented; Freeze is",
+  );
 });

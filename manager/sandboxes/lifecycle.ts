@@ -36,7 +36,7 @@ import { SandboxIndex } from "./sandbox_index.ts";
 import type { SandboxClient } from "./sandbox_client.ts";
 import type { SandboxServices } from "./services.ts";
 import { isSandboxReady } from "@kruise-agents/shared/api";
-import { e2bState, endAtMs, sandboxIdOf } from "./state.ts";
+import { e2bState, endAtMs, pauseRefusal, sandboxIdOf } from "./state.ts";
 
 /** Options of {@linkcode Lifecycle}. */
 export interface LifecycleOptions {
@@ -114,9 +114,15 @@ export class Lifecycle {
     await this.#extend(sandbox, seconds);
   }
 
-  /** Pauses a running sandbox; 409 when already paused. */
+  /**
+   * Pauses a running sandbox; 409 when already paused. A pause that cannot happen (the
+   * controller reports SandboxPaused `PauseUnsupported`: no freezer on the node, a strategy not
+   * implemented) or does not happen in time is undone, the deadlines put back, and answered 501
+   * or 500 with the reason.
+   */
   async pause(id: string, caller: Caller): Promise<void> {
     let sandbox = await this.get(id, caller);
+    const before = sandbox;
     for (let i = 0;; i++) {
       if (e2bState(sandbox, this.#options.clock.now()) === "paused") {
         throw new ApiError(409, `Sandbox "${id}" is already paused`);
@@ -133,21 +139,38 @@ export class Lifecycle {
       }
     }
     const waitMs = this.#options.pauseWaitMs ?? 30_000;
+    let outcome: Sandbox;
     try {
-      await this.#index.waitFor(
+      outcome = await this.#index.waitFor(
         sandbox,
-        (s) => s.status?.phase === "Paused",
+        (s) => s.status?.phase === "Paused" || pauseRefusal(s) !== undefined,
         AbortSignal.timeout(waitMs),
       );
     } catch (error) {
+      await this.#undoPause(before, sandbox);
       throw new ApiError(
         500,
         `Cannot pause sandbox "${id}": it did not pause within ${waitMs} ms`,
-        {
-          cause: error,
-        },
+        { cause: error },
       );
     }
+    const refusal = pauseRefusal(outcome);
+    if (refusal !== undefined) {
+      await this.#undoPause(before, outcome);
+      throw new ApiError(501, `Cannot pause sandbox "${id}": ${refusal}`);
+    }
+  }
+
+  /**
+   * Puts a sandbox whose pause failed back as it was: not paused, its deadlines as `before` had
+   * them. Optimistic on `current`; a conflict means someone else (a resume, a kill) acted.
+   */
+  async #undoPause(before: Sandbox, current: Sandbox): Promise<void> {
+    const { shutdownTime, pauseTime } = before.spec;
+    await this.#patch(current, {
+      metadata: { resourceVersion: current.metadata.resourceVersion },
+      spec: { paused: false, shutdownTime: shutdownTime ?? null, pauseTime: pauseTime ?? null },
+    }).catch(() => {});
   }
 
   /**

@@ -15,6 +15,7 @@ import {
   LABEL_SANDBOX_POOL,
   LABEL_SANDBOX_TEMPLATE,
   type Sandbox,
+  SandboxConditionReason,
   SandboxConditionType,
 } from "@kruise-agents/shared/api";
 import { FOREVER_SECONDS } from "./create_options.ts";
@@ -73,4 +74,23 @@ export function endAtMs(sandbox: Sandbox): number {
   );
   const t = Date.parse(paused?.lastTransitionTime ?? "");
   return Number.isNaN(t) ? startedAtMs(sandbox) : t;
+}
+
+/**
+ * Why the controller refuses to pause `sandbox` (its SandboxPaused condition False with reason
+ * `PauseUnsupported`, for the spec it has seen), if it does.
+ */
+export function pauseRefusal(sandbox: Sandbox): string | undefined {
+  if ((sandbox.status?.observedGeneration ?? 0) < (sandbox.metadata.generation ?? 0)) {
+    return undefined;
+  }
+  const condition = (sandbox.status?.conditions ?? []).find((c) =>
+    c.type === SandboxConditionType.SandboxPaused
+  );
+  if (
+    condition?.status !== "False" || condition.reason !== SandboxConditionReason.PauseUnsupported
+  ) {
+    return undefined;
+  }
+  return condition.message || "the sandbox cannot be paused on its node";
 }

@@ -171,9 +171,24 @@ export async function startRuntimes(n: number): Promise<Runtimes> {
   };
 }
 
+/** The controller's refusal of a pause on a node without a freezer, as the stand-in writes it. */
+const PAUSE_UNSUPPORTED = {
+  type: "SandboxPaused",
+  status: "False",
+  reason: "PauseUnsupported",
+  message: "node test cannot freeze pods: no node agent reports on this pod",
+  lastTransitionTime: "2026-01-01T00:00:00Z",
+};
+
+/** A sandbox created with the user metadata `refuse-pause` stands for one on such a node. */
+function refusesPause(object: KubeObject): boolean {
+  return JSON.stringify(object.metadata).includes("refuse-pause");
+}
+
 /**
  * A stand-in for the controller's pause handling: sets phase `Paused` once `spec.paused` is
- * true and `Running` again when it goes false. Optionally gives cold (status-less) claimed
+ * true and `Running` again when it goes false. A sandbox created with the metadata
+ * `refuse-pause` gets the controller's refusal instead. Optionally gives cold (status-less) claimed
  * Sandboxes a Ready status at the next address of `coldIps`.
  */
 export function followPause(
@@ -195,8 +210,13 @@ export function followPause(
         const status = object.status as { phase?: string; sandboxIp?: string } | undefined;
         let next: Record<string, unknown> | undefined;
         if (!status?.phase && cold.length > 0) next = readyStatus(cold.shift()!);
-        else if (spec.paused && status?.phase === "Running") next = { ...status, phase: "Paused" };
-        else if (!spec.paused && status?.phase === "Paused") next = { ...status, phase: "Running" };
+        else if (spec.paused && status?.phase === "Running" && refusesPause(object)) {
+          next = { ...status, conditions: [PAUSE_UNSUPPORTED] };
+        } else if (spec.paused && status?.phase === "Running") {
+          next = { ...status, phase: "Paused" };
+        } else if (!spec.paused && status?.phase === "Paused") {
+          next = { ...status, phase: "Running" };
+        }
         if (next) {
           // As the controller does: the status reflects the spec it was computed from.
           next.observedGeneration = object.metadata.generation;

@@ -109,7 +109,7 @@ Deno.test("a Sandbox with a wrong field type is rejected by the schema", async (
       ["paused as a string", { paused: "yes" }, /spec\.paused.*must be of type boolean/],
       ["shutdownTime not a time", { shutdownTime: "tomorrow" }, /spec\.shutdownTime.*date-time/],
       ["runtime without name", { runtimes: [{}] }, /spec\.runtimes\[0\]\.name.*Required/],
-      ["unknown pause strategy", { pauseStrategy: { type: "Freeze" } }, /Unsupported value/],
+      ["unknown pause strategy", { pauseStrategy: { type: "Suspend" } }, /Unsupported value/],
       ["template as a list", { template: [] }, /spec\.template.*must be of type object/],
     ];
     for (const [name, spec, message] of cases) {

@@ -143,6 +143,10 @@ export const SandboxConditionReason = {
   CheckpointSucceeded: "CheckpointSucceeded",
   SnapshotPauseSucceed: "SnapshotPauseSucceed",
   StopPauseSucceed: "StopPauseSucceed",
+  /** This project's: paused with the Freeze strategy (the Pod kept, its processes frozen). */
+  FreezePauseSucceed: "FreezePauseSucceed",
+  /** This project's: the pause cannot happen (a strategy not implemented, a node that cannot freeze). */
+  PauseUnsupported: "PauseUnsupported",
   // SandboxResumed
   CreatePod: "CreatePod",
   ResumePod: "ResumePod",

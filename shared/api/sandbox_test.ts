@@ -126,7 +126,11 @@ Deno.test("parseSandbox() throws TypeError naming the first bad field", async (t
     ["wrong kind", (s) => s.kind = "Pod", /Sandbox\.kind: expected "Sandbox", got string/],
     ["missing spec", (s) => delete s.spec, /Sandbox\.spec: expected an object, got undefined/],
     ["paused as string", (s) => s.spec.paused = "yes", /spec\.paused: expected a boolean/],
-    ["unknown pause type", (s) => s.spec.pauseStrategy.type = "Freeze", /"Stop", "Hibernate"/],
+    [
+      "unknown pause type",
+      (s) => s.spec.pauseStrategy.type = "Suspend",
+      /"Freeze", "Stop", "Hibernate"/,
+    ],
     ["runtime without name", (s) => s.spec.runtimes = [{}], /spec\.runtimes\[0\]\.name/],
     ["label value number", (s) => s.metadata.labels.x = 1, /metadata\.labels\.x: expected a str/],
     ["owner without uid", (s) => delete s.metadata.ownerReferences[0].uid, /\[0\]\.uid/],

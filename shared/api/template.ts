@@ -15,7 +15,9 @@ import { array, compact, object, oneOf, optional, optionals, string, stringMap }
 import type { JsonSchemaProps } from "./openapi.ts";
 
 /**
- * How a paused Sandbox is paused. Only `Stop` (delete the Pod) exists in the reference's OSS.
+ * How a paused Sandbox is paused. `Freeze` (this project's: the Pod stays and its cgroup is frozen,
+ * by the local node or a cluster node's node agent) is the default where the node can freeze; the
+ * reference's OSS has only `Stop` (delete the Pod), which is not implemented here yet.
  *
  * @example
  * ```ts
@@ -24,7 +26,7 @@ import type { JsonSchemaProps } from "./openapi.ts";
  * const pauseStrategy: PauseStrategy = { type };
  * ```
  */
-export type PauseStrategyType = "Stop" | "Hibernate";
+export type PauseStrategyType = "Freeze" | "Stop" | "Hibernate";
 /**
  * Every {@linkcode PauseStrategyType}.
  *
@@ -35,7 +37,7 @@ export type PauseStrategyType = "Stop" | "Hibernate";
  * assert.ok(PAUSE_STRATEGY_TYPES.includes("Hibernate"));
  * ```
  */
-export const PAUSE_STRATEGY_TYPES: readonly PauseStrategyType[] = ["Stop", "Hibernate"];
+export const PAUSE_STRATEGY_TYPES: readonly PauseStrategyType[] = ["Freeze", "Stop", "Hibernate"];
 
 /**
  * `spec.pauseStrategy`: the mechanism used when `spec.paused` becomes true.
@@ -302,8 +304,9 @@ export function parseEmbeddedSandboxTemplate(
  */
 export const PAUSE_STRATEGY_SCHEMA: JsonSchemaProps = {
   type: "object",
-  description: "How sandboxes are paused when spec.paused is true. Stop deletes the Pod; " +
-    "Hibernate is accepted for compatibility and not implemented.",
+  description: "How sandboxes are paused when spec.paused is true. Freeze (the default where " +
+    "the node can freeze) keeps the Pod and freezes its processes; Stop deletes the Pod and is " +
+    "not implemented yet; Hibernate is accepted for compatibility and not implemented.",
   properties: {
     type: { type: "string", enum: [...PAUSE_STRATEGY_TYPES], description: "The pause mechanism." },
     hibernateStrategy: {
