@@ -36,3 +36,4 @@ export * from "./sandbox_state.ts";
 export * from "./quantity.ts";
 export * from "./sandbox_token.ts";
 export * from "./lease.ts";
+export * from "./create_metadata.ts";
