@@ -12,6 +12,7 @@
 import { Sandbox } from "e2b";
 import { eventually, prepareDataDir, startDev } from "./e2e/dev_harness.ts";
 import { percentile, rowPrinter } from "@kruise-agents/shared/testing";
+import { p50p99, timePauseResume } from "./e2e/pause_timing.ts";
 
 const POOL = 12;
 
@@ -162,6 +163,11 @@ spec:
     } else {
       row("proxy ratio", "n/a", "runtime address not found");
     }
+    // The Freeze pause through the SDK: the local node's cgroup freezer (runc pause).
+    const paused = created[0]!;
+    const { pauses, resumes } = await timePauseResume(paused, opts, 20);
+    row("Freeze pause() p50 / p99 (local node)", p50p99(pauses), "target p50 <= 50 ms");
+    row("Freeze resume (connect) p50 / p99", p50p99(resumes), "target p50 <= 50 ms");
     await Promise.all(created.map((s) => s.kill()));
 
     // Throughput: 100 creates at concurrency 20 (warm while the pool lasts, then cold).

@@ -30,6 +30,8 @@ import { ACCESS_TOKEN_ENV, ENVD_PORT } from "@kruise-agents/shared/envd/http";
 import { delay, poll } from "@kruise-agents/shared/std";
 import { type DevUnderTest, prepareDataDir, startDev } from "./e2e/dev_harness.ts";
 import { available, kubeSh, type RealNode, upNode } from "./e2e/real_node.ts";
+import { startNodeAgentProcess } from "./e2e/real_node_pause.ts";
+import { p50p99, timePauseResume } from "./e2e/pause_timing.ts";
 import { healthy, percentile, processesNaming, rowPrinter } from "@kruise-agents/shared/testing";
 
 const POOL = "base";
@@ -293,6 +295,18 @@ spec:
   );
 }
 
+/** Issue 13: the Freeze pause and resume through the SDK, the node agent freezing the pod. */
+async function freezeTimings(dev: DevUnderTest): Promise<void> {
+  const sbx = await Sandbox.create("base", { ...dev.sdkOptions, timeoutMs: 600_000 });
+  try {
+    const { pauses, resumes } = await timePauseResume(sbx, dev.sdkOptions, 20);
+    row("Freeze pause() p50 / p99 (node agent)", p50p99(pauses), "target p50 <= 50 ms");
+    row("Freeze resume (connect) p50 / p99", p50p99(resumes), "target p50 <= 50 ms");
+  } finally {
+    await sbx.kill();
+  }
+}
+
 async function benches(node: RealNode, dev: DevUnderTest): Promise<void> {
   const read = await metricsReader(node.kubeconfig);
   console.log(
@@ -332,6 +346,7 @@ async function benches(node: RealNode, dev: DevUnderTest): Promise<void> {
     WARM_SAMPLES,
   );
   printWrites("API writes per second, idle (10 s, background)", await idleWrites(read, 10_000), 1);
+  await freezeTimings(dev);
   const burst = await refillAfterBurst(node, dev);
   await killAll(node, [...warm.created, ...burst], POOL_SIZE);
   const hundred = await throughput(node, dev);
@@ -344,6 +359,7 @@ if (import.meta.main) {
   let dev: DevUnderTest | undefined;
   try {
     const node = await upNode(state);
+    await using _agent = startNodeAgentProcess(node.kubeconfig);
     await prepareDataDir(`${parent}/dev`);
     await writeTemplates(`${parent}/templates`);
     dev = await startDev(`${parent}/dev`, {

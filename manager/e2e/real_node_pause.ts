@@ -18,6 +18,7 @@ import { Sandbox as CodeSandbox } from "@e2b/code-interpreter";
 import { percentile } from "@kruise-agents/shared/testing";
 import type { DevUnderTest } from "./dev_harness.ts";
 import { type RealNode, sandboxOf } from "./real_node.ts";
+import { timePauseResume } from "./pause_timing.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 /** The node's name and the kubelet's `cgroupRoot` in `hack/kube/node.sh`. */
@@ -122,16 +123,7 @@ export async function freezeOnRealNode(
       longest = Math.min(longest, gap);
     }
 
-    const pauses: number[] = [];
-    const resumes: number[] = [];
-    for (let i = 0; i < rounds; i++) {
-      let t = performance.now();
-      await resumed.pause();
-      pauses.push(performance.now() - t);
-      t = performance.now();
-      await CodeSandbox.connect(sbx.sandboxId, dev.sdkOptions);
-      resumes.push(performance.now() - t);
-    }
+    const { pauses, resumes } = await timePauseResume(resumed, dev.sdkOptions, rounds);
     return {
       "Freeze pause p50 (real node)": `${percentile(pauses, 50).toFixed(0)} ms`,
       "Freeze resume p50 (real node)": `${percentile(resumes, 50).toFixed(0)} ms`,
