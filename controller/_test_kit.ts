@@ -65,6 +65,8 @@ export class FakeKubelet {
   #chain: Promise<void> = Promise.resolve();
   /** While true, frozen pods stay frozen after the annotation goes. */
   holdThaw = false;
+  /** Images this kubelet cannot pull. */
+  badImages = new Set<string>();
 
   /** Creates the kubelet; call {@linkcode FakeKubelet.start}. */
   constructor(kube: KubeClient) {
@@ -96,6 +98,34 @@ export class FakeKubelet {
     this.#chain = this.#chain.then(() => this.#sync(namespace, name)).catch(() => {});
   }
 
+  /**
+   * A kubelet's container statuses: each container running its spec's image, ready, and
+   * restarted once more whenever its image changes (an in-place update), unless `badImages`
+   * names the image (then waiting with ErrImagePull).
+   */
+  #containerStatuses(pod: Pod): unknown[] {
+    const before = (pod.status?.containerStatuses ?? []) as {
+      name: string;
+      image: string;
+      restartCount: number;
+    }[];
+    return (pod.spec?.containers ?? []).map((c) => {
+      const old = before.find((b) => b.name === c.name);
+      const image = String(c.image ?? "");
+      const restartCount = (old?.restartCount ?? 0) + (old && old.image !== image ? 1 : 0);
+      if (this.badImages.has(image)) {
+        return {
+          name: c.name,
+          image,
+          ready: false,
+          restartCount,
+          state: { waiting: { reason: "ErrImagePull", message: `no image ${image}` } },
+        };
+      }
+      return { name: c.name, image, ready: true, restartCount, state: { running: {} } };
+    });
+  }
+
   async #sync(namespace: string, name: string): Promise<void> {
     for (let attempt = 0; attempt < 10; attempt++) {
       let pod: Pod;
@@ -111,11 +141,13 @@ export class FakeKubelet {
       const frozenNow = pod.status?.conditions?.find((c) => c.type === CONDITION_POD_FROZEN);
       const wantFrozen = pod.metadata.annotations?.[ANNOTATION_POD_FREEZE] === "true" ||
         (this.holdThaw && frozenNow?.status === "True");
-      const conditions = [{ type: "Ready", status: "True" }];
-      if (wantFrozen || frozenNow !== undefined) {
-        conditions.push({ type: CONDITION_POD_FROZEN, status: wantFrozen ? "True" : "False" });
-      }
-      const status = { ...pod.status, phase: "Running", podIP: ip, conditions };
+      // As the local node and the node agent: the Frozen condition from the start.
+      const conditions = [
+        { type: "Ready", status: "True" },
+        { type: CONDITION_POD_FROZEN, status: wantFrozen ? "True" : "False" },
+      ];
+      const containerStatuses = this.#containerStatuses(pod);
+      const status = { ...pod.status, phase: "Running", podIP: ip, conditions, containerStatuses };
       if (JSON.stringify(status) === JSON.stringify(pod.status)) return;
       try {
         await this.#kube.updateStatus(PODS, { ...pod, status });

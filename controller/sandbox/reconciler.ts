@@ -43,6 +43,7 @@ import { isTerminalPhase, parsePod, type Pod } from "@kruise-agents/shared/api";
 import { computeSandboxStatus } from "./status.ts";
 import type { InjectionConfig } from "./injection.ts";
 import { podGraceSeconds, podToRelease } from "./pod_deletion.ts";
+import { imageDrift, inplacePatch } from "./inplace_update.ts";
 
 /** What {@linkcode SandboxReconciler} needs. */
 export interface SandboxReconcilerDeps {
@@ -107,6 +108,7 @@ export class SandboxReconciler {
       podCreateError = created.error;
     }
     if (pod !== undefined) pod = await this.#syncAnnotations(sandbox, pod, errors);
+    if (pod !== undefined) pod = await this.#syncImage(sandbox, pod, now, errors);
 
     const status = computeSandboxStatus({ sandbox, pod, podCreateError, nowMs: now });
     await this.#writeStatus(key, sandbox, status, errors);
@@ -261,6 +263,36 @@ export class SandboxReconciler {
           sandbox.metadata.namespace ?? "",
           sandbox.metadata.name ?? "",
           { metadata: { annotations: patch } },
+        ),
+      );
+    } catch (error) {
+      if (!isNotFound(error)) errors.push(error);
+      return pod;
+    }
+  }
+
+  /**
+   * Changes the Pod's main container image in place when the Sandbox's template names another
+   * (`inplace_update.ts`), on a running, unpaused Sandbox; returns the Pod as written. A conflict
+   * (the Pod changed) retries with the next event.
+   */
+  async #syncImage(sandbox: Sandbox, pod: Pod, now: number, errors: unknown[]): Promise<Pod> {
+    const drift = imageDrift(sandbox, pod);
+    if (drift === undefined || sandbox.spec.paused === true) return pod;
+    if (sandbox.status?.phase !== "Running" || pod.metadata.deletionTimestamp !== undefined) {
+      return pod;
+    }
+    this.#deps.logger.info("changing the main container's image in place", {
+      sandbox: `${sandbox.metadata.namespace}/${sandbox.metadata.name}`,
+      image: drift.image,
+    });
+    try {
+      return parsePod(
+        await this.#deps.kube.patch(
+          PODS,
+          sandbox.metadata.namespace ?? "",
+          pod.metadata.name ?? "",
+          inplacePatch(pod, drift, now),
         ),
       );
     } catch (error) {

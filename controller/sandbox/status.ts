@@ -18,7 +18,8 @@
  *   False/`ResumePod`); once it is no longer frozen, `Running`, `SandboxResumed` True and
  *   `SandboxPaused` removed.
  * - `Ready` mirrors the Pod's `Ready` condition (reason `PodReady`); a failed Pod create shows as
- *   Ready False/`PodCreateFailed`.
+ *   Ready False/`PodCreateFailed`; during an in-place image change (`inplace_update.ts`) Ready is
+ *   False/`InplaceUpdating` and `InplaceUpdate` says how the change stands.
  *
  * @module
  */
@@ -40,6 +41,7 @@ import {
   type SandboxStatus,
   setCondition,
 } from "@kruise-agents/shared/api";
+import { type InplaceOutcome, inplaceOutcome } from "./inplace_update.ts";
 
 /** Input of {@linkcode computeSandboxStatus}. */
 export interface SandboxObservation {
@@ -151,8 +153,15 @@ function mirrorPod(draft: Draft, pod: Pod): void {
   else delete status.nodeName;
   const revision = pod.metadata.labels?.[LABEL_POD_TEMPLATE_HASH];
   if (revision !== undefined) status.updateRevision = revision;
-  const ready = isPodReady(pod);
-  draft.set(SandboxConditionType.Ready, ready ? "True" : "False", SandboxConditionReason.PodReady);
+  const inplace = inplaceOutcome(pod);
+  const updating = inplace.state === "updating" || inplace.state === "failed";
+  const ready = isPodReady(pod) && !updating;
+  draft.set(
+    SandboxConditionType.Ready,
+    ready ? "True" : "False",
+    updating ? SandboxConditionReason.InplaceUpdating : SandboxConditionReason.PodReady,
+  );
+  mirrorInplace(draft, inplace);
   const egress = findCondition(pod.status?.conditions, CONDITION_EGRESS_APPLIED);
   if (egress !== undefined) {
     const value = egress.status === "True" ? "True" : "False";
@@ -163,6 +172,15 @@ function mirrorPod(draft: Draft, pod: Pod): void {
       message: egress.message ?? "",
     }, draft.nowMs);
   }
+}
+
+/** The InplaceUpdate condition of the Pod's last in-place image change (none: no condition). */
+function mirrorInplace(draft: Draft, inplace: InplaceOutcome): void {
+  const { InplaceUpdate } = SandboxConditionType;
+  const { InplaceUpdating, Succeeded, Failed } = SandboxConditionReason;
+  if (inplace.state === "updating") draft.set(InplaceUpdate, "False", InplaceUpdating);
+  else if (inplace.state === "succeeded") draft.set(InplaceUpdate, "True", Succeeded);
+  else if (inplace.state === "failed") draft.set(InplaceUpdate, "False", Failed, inplace.message);
 }
 
 /** Why a Pod that is not running yet waits (an image not built here, a missing Secret). */
