@@ -344,7 +344,7 @@ Deno.test("a create whose /init fails leaves no claimed sandbox behind", async (
   }
 });
 
-Deno.test("the seed's extension metadata keys are stored on the sandbox", async () => {
+Deno.test("the seed's extension metadata keys are stored on the sandbox; the image goes into its template", async () => {
   await using env = await setup([{ namespace: "team-a", name: "base", size: 1 }]);
   const res = await env.call("POST", "/sandboxes", {
     body: {
@@ -359,6 +359,9 @@ Deno.test("the seed's extension metadata keys are stored on the sandbox", async 
   assert.equal(res.status, 201);
   const [s] = await claimedObjects(env.kube);
   assert.equal(s?.metadata.annotations?.[METADATA_IMAGE], "registry/image:2");
+  const containers = (s?.spec as { template: { spec: { containers: { image: string }[] } } })
+    .template.spec.containers;
+  assert.equal(containers[0]?.image, "registry/image:2", "the controller upgrades it in place");
   assert.deepEqual(JSON.parse(s?.metadata.annotations?.[ANNOTATION_CSI_VOLUME_CONFIG] ?? ""), [
     { pvName: "pv-1", mountPath: "/data" },
   ]);
@@ -401,3 +404,15 @@ Deno.test("metrics come from the runtime", async () => {
 function assertNotEquals(a: unknown, b: unknown): void {
   assert.notEqual(a, b);
 }
+
+Deno.test("an image the node cannot run fails the create with a 400 and leaves no claimed sandbox", async () => {
+  await using env = await setup([{ namespace: "team-a", name: "base", size: 1 }]);
+  const message = await errorBody(
+    await env.call("POST", "/sandboxes", {
+      body: { templateID: "base", metadata: { [METADATA_IMAGE]: "nope:1" } },
+    }),
+    400,
+  );
+  assert.match(message, /image "nope:1".*cannot run: ErrImagePull/);
+  assert.deepEqual(await claimedObjects(env.kube), []);
+});

@@ -30,6 +30,7 @@ import { isConflict, isNotFound } from "@kruise-agents/shared/kube";
 import {
   LABEL_SANDBOX_POOL,
   METADATA_CLAIM_TIMEOUT_SECONDS,
+  METADATA_IMAGE,
   METADATA_WAIT_READY_TIMEOUT_SECONDS,
   type PodEgress,
   type Sandbox,
@@ -50,6 +51,7 @@ import { type MetadataPlan, planMetadata, type VolumeMount } from "./metadata.ts
 import type { NetworkSettings } from "./network_settings.ts";
 import type { RuntimeClient } from "./runtime_client.ts";
 import { SandboxIndex } from "./sandbox_index.ts";
+import { inplaceUpgrade } from "./state.ts";
 import type { SandboxClient } from "./sandbox_client.ts";
 import type { SandboxServices } from "./services.ts";
 import { isEgressApplied, isSandboxReady } from "@kruise-agents/shared/api";
@@ -415,14 +417,28 @@ export class Claimer {
     signal: AbortSignal,
     waitReadySeconds?: number,
   ): Promise<Sandbox> {
-    const settled = (s: Sandbox) => isSandboxReady(s) && isEgressApplied(s);
-    if (settled(sandbox)) return sandbox;
+    // An in-place upgrade that fails ends the wait at once, as a 400 (the claim is released).
+    const settled = (s: Sandbox) =>
+      typeof inplaceUpgrade(s) === "object" ||
+      (isSandboxReady(s) && isEgressApplied(s) && inplaceUpgrade(s) === "settled");
+    const upgradeFailed = (s: Sandbox) => {
+      const upgrade = inplaceUpgrade(s);
+      if (typeof upgrade !== "object") return s;
+      throw new ApiError(
+        400,
+        `Cannot create sandbox: the image "${s.metadata.annotations?.[METADATA_IMAGE]}" of ` +
+          `metadata "${METADATA_IMAGE}" cannot run: ${upgrade.failed}`,
+      );
+    };
+    if (settled(sandbox)) return upgradeFailed(sandbox);
     const ms = waitReadySeconds === undefined
       ? this.#options.coldStartTimeoutMs ?? 120_000
       : waitReadySeconds * 1000;
     const timeout = AbortSignal.timeout(ms);
     try {
-      return await this.#index.waitFor(sandbox, settled, AbortSignal.any([signal, timeout]));
+      return upgradeFailed(
+        await this.#index.waitFor(sandbox, settled, AbortSignal.any([signal, timeout])),
+      );
     } catch (error) {
       if (!timeout.aborted || signal.aborted) throw error;
       if (waitReadySeconds !== undefined) {

@@ -26,11 +26,13 @@ import {
   LABEL_SANDBOX_POOL,
   LABEL_SANDBOX_TEMPLATE,
   LABEL_TEMPLATE_HASH,
+  METADATA_IMAGE,
   type PodEgress,
   type Sandbox,
   SANDBOX_KIND,
   type SandboxSet,
 } from "@kruise-agents/shared/api";
+import { ApiError } from "../errors.ts";
 import type { IdempotencyClaim } from "./idempotency.ts";
 import type { MetadataPlan } from "./metadata.ts";
 import { type NetworkSettings, networkSettingsAnnotation } from "./network_settings.ts";
@@ -129,8 +131,32 @@ export function claimedSandbox(sandbox: Sandbox, spec: ClaimSpec): Sandbox {
       },
       ownerReferences: [],
     },
-    spec: withDeadlines(sandbox.spec, spec.shutdownAt, spec.pauseAt),
+    spec: withDeadlines(
+      withImage(sandbox.spec, spec.metadata.annotations[METADATA_IMAGE]),
+      spec.shutdownAt,
+      spec.pauseAt,
+    ),
   };
+}
+
+/**
+ * `spec` whose main container (the template's first) runs `image`: the in-place upgrade the
+ * create's `e2b.agents.kruise.io/image` asks for, which the controller then applies to the
+ * running Pod. A Sandbox with no inline template cannot be upgraded: 400.
+ */
+function withImage(spec: Sandbox["spec"], image: string | undefined): Sandbox["spec"] {
+  if (image === undefined) return spec;
+  const template = spec.template;
+  const main = template?.spec.containers[0];
+  if (template === undefined || main === undefined) {
+    throw new ApiError(
+      400,
+      `Cannot create sandbox: metadata "${METADATA_IMAGE}" needs a template with an inline pod spec`,
+    );
+  }
+  if (main.image === image) return spec;
+  const containers = [{ ...main, image }, ...template.spec.containers.slice(1)];
+  return { ...spec, template: { ...template, spec: { ...template.spec, containers } } };
 }
 
 /** `spec` with `shutdownTime` and `pauseTime` at the given times (ms), each removed if absent. */

@@ -14,6 +14,7 @@ import {
   LABEL_SANDBOX_ID,
   LABEL_SANDBOX_POOL,
   LABEL_SANDBOX_TEMPLATE,
+  METADATA_IMAGE,
   type Sandbox,
   SandboxConditionReason,
   SandboxConditionType,
@@ -93,4 +94,25 @@ export function pauseRefusal(sandbox: Sandbox): string | undefined {
     return undefined;
   }
   return condition.message || "the sandbox cannot be paused on its node";
+}
+
+/**
+ * Where a claimed sandbox's in-place image upgrade (`e2b.agents.kruise.io/image`) stands:
+ * `settled` without one, or once the controller has seen the claim and its InplaceUpdate
+ * condition (if an upgrade was needed at all) is True; `failed` with the node's reason when the
+ * image cannot run; else `pending`.
+ */
+export function inplaceUpgrade(sandbox: Sandbox): "settled" | "pending" | { failed: string } {
+  if (sandbox.metadata.annotations?.[METADATA_IMAGE] === undefined) return "settled";
+  if ((sandbox.status?.observedGeneration ?? 0) < (sandbox.metadata.generation ?? 0)) {
+    return "pending";
+  }
+  const condition = (sandbox.status?.conditions ?? []).find((c) =>
+    c.type === SandboxConditionType.InplaceUpdate
+  );
+  if (condition === undefined || condition.status === "True") return "settled";
+  if (condition.reason === SandboxConditionReason.Failed) {
+    return { failed: condition.message || "the node cannot run the image" };
+  }
+  return "pending";
 }

@@ -180,6 +180,30 @@ const PAUSE_UNSUPPORTED = {
   lastTransitionTime: "2026-01-01T00:00:00Z",
 };
 
+/** A claim with `e2b.agents.kruise.io/image` the stand-in has not answered yet. */
+function upgradeAsked(object: KubeObject, status: { phase?: string } | undefined): boolean {
+  const seen = (status as { observedGeneration?: number } | undefined)?.observedGeneration ?? 0;
+  return status?.phase === "Running" &&
+    object.metadata.annotations?.["e2b.agents.kruise.io/image"] !== undefined &&
+    seen < (object.metadata.generation ?? 0);
+}
+
+/** The controller's verdict on an in-place upgrade: Failed for an image named `nope:*`. */
+function upgraded(object: KubeObject, status: Record<string, unknown>): Record<string, unknown> {
+  const image = object.metadata.annotations?.["e2b.agents.kruise.io/image"] ?? "";
+  const bad = image.startsWith("nope:");
+  const conditions = ((status.conditions ?? []) as { type: string }[])
+    .filter((c) => c.type !== "InplaceUpdate");
+  conditions.push({
+    type: "InplaceUpdate",
+    status: bad ? "False" : "True",
+    reason: bad ? "Failed" : "Succeeded",
+    message: bad ? `ErrImagePull: no image ${image}` : "",
+    lastTransitionTime: "2026-01-01T00:00:00Z",
+  } as { type: string });
+  return { ...status, conditions };
+}
+
 /** A sandbox created with the user metadata `refuse-pause` stands for one on such a node. */
 function refusesPause(object: KubeObject): boolean {
   return JSON.stringify(object.metadata).includes("refuse-pause");
@@ -210,6 +234,7 @@ export function followPause(
         const status = object.status as { phase?: string; sandboxIp?: string } | undefined;
         let next: Record<string, unknown> | undefined;
         if (!status?.phase && cold.length > 0) next = readyStatus(cold.shift()!);
+        else if (upgradeAsked(object, status)) next = upgraded(object, status!);
         else if (spec.paused && status?.phase === "Running" && refusesPause(object)) {
           next = { ...status, conditions: [PAUSE_UNSUPPORTED] };
         } else if (spec.paused && status?.phase === "Running") {
