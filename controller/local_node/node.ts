@@ -265,15 +265,17 @@ class Node implements LocalNode {
     if (tracked.record.container && !tracked.ready && !tracked.record.frozen) {
       this.#waitReady(key, tracked, readinessChecks(pod));
     }
-    await this.#writeStatus(pod, this.#observe(tracked));
+    await this.#writeStatus(pod, this.#observe(tracked, pod));
   }
 
-  #observe(tracked: Tracked): SandboxObservation {
+  #observe(tracked: Tracked, pod?: Pod): SandboxObservation {
     const { record } = tracked;
     const running = record.container !== undefined && !record.failure;
     const why = record.failure ?? record.waiting;
+    // A pod restarted in place stays Running while its new container waits, as on a kubelet.
+    const restarted = (record.restarts ?? 0) > 0;
     const observation: SandboxObservation = {
-      phase: record.failure ? "Failed" : running ? "Running" : "Pending",
+      phase: record.failure ? "Failed" : running || restarted ? "Running" : "Pending",
       hostIP: this.#hostIP,
       startTime: record.startTime,
       ready: running && tracked.ready,
@@ -283,7 +285,20 @@ class Node implements LocalNode {
       observation.podIP = record.container.ip;
       observation.egress = record.egress ?? "";
     }
-    if (why) Object.assign(observation, { reason: why.reason, message: why.message });
+    if (why && !(restarted && !record.failure)) {
+      Object.assign(observation, { reason: why.reason, message: why.message });
+    }
+    const main = pod?.spec?.containers?.[0];
+    if (main?.name) {
+      observation.container = {
+        name: main.name,
+        image: record.container?.image.name ?? String(main.image ?? ""),
+        ready: running && tracked.ready,
+        restartCount: record.restarts ?? 0,
+        containerID: record.container ? `runc://${record.container.containerId}` : undefined,
+        waiting: record.waiting && !running ? { ...record.waiting } : undefined,
+      };
+    }
     return observation;
   }
 

@@ -23,6 +23,12 @@ import { REASON_LOST, REASON_RUNTIME_EXITED, REASON_START_FAILED } from "./pod_s
 import { probeReady, type ReadinessCheck, readinessChecks } from "./readiness.ts";
 
 const DEFAULT_CHECKS: ReadinessCheck[] = [{ kind: "http", port: 49983, path: "/health" }];
+
+/** Whether the pod's main container now names another image than the running container's. */
+function imageChanged(pod: Pod, record: SandboxRecord): boolean {
+  const want = pod.spec?.containers?.[0]?.image;
+  return typeof want === "string" && want !== "" && want !== record.container?.image.name;
+}
 import { type SandboxRecord, saveRecord } from "./sandbox_record.ts";
 
 /** A pod the node runs, and where its readiness stands. */
@@ -81,6 +87,10 @@ export class PodRunner {
   async sync(pod: Pod, tracked: Tracked): Promise<void> {
     const { record } = tracked;
     if (record.failure) return;
+    if (record.container && !record.frozen && imageChanged(pod, record)) {
+      await this.#restartInPlace(pod, tracked);
+      return;
+    }
     if (!record.container) {
       await this.#start(pod, record);
       return;
@@ -128,6 +138,27 @@ export class PodRunner {
       }
     }
     await saveRecord(record);
+  }
+
+  /**
+   * An in-place image change (the kubelet's behaviour for a patched container image): the old
+   * container stops and a new one starts on the new image's root filesystem, in the same pod
+   * directory and with the same identity, counted in `restarts`. A new image that is not built
+   * here leaves the pod waiting with ErrImageNeverPull, which the controller reports.
+   */
+  async #restartInPlace(pod: Pod, tracked: Tracked): Promise<void> {
+    const { record } = tracked;
+    this.#logger.info("restarting the sandbox's container on a new image", {
+      pod: `${record.namespace}/${record.name}`,
+      from: record.container?.image.name,
+      to: pod.spec?.containers?.[0]?.image,
+    });
+    await this.#containers.stopContainer(record.container!);
+    record.container = undefined;
+    record.egress = undefined;
+    record.restarts = (record.restarts ?? 0) + 1;
+    tracked.ready = false;
+    await this.#start(pod, record);
   }
 
   async #freeze(pod: Pod, record: SandboxRecord): Promise<void> {

@@ -30,10 +30,42 @@ export interface SandboxObservation {
   frozen: boolean;
   /** The egress annotation value in force (`""`: none); absent until the container runs. */
   egress?: string | undefined;
+  /** The main container, as a kubelet's `containerStatuses` entry reports it. */
+  container?: ObservedContainer | undefined;
   /** Machine-readable reason of a failure. */
   reason?: string | undefined;
   /** Human-readable message of a failure. */
   message?: string | undefined;
+}
+
+/** The main container of a pod, observed. */
+export interface ObservedContainer {
+  /** The container's name in the pod spec. */
+  name: string;
+  /** The image it runs, or (waiting) the one it should. */
+  image: string;
+  /** Ready, as the pod. */
+  ready: boolean;
+  /** In-place restarts (image changes). */
+  restartCount: number;
+  /** `runc://ID` of the running container. */
+  containerID?: string | undefined;
+  /** Why it does not run (an image not built here). */
+  waiting?: { reason: string; message: string } | undefined;
+}
+
+/** A kubelet's `containerStatuses` entry for `c`. */
+function containerStatus(c: ObservedContainer): Record<string, unknown> {
+  return {
+    name: c.name,
+    image: c.image,
+    imageID: "",
+    ready: c.ready,
+    started: c.waiting === undefined,
+    restartCount: c.restartCount,
+    ...(c.containerID ? { containerID: c.containerID } : {}),
+    state: c.waiting ? { waiting: c.waiting } : { running: {} },
+  };
 }
 
 /** Reason of the Failed phase when the runtime died while the node watched it. */
@@ -81,6 +113,7 @@ export function podStatusFor(
     status.podIPs = [{ ip: observation.podIP }];
   }
   if (observation.startTime) status.startTime = observation.startTime;
+  if (observation.container) status.containerStatuses = [containerStatus(observation.container)];
   if (observation.reason) status.reason = observation.reason;
   if (observation.message) status.message = observation.message;
   return status;

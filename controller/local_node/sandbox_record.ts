@@ -41,6 +41,8 @@ export interface SandboxRecord {
   waiting?: StatusReason | undefined;
   /** Set once the sandbox is known dead: the Failed reason and message. */
   failure?: StatusReason | undefined;
+  /** How often the container was restarted in place (an image change); absent: never. */
+  restarts?: number | undefined;
 }
 
 const FILE = "sandbox.json";

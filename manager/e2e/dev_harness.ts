@@ -84,7 +84,8 @@ export async function startDev(
     // its cluster mode; only `options.kubeconfig` does that here.
     env: { KUBECONFIG: "" },
     stdout: "piped",
-    stderr: "null",
+    // KRUISE_AGENTS_TEST_DEV_LOG=1 shows dev's log when a test needs looking into.
+    stderr: Deno.env.get("KRUISE_AGENTS_TEST_DEV_LOG") ? "inherit" : "null",
     stdin: "null",
   }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(new TextLineStream())
@@ -149,11 +150,12 @@ function devArgs(dataDir: string, options: StartDevOptions): string[] {
     ...(mode === "urls" ? ["--url-exports"] : []),
     "--templates",
     options.templates ?? TEMPLATES,
-    // A pod network of its own, so a developer's own `deno task dev` is left alone.
+    // A pod network of its own, so a developer's own `deno task dev` is left alone (and another
+    // of its own, from these variables, to run a test beside a whole suite).
     "--node-prefix",
-    "kad",
+    Deno.env.get("KRUISE_AGENTS_TEST_NODE_PREFIX") ?? "kad",
     "--pod-subnet",
-    "10.216.0.0/24",
+    Deno.env.get("KRUISE_AGENTS_TEST_POD_SUBNET") ?? "10.216.0.0/24",
     ...(options.killSandboxesOnExit ? ["--kill-sandboxes-on-exit"] : []),
     ...(options.kubeconfig ? ["--kubeconfig", options.kubeconfig] : []),
   ];
