@@ -183,6 +183,7 @@ export class Lifecycle {
       if (e2bState(sandbox, this.#options.clock.now()) === "running") {
         return { sandbox: await this.#extend(sandbox, seconds), resumed: false };
       }
+      sandbox = await this.#pauseSettled(sandbox);
       try {
         sandbox = await this.#patch(sandbox, {
           metadata: { resourceVersion: sandbox.metadata.resourceVersion },
@@ -195,6 +196,26 @@ export class Lifecycle {
       }
     }
     return { sandbox: await this.#awaitResumed(sandbox, id), resumed: true };
+  }
+
+  /**
+   * `sandbox` once a pause under way (an auto-pause at the timeout, another client's pause) has
+   * finished: the node has frozen it, or the pause was refused. Resuming in the middle would let
+   * the node freeze it after the resume was answered (it saw the freeze before the thaw).
+   */
+  async #pauseSettled(sandbox: Sandbox): Promise<Sandbox> {
+    const inProgress = (s: Sandbox) =>
+      s.spec.paused === true && s.status?.phase === "Running" && pauseRefusal(s) === undefined;
+    if (!inProgress(sandbox)) return sandbox;
+    try {
+      return await this.#index.waitFor(
+        sandbox,
+        (s) => !inProgress(s),
+        AbortSignal.timeout(this.#options.pauseWaitMs ?? 30_000),
+      );
+    } catch {
+      return sandbox; // resume anyway; the wait for Ready below still bounds the answer
+    }
   }
 
   /**
