@@ -10,7 +10,8 @@
  * 2. the seed's Python snippets (its pause too, through the node agent of issue 13, which runs
  *    here as a host process, as the chart's DaemonSet runs it on each node) and the JS flows run
  *    against real containers, and E2B's domain scheme (TLS, signed URLs, `getHost`) reaches them
- *    through the proxy; the Freeze pause freezes the pod's cgroup (`real_node_pause.ts`);
+ *    through the proxy; the Freeze pause freezes the pod's cgroup (`real_node_pause.ts`), and
+ *    an in-place image upgrade keeps the pod (`real_node_upgrade.ts`);
  * 3. after 3 creates the pool refills to 3; kill removes the Sandbox, its pod and the container;
  *    deleting the SandboxSet removes its unclaimed members and keeps the claimed ones;
  * 4. restarting containerd, the kubelet and the API server while the pool is full loses no claimed
@@ -28,6 +29,7 @@ import { processesNaming } from "@kruise-agents/shared/testing";
 import { type DevUnderTest, prepareDataDir, runClient, startDev } from "./dev_harness.ts";
 import { seedJsFlow, seedPythonSnippets } from "./sdk_flow.ts";
 import { freezeOnRealNode, startNodeAgentProcess } from "./real_node_pause.ts";
+import { upgradeOnRealNode } from "./real_node_upgrade.ts";
 import {
   available,
   containersOfPod,
@@ -248,6 +250,9 @@ Deno.test({
       });
       await t.step("issue 13: the Freeze pause on the real node", async () => {
         Object.assign(figures, await freezeOnRealNode(node, running));
+      });
+      await t.step("issue 13: in-place image upgrade on the real node", async () => {
+        Object.assign(figures, await upgradeOnRealNode(node, running));
       });
       await t.step("2: the JS flows", () => jsFlows(running));
       await t.step("2: E2B's domain scheme, signed URLs, getHost", () => domainScheme(running));
