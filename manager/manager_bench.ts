@@ -13,6 +13,7 @@ import { Sandbox } from "e2b";
 import { eventually, prepareDataDir, startDev } from "./e2e/dev_harness.ts";
 import { percentile, rowPrinter } from "@kruise-agents/shared/testing";
 import { p50p99, timePauseResume } from "./e2e/pause_timing.ts";
+import { createMetadata } from "@kruise-agents/shared/api";
 
 const POOL = 12;
 
@@ -169,6 +170,21 @@ spec:
     row("Freeze pause() p50 / p99 (local node)", p50p99(pauses), "target p50 <= 50 ms");
     row("Freeze resume (connect) p50 / p99", p50p99(resumes), "target p50 <= 50 ms");
     await Promise.all(created.map((s) => s.kill()));
+
+    // In-place image upgrade (issue 13): a base-pool create naming the code-interpreter image,
+    // twice; the first also unpacks the image on this node, the second is the upgrade itself.
+    for (const which of ["first use of the image", "image unpacked"]) {
+      await poolReady(dataDir, POOL);
+      const [upgraded, ms] = await timed(() =>
+        Sandbox.create("base", {
+          ...opts,
+          requestTimeoutMs: 600_000,
+          metadata: createMetadata({ image: "kruise-agents/sandbox-code-interpreter:0.1.0" }),
+        })
+      );
+      row(`create with an in-place upgrade (${which})`, `${ms.toFixed(0)} ms`);
+      await upgraded.kill();
+    }
 
     // Throughput: 100 creates at concurrency 20 (warm while the pool lasts, then cold).
     await poolReady(dataDir, POOL);
