@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { delay } from "@kruise-agents/shared/std";
+import { delay, pathExists } from "@kruise-agents/shared/std";
 
 /** A pod's freezer state: `missing` when the pod has no cgroup on this node (yet, or any more). */
 export type FreezerState = "frozen" | "thawed" | "missing";
@@ -56,16 +56,6 @@ export function podCgroupCandidates(podUid: string): string[] {
   ];
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
 async function readTrimmed(path: string): Promise<string> {
   return (await Deno.readTextFile(path)).trim();
 }
@@ -103,10 +93,10 @@ export async function cgroupFreezer(options: CgroupFreezerOptions = {}): Promise
   const mount = options.mount ?? "/sys/fs/cgroup";
   const root = (options.kubeletRoot ?? "/").replace(/^\/+|\/+$/g, "");
   let layout: Layout;
-  if (await exists(`${mount}/cgroup.controllers`)) {
+  if (await pathExists(`${mount}/cgroup.controllers`)) {
     layout = { ...V2, base: root ? `${mount}/${root}` : mount };
   } else if (
-    await exists(`${mount}/freezer/freezer.state`) || await exists(`${mount}/freezer/tasks`)
+    await pathExists(`${mount}/freezer/freezer.state`) || await pathExists(`${mount}/freezer/tasks`)
   ) {
     layout = { ...V1, base: root ? `${mount}/freezer/${root}` : `${mount}/freezer` };
   } else {
@@ -119,11 +109,11 @@ export async function cgroupFreezer(options: CgroupFreezerOptions = {}): Promise
   const dirs = new Map<string, string>();
   const dirOf = async (uid: string): Promise<string | undefined> => {
     const known = dirs.get(uid);
-    if (known !== undefined && await exists(known)) return known;
+    if (known !== undefined && await pathExists(known)) return known;
     dirs.delete(uid);
     for (const candidate of podCgroupCandidates(uid)) {
       const dir = `${layout.base}/${candidate}`;
-      if (await exists(dir)) {
+      if (await pathExists(dir)) {
         dirs.set(uid, dir);
         return dir;
       }

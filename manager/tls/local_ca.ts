@@ -41,6 +41,8 @@
  * @module
  */
 
+import { pathExists } from "@kruise-agents/shared/std";
+
 /** Host names and addresses a serving certificate covers. */
 export interface ServerNames {
   /** DNS names, the wildcard first. */
@@ -203,7 +205,7 @@ export async function ensureLocalTls(dir: string, options: LocalTlsOptions): Pro
   // directory; the keys are root's alone.
   await Deno.chmod(dir, 0o711);
 
-  const caUsable = await exists(files.caKeyFile) &&
+  const caUsable = await pathExists(files.caKeyFile) &&
     await openssl.succeeds([
       "x509",
       "-noout",
@@ -304,7 +306,7 @@ async function issueServer(openssl: OpenSsl, files: Files, domain: string): Prom
 /** Whether the serving certificate chains to the CA, serves TLS servers, lasts past the renewal
  * margin and matches every probe name, as OpenSSL's own host-name rules judge. */
 async function serverVerifies(openssl: OpenSsl, files: Files, domain: string): Promise<boolean> {
-  if (!await exists(files.certFile) || !await exists(files.keyFile)) return false;
+  if (!await pathExists(files.certFile) || !await pathExists(files.keyFile)) return false;
   const checkend = [
     "x509",
     "-noout",
@@ -329,16 +331,6 @@ function randomSerial(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   bytes[0] = bytes[0]! & 0x7f | 0x01;
   return `0x${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 /** Writes `text` under a temporary name created with `mode`, then renames it over `path`: a key

@@ -10,6 +10,7 @@ export * from "./clock.ts";
 export * from "./coded_error.ts";
 export * from "./http_error.ts";
 export * from "./json.ts";
+export * from "./path_exists.ts";
 export * from "./logger.ts";
 export * from "./posix_path.ts";
 export * from "./read_json.ts";

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { pathExists } from "@kruise-agents/shared/std";
 import { type CommandRunner, runCommand } from "./_command.ts";
 import { ContainerError } from "./errors.ts";
 import { DEFAULT_ID_MAP, type IdMapping } from "./runtime_spec.ts";
@@ -165,16 +166,6 @@ async function readJsonFile(path: string): Promise<unknown> {
   return JSON.parse(await Deno.readTextFile(path));
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
 /** The node's images: resolves names against one OCI layout and keeps unpacked copies. */
 export class ImageStore {
   #layout: string;
@@ -264,7 +255,7 @@ export class ImageStore {
 
   async #unpackOnce(entry: IndexEntry): Promise<string> {
     const target = this.cachePath(entry.digest);
-    if (await exists(`${target}/rootfs`)) return target;
+    if (await pathExists(`${target}/rootfs`, { followSymlinks: false })) return target;
     await Deno.mkdir(this.#cacheDir, { recursive: true, mode: 0o711 });
     const tmp = `${this.#cacheDir}/.tmp-${entry.digest.slice(7, 19)}-${crypto.randomUUID()}`;
     const map = `${this.#idMap.containerID}:${this.#idMap.hostID}:${this.#idMap.size}`;
@@ -291,7 +282,7 @@ export class ImageStore {
     } catch (error) {
       // Another process unpacked the same digest first: use its copy.
       await Deno.remove(tmp, { recursive: true }).catch(() => {});
-      if (!(await exists(`${target}/rootfs`))) throw error;
+      if (!(await pathExists(`${target}/rootfs`, { followSymlinks: false }))) throw error;
     }
     return target;
   }
