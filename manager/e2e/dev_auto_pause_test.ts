@@ -7,24 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { Sandbox } from "e2b";
-import { type DevUnderTest, eventually, prepareDataDir, startDev } from "./dev_harness.ts";
-
-const TEMPLATES = `# Pool of dev_auto_pause_test.ts.
-apiVersion: agents.kruise.io/v1alpha1
-kind: SandboxSet
-metadata:
-  name: base
-  namespace: default
-spec:
-  replicas: 2
-  template:
-    spec:
-      containers:
-        - name: sandbox
-          image: kruise-agents/sandbox-base:0.1.0
-          ports:
-            - containerPort: 49983
-`;
+import { type DevUnderTest, eventually, poolManifest, startDevWithPools } from "./dev_harness.ts";
 
 type Options = DevUnderTest["sdkOptions"];
 
@@ -84,20 +67,7 @@ async function autoResumeByTraffic(sdkOptions: Options): Promise<void> {
 }
 
 Deno.test("auto-pause through the JS SDK: pause at the timeout, connect resumes, autoResume by traffic", async (t) => {
-  const dataDir = await Deno.makeTempDir();
-  const templates = await Deno.makeTempDir();
-  await Deno.writeTextFile(`${templates}/sandboxsets.yaml`, TEMPLATES);
-  await prepareDataDir(dataDir);
-  await using dev = await startDev(dataDir, { killSandboxesOnExit: true, templates });
-  try {
-    await t.step(
-      "onTimeout pause, then connect",
-      () => pauseAtTimeoutThenConnect(dev.sdkOptions),
-    );
-    await t.step("autoResume by a command", () => autoResumeByTraffic(dev.sdkOptions));
-  } finally {
-    await dev.stop();
-    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
-    await Deno.remove(templates, { recursive: true }).catch(() => {});
-  }
+  await using dev = await startDevWithPools([poolManifest("base", 2)]);
+  await t.step("onTimeout pause, then connect", () => pauseAtTimeoutThenConnect(dev.sdkOptions));
+  await t.step("autoResume by a command", () => autoResumeByTraffic(dev.sdkOptions));
 });

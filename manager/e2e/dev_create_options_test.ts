@@ -7,42 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { Sandbox, ServiceBusyError } from "e2b";
-import { type DevUnderTest, prepareDataDir, startDev } from "./dev_harness.ts";
+import { type DevUnderTest, poolManifest, startDevWithPools } from "./dev_harness.ts";
 
 const K = "e2b.agents.kruise.io/";
 const YEAR_MS = 365 * 24 * 3600 * 1000;
-
-const TEMPLATES = `# Pools of dev_create_options_test.ts.
-apiVersion: agents.kruise.io/v1alpha1
-kind: SandboxSet
-metadata:
-  name: base
-  namespace: default
-spec:
-  replicas: 1
-  template:
-    spec:
-      containers:
-        - name: sandbox
-          image: kruise-agents/sandbox-base:0.1.0
-          ports:
-            - containerPort: 49983
----
-apiVersion: agents.kruise.io/v1alpha1
-kind: SandboxSet
-metadata:
-  name: empty
-  namespace: default
-spec:
-  replicas: 0
-  template:
-    spec:
-      containers:
-        - name: sandbox
-          image: kruise-agents/sandbox-base:0.1.0
-          ports:
-            - containerPort: 49983
-`;
 
 /**
  * A never-timeout sandbox that returns its IP: a far `endAt` in `getInfo` and `list`, the pod's
@@ -89,11 +57,8 @@ async function neverTimeoutWithIp(sdkOptions: DevUnderTest["sdkOptions"]): Promi
 }
 
 Deno.test("create-time keys through the JS SDK: never-timeout, return-sandbox-ip, claim timeout", async (t) => {
-  const dataDir = await Deno.makeTempDir();
-  const templates = await Deno.makeTempDir();
-  await Deno.writeTextFile(`${templates}/sandboxsets.yaml`, TEMPLATES);
-  await prepareDataDir(dataDir);
-  await using dev = await startDev(dataDir, { killSandboxesOnExit: true, templates });
+  // `base` with one warm sandbox, `empty` with none.
+  await using dev = await startDevWithPools([poolManifest("base", 1), poolManifest("empty", 0)]);
   try {
     await t.step("never-timeout and return-sandbox-ip", () => neverTimeoutWithIp(dev.sdkOptions));
 
@@ -130,7 +95,5 @@ Deno.test("create-time keys through the JS SDK: never-timeout, return-sandbox-ip
     });
   } finally {
     await dev.stop();
-    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
-    await Deno.remove(templates, { recursive: true }).catch(() => {});
   }
 });

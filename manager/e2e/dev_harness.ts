@@ -230,3 +230,58 @@ export async function eventually(check: () => Promise<boolean>, ms: number): Pro
   }
   return false;
 }
+
+/**
+ * The manifest of a test's own warm pool: SandboxSet `name` in `default`, `replicas` sandboxes of
+ * `image` with envd's port.
+ */
+export function poolManifest(
+  name: string,
+  replicas: number,
+  image = "kruise-agents/sandbox-base:0.1.0",
+): string {
+  return `apiVersion: agents.kruise.io/v1alpha1
+kind: SandboxSet
+metadata:
+  name: ${name}
+  namespace: default
+spec:
+  replicas: ${replicas}
+  template:
+    spec:
+      containers:
+        - name: sandbox
+          image: ${image}
+          ports:
+            - containerPort: 49983
+`;
+}
+
+/**
+ * dev on a data directory of its own with `manifests` (YAML documents) as its only templates,
+ * sandboxes killed on exit; stopping it (or disposing of it) also removes both directories.
+ */
+export async function startDevWithPools(
+  manifests: string[],
+  options: Omit<StartDevOptions, "templates" | "killSandboxesOnExit"> = {},
+): Promise<DevUnderTest> {
+  const dataDir = await Deno.makeTempDir();
+  const templates = await Deno.makeTempDir();
+  const remove = async () => {
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    await Deno.remove(templates, { recursive: true }).catch(() => {});
+  };
+  try {
+    await Deno.writeTextFile(`${templates}/sandboxsets.yaml`, manifests.join("---\n"));
+    await prepareDataDir(dataDir);
+    const dev = await startDev(dataDir, { ...options, killSandboxesOnExit: true, templates });
+    const stop = async () => {
+      await dev.stop();
+      await remove();
+    };
+    return { ...dev, stop, [Symbol.asyncDispose]: stop };
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+}

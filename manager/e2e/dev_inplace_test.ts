@@ -10,24 +10,7 @@ import assert from "node:assert/strict";
 import { Sandbox } from "e2b";
 import { Sandbox as CodeSandbox } from "@e2b/code-interpreter";
 import { createMetadata } from "@kruise-agents/shared/api";
-import { eventually, prepareDataDir, startDev } from "./dev_harness.ts";
-
-const TEMPLATES = `# Pool of dev_inplace_test.ts.
-apiVersion: agents.kruise.io/v1alpha1
-kind: SandboxSet
-metadata:
-  name: base
-  namespace: default
-spec:
-  replicas: 2
-  template:
-    spec:
-      containers:
-        - name: sandbox
-          image: kruise-agents/sandbox-base:0.1.0
-          ports:
-            - containerPort: 49983
-`;
+import { eventually, poolManifest, startDevWithPools } from "./dev_harness.ts";
 
 /** Whether the sandbox's root filesystem has Jupyter Server (only the code-interpreter image). */
 async function hasJupyter(sbx: Sandbox): Promise<boolean> {
@@ -38,11 +21,7 @@ async function hasJupyter(sbx: Sandbox): Promise<boolean> {
 }
 
 Deno.test("in-place upgrade through the SDKs: the claimed sandbox runs the image the create names", async (t) => {
-  const dataDir = await Deno.makeTempDir();
-  const templates = await Deno.makeTempDir();
-  await Deno.writeTextFile(`${templates}/sandboxsets.yaml`, TEMPLATES);
-  await prepareDataDir(dataDir);
-  await using dev = await startDev(dataDir, { killSandboxesOnExit: true, templates });
+  await using dev = await startDevWithPools([poolManifest("base", 2)]);
   const figures: Record<string, string> = {};
   try {
     await t.step(
@@ -117,7 +96,5 @@ Deno.test("in-place upgrade through the SDKs: the claimed sandbox runs the image
   } finally {
     await dev.stop();
     console.log(JSON.stringify(figures, null, 2));
-    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
-    await Deno.remove(templates, { recursive: true }).catch(() => {});
   }
 });
