@@ -40,8 +40,12 @@ export async function upgradeOnRealNode(
 ): Promise<Record<string, string>> {
   const figures: Record<string, string> = {};
   // The pods the create can take: the warm members of `base`, before the claim.
-  const warm = new Set((await available(node.kube, "base")).map((s) => s.status?.podInfo?.podUID));
-  assert.ok(warm.size > 0, "a warm base sandbox");
+  // The base pool fills beside the code-interpreter one, which is all the earlier steps wait for.
+  const members = await poll("a warm base sandbox", async () => {
+    const found = await available(node.kube, "base");
+    return found.length > 0 ? found : undefined;
+  }, { timeoutMs: 120_000, intervalMs: 250 });
+  const warm = new Set(members.map((s) => s.status?.podInfo?.podUID));
   const started = performance.now();
   const sbx = await CodeSandbox.create("base", {
     ...dev.sdkOptions,
