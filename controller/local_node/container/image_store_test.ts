@@ -5,8 +5,10 @@ import {
   ImageStore,
   type IndexEntry,
   normalizeImageName,
+  overlayLowerDirs,
   parseImageConfig,
   parseIndex,
+  REF_NAME_ANNOTATION,
 } from "./image_store.ts";
 import { buildTestImage, tempDir, TEST_IMAGE } from "./_test_support.ts";
 import type { CommandRunner } from "./_command.ts";
@@ -95,4 +97,48 @@ Deno.test("ImageStore.resolve() names the images there are when one is unknown",
   assert.equal(error.message, `Cannot find image "python:3" in ${layout}: the node has "busybox"`);
   const empty = new ImageStore({ layout: `${tmp.path}/none`, cacheDir: `${tmp.path}/cache` });
   await assert.rejects(empty.resolve("busybox"), /the node has no images/);
+});
+
+Deno.test("overlayLowerDirs() reads every overlay's lower directories from mountinfo", () => {
+  const text = "36 35 98:0 / /mnt rw - ext3 /dev/root rw\n" +
+    "40 35 0:50 / /pods/a/rootfs rw - overlay overlay rw,lowerdir=/c/sha256-1/rootfs:/l2," +
+    "upperdir=/pods/a/upper,workdir=/pods/a/work,index=off\n";
+  assert.deepEqual(overlayLowerDirs(text), ["/c/sha256-1/rootfs", "/l2"]);
+});
+
+Deno.test("ImageStore.prune() removes old copies the layout no longer lists and no overlay uses", async () => {
+  await using tmp = await tempDir();
+  const D3 = `sha256:${"c".repeat(64)}`;
+  const D4 = `sha256:${"d".repeat(64)}`;
+  const layout = `${tmp.path}/layout`;
+  await Deno.mkdir(layout);
+  await Deno.writeTextFile(
+    `${layout}/index.json`,
+    JSON.stringify({ manifests: [{ digest: D1, annotations: { [REF_NAME_ANNOTATION]: "a" } }] }),
+  );
+  const cacheDir = `${tmp.path}/cache`;
+  const store = new ImageStore({ layout, cacheDir });
+  assert.deepEqual(await store.prune(), [], "no cache directory yet");
+  const now = Date.now();
+  const hourAgo = new Date(now - 3_600_000);
+  const make = async (name: string, mtime: Date) => {
+    await Deno.mkdir(`${cacheDir}/${name}/rootfs/etc`, { recursive: true });
+    await Deno.writeTextFile(`${cacheDir}/${name}/rootfs/etc/f`, "x");
+    await Deno.utime(`${cacheDir}/${name}`, mtime, mtime);
+  };
+  const [listed, stale, mounted, young] = [D1, D2, D3, D4].map((d) => store.cachePath(d));
+  for (const d of [D1, D2, D3]) await make(d.replace(":", "-"), hourAgo);
+  await make(D4.replace(":", "-"), new Date(now));
+  await make(".tmp-abc-1", hourAgo);
+  await make("notes", hourAgo);
+  const mountinfo = `40 35 0:50 / /pods/a/rootfs rw - overlay overlay rw,lowerdir=${mounted}` +
+    `/rootfs,upperdir=/pods/a/upper,workdir=/pods/a/work\n`;
+  const removed = await store.prune({ mountinfo, now: () => now, minAgeMs: 600_000 });
+  assert.deepEqual(removed, [`${cacheDir}/.tmp-abc-1`, stale]);
+  const left = (await Array.fromAsync(Deno.readDir(cacheDir))).map((e) => e.name).sort();
+  const base = (p: string | undefined) => p?.slice(cacheDir.length + 1);
+  assert.deepEqual(left, [base(listed), base(mounted), base(young), "notes"].sort());
+  // Once the young copy is old enough, it goes too.
+  const later = await store.prune({ mountinfo, now: () => now + 3_600_000, minAgeMs: 600_000 });
+  assert.deepEqual(later, [young]);
 });

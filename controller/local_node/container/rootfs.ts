@@ -60,12 +60,14 @@ export function podPaths(dir: string): PodPaths {
   };
 }
 
-/** One line of `/proc/self/mountinfo`: the mount point and filesystem type. */
+/** One line of `/proc/self/mountinfo`: the mount point, filesystem type and super options. */
 export interface MountEntry {
   /** Mount point (unescaped). */
   mountPoint: string;
   /** Filesystem type. */
   fsType: string;
+  /** The filesystem's own options (an overlay's `lowerdir=...`; unescaped; "" when absent). */
+  superOptions: string;
 }
 
 /** Parses `/proc/self/mountinfo` (octal escapes such as `\040` undone). */
@@ -80,7 +82,8 @@ export function parseMountinfo(text: string): MountEntry[] {
     const mountPoint = fields[4];
     const fsType = fields[sep + 1];
     if (mountPoint === undefined || sep < 0 || fsType === undefined) continue;
-    entries.push({ mountPoint: unescape(mountPoint), fsType });
+    const superOptions = unescape(fields[sep + 3] ?? "");
+    entries.push({ mountPoint: unescape(mountPoint), fsType, superOptions });
   }
   return entries;
 }

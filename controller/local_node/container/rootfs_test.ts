@@ -34,8 +34,8 @@ Deno.test("parseMountinfo() undoes octal escapes", () => {
   const text = "36 35 98:0 / /mnt/a\\040b rw,noatime master:1 - ext3 /dev/root rw\n" +
     "37 35 0:1 / /proc rw - proc proc rw\n";
   assert.deepEqual(parseMountinfo(text), [
-    { mountPoint: "/mnt/a b", fsType: "ext3" },
-    { mountPoint: "/proc", fsType: "proc" },
+    { mountPoint: "/mnt/a b", fsType: "ext3", superOptions: "rw" },
+    { mountPoint: "/proc", fsType: "proc", superOptions: "rw" },
   ]);
 });
 
@@ -73,7 +73,8 @@ Deno.test("mountPodRootfs() overlays the image with a pod-owned upper layer; unm
     // Idempotent: a second call finds the mount.
     await mountPodRootfs(lower, dir);
     const mounts = await mountsUnder(dir);
-    assert.deepEqual(mounts, [{ mountPoint: paths.rootfs, fsType: "overlay" }]);
+    assert.deepEqual(mounts.map((m) => [m.mountPoint, m.fsType]), [[paths.rootfs, "overlay"]]);
+    assert.match(mounts[0]?.superOptions ?? "", new RegExp(`lowerdir=${lower}[,:]`));
     assert.equal(await Deno.readTextFile(`${paths.rootfs}/etc/image-file`), "from the image\n");
     assert.equal((await Deno.stat(paths.rootfs)).uid, 100000);
     // Writes land in the pod's upper layer, never in the image.
