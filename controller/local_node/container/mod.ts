@@ -45,6 +45,7 @@ export {
   ImageStore,
   type IndexEntry,
   normalizeImageName,
+  type PruneOptions,
   type UnpackedImage,
 } from "./image_store.ts";
 export { type CreateOptions, Runc, type RuncState, type RuncStatus } from "./runc.ts";
