@@ -52,8 +52,8 @@ Deno.test("autoPause: pause at the timeout, shutdown a retention later, lifecycl
   near((await stored(env)).pauseTime, Date.now() + 120_000, "pauseTime after refreshes");
 });
 
-Deno.test("autoPause: the create's paused retention, and the default lifecycle without it", async () => {
-  await using env = await setup([{ namespace: "team-a", name: "base", size: 2 }]);
+Deno.test("autoPause: the create's paused retention, autoPauseMemory, and the default lifecycle without it", async () => {
+  await using env = await setup([{ namespace: "team-a", name: "base", size: 3 }]);
   const res = await env.call("POST", "/sandboxes", {
     body: {
       templateID: "base",
@@ -67,6 +67,16 @@ Deno.test("autoPause: the create's paused retention, and the default lifecycle w
   near(spec.shutdownTime, Date.parse(spec.pauseTime!) + 3_600_000, "shutdownTime");
   const info = await (await env.call("GET", `/sandboxes/${(await res.json()).sandboxID}`)).json();
   assert.deepEqual(info.lifecycle, { onTimeout: "pause", autoResume: false });
+
+  // autoPauseMemory: false is kept for the controller, which pauses that sandbox with Stop.
+  const cold = await env.call("POST", "/sandboxes", {
+    body: { templateID: "base", timeout: 60, autoPause: true, autoPauseMemory: false },
+  });
+  assert.equal(cold.status, 201, await cold.clone().text());
+  const coldObject = (await claimedObjects(env.kube)).find((o) =>
+    o.metadata.annotations?.["e2b.agents.kruise.io/lifecycle"]?.includes('"keepMemory":false')
+  );
+  assert.ok(coldObject, "the lifecycle annotation records keepMemory: false");
 
   const plain = await (await env.call("POST", "/sandboxes", {
     body: { templateID: "base", timeout: 60, autoPause: false },
@@ -83,6 +93,10 @@ Deno.test("autoPause: bad bodies get E2B's 400 and claim nothing", async () => {
       [{ autoPause: "yes" }, /"autoPause" must be a boolean/],
       [{ autoPause: true, autoResume: { enabled: 1 } }, /"autoResume.enabled"/],
       [{ autoPause: true, autoPauseMemory: "no" }, /"autoPauseMemory"/],
+      [
+        { autoPause: true, autoPauseMemory: false, autoResume: { enabled: true } },
+        /"autoResume" cannot be enabled with "autoPauseMemory": false/,
+      ],
     ] as const
   ) {
     const message = await errorBody(

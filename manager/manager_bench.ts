@@ -169,6 +169,10 @@ spec:
     const { pauses, resumes } = await timePauseResume(paused, opts, 20);
     row("Freeze pause() p50 / p99 (local node)", p50p99(pauses), "target p50 <= 50 ms");
     row("Freeze resume (connect) p50 / p99", p50p99(resumes), "target p50 <= 50 ms");
+    // The Stop pause (`pause({keepMemory: false})`): the pod deleted, recreated at connect.
+    const stopped = await timePauseResume(paused, { ...opts, timeoutMs: 600_000 }, 5, false);
+    row("Stop pause() p50 / p99 (local node)", p50p99(stopped.pauses));
+    row("Stop resume (connect: a new pod) p50 / p99", p50p99(stopped.resumes));
     await Promise.all(created.map((s) => s.kill()));
 
     // In-place image upgrade (issue 13): a base-pool create naming the code-interpreter image,

@@ -295,13 +295,19 @@ spec:
   );
 }
 
-/** Issue 13: the Freeze pause and resume through the SDK, the node agent freezing the pod. */
+/**
+ * Issue 13: the Freeze pause and resume through the SDK, the node agent freezing the pod; then
+ * the Stop pause, the kubelet deleting the pod and starting a new one at connect.
+ */
 async function freezeTimings(dev: DevUnderTest): Promise<void> {
   const sbx = await Sandbox.create("base", { ...dev.sdkOptions, timeoutMs: 600_000 });
   try {
     const { pauses, resumes } = await timePauseResume(sbx, dev.sdkOptions, 20);
     row("Freeze pause() p50 / p99 (node agent)", p50p99(pauses), "target p50 <= 50 ms");
     row("Freeze resume (connect) p50 / p99", p50p99(resumes), "target p50 <= 50 ms");
+    const stopped = await timePauseResume(sbx, { ...dev.sdkOptions, timeoutMs: 600_000 }, 5, false);
+    row("Stop pause() p50 / p99 (kubelet deletes the pod)", p50p99(stopped.pauses));
+    row("Stop resume (connect: a new pod) p50 / p99", p50p99(stopped.resumes));
   } finally {
     await sbx.kill();
   }

@@ -29,6 +29,7 @@ import { hashObject } from "../machinery/hash.ts";
 import { controllerReference } from "../machinery/owner.ts";
 import { TerminalError } from "../machinery/result.ts";
 import { type InjectionConfig, injectRuntimes } from "./injection.ts";
+import { appliedPause } from "./pause_strategy.ts";
 
 /** The readiness probe of a sandbox whose template names none: envd's `/health`. */
 const ENVD_READINESS = {
@@ -44,11 +45,17 @@ export function podTemplateHash(sandbox: Sandbox): string {
 
 /**
  * The values the Pod's controlled annotations should have (`null`: absent): the freeze while
- * `spec.paused`, and the Sandbox's own egress annotation.
+ * `spec.paused` under the Freeze strategy (a Stop pause deletes the Pod instead, and a frozen
+ * Pod could not be killed), and the Sandbox's own egress annotation.
  */
-export function controlledPodAnnotations(sandbox: Sandbox): Record<string, string | null> {
+export function controlledPodAnnotations(
+  sandbox: Sandbox,
+  pod: Pod | undefined,
+): Record<string, string | null> {
+  const applied = appliedPause(sandbox, pod);
+  const freeze = sandbox.spec.paused === true && "type" in applied && applied.type === "Freeze";
   return {
-    [ANNOTATION_POD_FREEZE]: sandbox.spec.paused === true ? "true" : null,
+    [ANNOTATION_POD_FREEZE]: freeze ? "true" : null,
     [ANNOTATION_POD_EGRESS]: sandbox.metadata.annotations?.[ANNOTATION_POD_EGRESS] ?? null,
   };
 }
@@ -96,7 +103,7 @@ export function desiredPod(sandbox: Sandbox, injection?: InjectionConfig): Pod {
     ...template.metadata?.annotations,
     [ANNOTATION_CREATED_BY]: CREATED_BY_SANDBOX,
   };
-  for (const [key, value] of Object.entries(controlledPodAnnotations(sandbox))) {
+  for (const [key, value] of Object.entries(controlledPodAnnotations(sandbox, undefined))) {
     if (value !== null) annotations[key] = value;
   }
   const spec = structuredClone(template.spec);

@@ -1,6 +1,7 @@
 /**
  * The Sandbox reconciler: one Pod per Sandbox, its status mirrored, the deadlines enforced and
- * the freeze-in-place pause driven.
+ * the pause driven: freeze in place, or (the Stop strategy) delete the Pod and recreate it at
+ * resume (`pause_strategy.ts`).
  *
  * One pass: read the Sandbox and its Pod from the caches; enforce `spec.shutdownTime` (delete
  * the Sandbox) and `spec.pauseTime` (set `spec.paused`); create the Pod if the Sandbox has none
@@ -21,7 +22,12 @@
  *
  * @module
  */
-import { type Sandbox, sandboxToken } from "@kruise-agents/shared/api";
+import {
+  ANNOTATION_E2B_LIFECYCLE,
+  ANNOTATION_PAUSE_MEMORY,
+  type Sandbox,
+  sandboxToken,
+} from "@kruise-agents/shared/api";
 import {
   isAlreadyExists,
   isConflict,
@@ -44,6 +50,7 @@ import { computeSandboxStatus } from "./status.ts";
 import type { InjectionConfig } from "./injection.ts";
 import { podGraceSeconds, podToRelease } from "./pod_deletion.ts";
 import { imageDrift, inplacePatch } from "./inplace_update.ts";
+import { stopStage } from "./pause_strategy.ts";
 
 /** What {@linkcode SandboxReconciler} needs. */
 export interface SandboxReconcilerDeps {
@@ -101,11 +108,16 @@ export class SandboxReconciler {
     let pod = owned.pod;
     const errors: unknown[] = [];
     let podCreateError: string | undefined;
-    if (pod === undefined && isPending(sandbox) && !pods.get(key)) {
+    const stage = stopStage(sandbox);
+    const recreate = stage !== undefined && sandbox.spec.paused !== true;
+    if (pod === undefined && (isPending(sandbox) || recreate) && !pods.get(key)) {
       const created = await this.#createPod(sandbox, errors);
       if (created.raced) return result; // the cache lags; its event is on the way
       pod = created.pod;
       podCreateError = created.error;
+    }
+    if (pod !== undefined && sandbox.spec.paused === true && stage !== undefined) {
+      await this.#stopPod(key, pod, errors);
     }
     if (pod !== undefined) pod = await this.#syncAnnotations(sandbox, pod, errors);
     if (pod !== undefined) pod = await this.#syncImage(sandbox, pod, now, errors);
@@ -144,8 +156,12 @@ export class SandboxReconciler {
     const pauseAt = sandbox.spec.paused === true ? undefined : deadline(sandbox.spec.pauseTime);
     if (pauseAt !== undefined && pauseAt <= now) {
       // Optimistic: a concurrent resume or timeout change (manager) wins and we look again.
+      // E2B's `autoPauseMemory: false` (kept in the lifecycle annotation): a Stop pause.
+      const annotations = autoPauseDropsMemory(sandbox)
+        ? { [ANNOTATION_PAUSE_MEMORY]: "false" }
+        : undefined;
       await kube.patch(SANDBOXES, namespace, name, {
-        metadata: { resourceVersion: sandbox.metadata.resourceVersion },
+        metadata: { resourceVersion: sandbox.metadata.resourceVersion, annotations },
         spec: { paused: true },
       });
       return { acted: true, requeue: {} };
@@ -196,6 +212,24 @@ export class SandboxReconciler {
     } catch (error) {
       // Gone already, or replaced by a new Pod of the same name: nothing of that Sandbox's left.
       if (!isNotFound(error) && !isConflict(error)) throw error;
+    }
+  }
+
+  /**
+   * Deletes the Pod of a Sandbox paused with the Stop strategy, once its status says so (the
+   * status is the only record that the Pod went on purpose), with the short grace period.
+   */
+  async #stopPod(key: string, pod: Pod, errors: unknown[]): Promise<void> {
+    if (pod.metadata.deletionTimestamp !== undefined) return;
+    const gracePeriodSeconds = podGraceSeconds(pod);
+    this.#deps.logger.info("pausing with Stop; deleting the pod", { sandbox: key });
+    try {
+      await this.#deps.kube.delete(PODS, pod.metadata.namespace ?? "", pod.metadata.name ?? "", {
+        gracePeriodSeconds,
+        preconditions: { uid: pod.metadata.uid },
+      });
+    } catch (error) {
+      if (!isNotFound(error) && !isConflict(error)) errors.push(error);
     }
   }
 
@@ -252,7 +286,7 @@ export class SandboxReconciler {
    */
   async #syncAnnotations(sandbox: Sandbox, pod: Pod, errors: unknown[]): Promise<Pod> {
     const patch: Record<string, string | null> = {};
-    for (const [key, want] of Object.entries(controlledPodAnnotations(sandbox))) {
+    for (const [key, want] of Object.entries(controlledPodAnnotations(sandbox, pod))) {
       if ((pod.metadata.annotations?.[key] ?? null) !== want) patch[key] = want;
     }
     if (Object.keys(patch).length === 0) return pod;
@@ -319,6 +353,16 @@ export class SandboxReconciler {
         this.#deps.logger.info("status write conflicted; retrying", { sandbox: key });
       }
     }
+  }
+}
+
+/** Whether the Sandbox's auto-pause asked to drop the memory (`keepMemory: false`). */
+function autoPauseDropsMemory(sandbox: Sandbox): boolean {
+  try {
+    const lifecycle = JSON.parse(sandbox.metadata.annotations?.[ANNOTATION_E2B_LIFECYCLE] ?? "{}");
+    return lifecycle?.keepMemory === false;
+  } catch {
+    return false;
   }
 }
 

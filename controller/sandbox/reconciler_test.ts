@@ -1,4 +1,6 @@
 import {
+  ANNOTATION_E2B_LIFECYCLE,
+  ANNOTATION_PAUSE_MEMORY,
   ANNOTATION_POD_FREEZE,
   CREATED_BY_SANDBOX,
   LABEL_CREATED_BY,
@@ -170,6 +172,70 @@ Deno.test("Sandbox reconciler freezes on pause (Paused) and thaws on resume (Res
   const types = resumed.status?.conditions?.map((c) => `${c.type}=${c.status}`);
   assert.ok(!types?.some((t) => t.startsWith("SandboxPaused")), `SandboxPaused dropped: ${types}`);
   assert.ok(types?.includes("SandboxResumed=True"), `SandboxResumed: ${types}`);
+});
+
+Deno.test("Sandbox reconciler pauses with Stop (the Pod deleted, the token kept) and recreates the Pod at resume", async () => {
+  await using w = await controllerWorld();
+  await w.store.create(SANDBOXES, { ...standaloneSandbox("s1") });
+  await eventually("Running", async () => (await read(w.store, "s1"))?.status?.phase === "Running");
+  const first = parsePod(await w.store.get(PODS, NS, "s1"));
+  const secret = await w.store.get(SECRETS, NS, tokenSecretName("s1"));
+  await w.store.patch(SANDBOXES, NS, "s1", {
+    spec: { paused: true, pauseStrategy: { type: "Stop" } },
+  });
+  const paused = await eventually("Stop-paused", async () => {
+    const s = await read(w.store, "s1");
+    const cond = s?.status?.conditions?.find((c) => c.type === "SandboxPaused");
+    return cond?.status === "True" && s;
+  });
+  assert.equal(paused.status?.phase, "Paused");
+  assert.equal(
+    paused.status?.conditions?.find((c) => c.type === "SandboxPaused")?.reason,
+    "StopPauseSucceed",
+  );
+  assert.equal(paused.status?.sandboxIp, undefined, "no address while stopped");
+  await assert.rejects(w.store.get(PODS, NS, "s1"), isNotFound, "the pod is deleted");
+  // The Secret (the token) survives: it belongs to the Sandbox.
+  const kept = await w.store.get(SECRETS, NS, tokenSecretName("s1"));
+  assert.equal(kept.metadata.uid, secret.metadata.uid);
+
+  await w.store.patch(SANDBOXES, NS, "s1", { spec: { paused: false } });
+  const resumed = await eventually("Running again", async () => {
+    const s = await read(w.store, "s1");
+    return s?.status?.phase === "Running" && s.status.sandboxIp !== undefined && s;
+  });
+  const types = resumed.status?.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`);
+  assert.ok(!types?.some((t) => t.startsWith("SandboxPaused")), `SandboxPaused dropped: ${types}`);
+  assert.ok(types?.includes("SandboxResumed=True/ResumePod"), `SandboxResumed: ${types}`);
+  const second = parsePod(await w.store.get(PODS, NS, "s1"));
+  assert.notEqual(second.metadata.uid, first.metadata.uid, "a new pod of the same name");
+  assert.equal(second.metadata.annotations?.[ANNOTATION_POD_FREEZE], undefined);
+});
+
+Deno.test("Sandbox reconciler pauses at pauseTime with Stop when the lifecycle drops the memory", async () => {
+  const clock = new ManualClock();
+  await using w = await controllerWorld({ clock });
+  const sandbox = standaloneSandbox("s1", { pauseTime: rfc3339Seconds(clock.now() + 60_000) });
+  sandbox.metadata.annotations = {
+    [ANNOTATION_E2B_LIFECYCLE]: JSON.stringify({ onTimeout: "pause", keepMemory: false }),
+  };
+  await w.store.create(SANDBOXES, { ...sandbox });
+  await eventually(
+    "Running",
+    async () => (await read(w.store, "s1"))?.status?.phase === "Running",
+    {
+      clock,
+      stepMs: 5,
+    },
+  );
+  clock.advance(60_000);
+  const paused = await eventually("Stop-paused", async () => {
+    const s = await read(w.store, "s1");
+    const cond = s?.status?.conditions?.find((c) => c.type === "SandboxPaused");
+    return cond?.reason === "StopPauseSucceed" && s;
+  }, { clock, stepMs: 5 });
+  assert.equal(paused.metadata.annotations?.[ANNOTATION_PAUSE_MEMORY], "false");
+  await assert.rejects(w.store.get(PODS, NS, "s1"), isNotFound, "the pod is deleted");
 });
 
 Deno.test("Sandbox reconciler pauses at pauseTime and deletes at shutdownTime, waking itself up", async () => {

@@ -6,16 +6,20 @@
  * - `Pending` until the Pod runs, then `Running`.
  * - The Pod gone while Running, Paused or Resuming: `Failed` ("Pod Not Found"); the Pod
  *   Succeeded/Failed: the same. `Succeeded` and `Failed` are terminal.
- * - Freeze-in-place pause (this project's pause; the reference deletes the Pod instead): while
- *   `spec.paused` is true the Pod carries the freeze annotation; the phase becomes `Paused`
- *   (condition `SandboxPaused` True/`FreezePauseSucceed`, the strategy that applied) once the
- *   Pod reports `agents.kruise.io/Frozen=True`, and stays `Running` with `SandboxPaused`
- *   False/`Pending` until then. A pod that carries no Frozen condition at all has no freezer on
- *   its node (no node agent runs there), and a `pauseStrategy` other than Freeze is not
- *   implemented: both give `SandboxPaused` False/`PauseUnsupported` at once, which the manager
- *   answers as a failed pause (it puts the Sandbox back as it was).
+ * - Pause (`pause_strategy.ts` chooses the strategy): while `spec.paused` is true,
+ *   - under `Freeze` the Pod carries the freeze annotation; the phase becomes `Paused`
+ *     (condition `SandboxPaused` True/`FreezePauseSucceed`) once the Pod reports
+ *     `agents.kruise.io/Frozen=True`, and stays `Running` with `SandboxPaused` False/`Pending`
+ *     until then;
+ *   - under `Stop` (the reference's pause) the phase is `Paused` at once with `SandboxPaused`
+ *     False/`Pending` and Ready False; the reconciler then deletes the Pod, and once it is gone
+ *     `SandboxPaused` is True/`StopPauseSucceed` and the address is cleared;
+ *   - a strategy that cannot apply (Freeze asked on a node without a freezer, Hibernate) gives
+ *     `SandboxPaused` False/`PauseUnsupported` at once, which the manager answers as a failed
+ *     pause (it puts the Sandbox back as it was).
  * - Resume: `spec.paused` false while the Pod is still frozen: `Resuming` (`SandboxResumed`
- *   False/`ResumePod`); once it is no longer frozen, `Running`, `SandboxResumed` True and
+ *   False/`ResumePod`); after a Stop, `Resuming` (`SandboxResumed` False/`CreatePod`) while the
+ *   reconciler recreates the Pod and until it runs. Then `Running`, `SandboxResumed` True and
  *   `SandboxPaused` removed.
  * - `Ready` mirrors the Pod's `Ready` condition (reason `PodReady`); a failed Pod create shows as
  *   Ready False/`PodCreateFailed`; during an in-place image change (`inplace_update.ts`) Ready is
@@ -42,6 +46,7 @@ import {
   setCondition,
 } from "@kruise-agents/shared/api";
 import { type InplaceOutcome, inplaceOutcome } from "./inplace_update.ts";
+import { appliedPause, stopStage } from "./pause_strategy.ts";
 
 /** Input of {@linkcode computeSandboxStatus}. */
 export interface SandboxObservation {
@@ -104,6 +109,7 @@ export function computeSandboxStatus(input: SandboxObservation): SandboxStatus {
   }
   const phase0: SandboxPhase = draft.status.phase ?? "Pending";
   if (isTerminalPhase(phase0)) return draft.status;
+  if (stopped(draft, sandbox, pod, input.podCreateError)) return draft.done();
   if (pod === undefined) {
     withoutPod(draft, phase0, input.podCreateError);
     return draft.done();
@@ -116,7 +122,9 @@ export function computeSandboxStatus(input: SandboxObservation): SandboxStatus {
     draft.phase("Pending", podWaitReason(pod));
   } else {
     const frozen = podConditionStatus(pod, CONDITION_POD_FROZEN) === "True";
-    if (sandbox.spec.paused === true) pausing(draft, frozen, pauseRefusal(sandbox, pod));
+    const applied = appliedPause(sandbox, pod);
+    const refusal = "refused" in applied ? applied.refused : undefined;
+    if (sandbox.spec.paused === true) pausing(draft, frozen, refusal);
     else resuming(draft, frozen);
   }
   return draft.done();
@@ -183,28 +191,54 @@ function mirrorInplace(draft: Draft, inplace: InplaceOutcome): void {
   else if (inplace.state === "failed") draft.set(InplaceUpdate, "False", Failed, inplace.message);
 }
 
+/**
+ * The Stop pause's part of the status; true when it decided the whole phase. Stop applies while
+ * paused under the Stop strategy, and while the stored status says the Pod is being recreated.
+ */
+function stopped(
+  draft: Draft,
+  sandbox: Sandbox,
+  pod: Pod | undefined,
+  podCreateError: string | undefined,
+): boolean {
+  const { Ready, SandboxPaused, SandboxResumed } = SandboxConditionType;
+  const { Pending, PodReady, StopPauseSucceed, CreatePod, ResumePod } = SandboxConditionReason;
+  const stage = stopStage(sandbox);
+  const gone = pod === undefined || pod.metadata.deletionTimestamp !== undefined;
+  if (sandbox.spec.paused === true) {
+    const applied = appliedPause(sandbox, pod);
+    if (!("type" in applied) || applied.type !== "Stop") return false;
+    draft.phase("Paused");
+    draft.set(Ready, "False", PodReady, "paused");
+    draft.remove(SandboxResumed);
+    if (pod === undefined && stage !== undefined) {
+      draft.set(SandboxPaused, "True", StopPauseSucceed, "Stop: the pod deleted, volumes kept");
+      delete draft.status.sandboxIp;
+    } else {
+      draft.set(SandboxPaused, "False", Pending, "Stop: deleting the pod");
+    }
+    return true;
+  }
+  if (stage === undefined) return false;
+  if (gone || pod?.status?.phase !== "Running") {
+    draft.phase("Resuming", podCreateError);
+    draft.set(SandboxResumed, "False", CreatePod, "Stop: recreating the pod");
+    draft.set(Ready, "False", PodReady, "the pod is being recreated");
+    if (pod !== undefined && !gone) mirrorPod(draft, pod);
+    return true;
+  }
+  mirrorPod(draft, pod);
+  draft.phase("Running");
+  draft.remove(SandboxPaused);
+  draft.set(SandboxResumed, "True", ResumePod);
+  return true;
+}
+
 /** Why a Pod that is not running yet waits (an image not built here, a missing Secret). */
 function podWaitReason(pod: Pod): string | undefined {
   const { reason, message } = pod.status ?? {};
   if (!reason) return undefined;
   return message ? `${reason}: ${message}` : reason;
-}
-
-/**
- * Why `sandbox` cannot be paused on `pod`'s node, if it cannot: a strategy other than Freeze, or
- * no freezer reporting on the pod (the local node and the node agent always report the Frozen
- * condition of the pods they can freeze).
- */
-export function pauseRefusal(sandbox: Sandbox, pod: Pod): string | undefined {
-  const strategy = sandbox.spec.pauseStrategy?.type ?? "Freeze";
-  if (strategy !== "Freeze") {
-    return `pause strategy ${strategy} is not implemented; Freeze is`;
-  }
-  if (podConditionStatus(pod, CONDITION_POD_FROZEN) === undefined) {
-    const node = typeof pod.spec?.nodeName === "string" ? pod.spec.nodeName : "(unscheduled)";
-    return `node ${node} cannot freeze pods: no node agent reports on this pod`;
-  }
-  return undefined;
 }
 
 /** `spec.paused`: Paused once the Pod reports frozen, Running with SandboxPaused Pending until. */

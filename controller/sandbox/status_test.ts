@@ -1,4 +1,5 @@
 import {
+  ANNOTATION_PAUSE_MEMORY,
   CONDITION_POD_FROZEN,
   type Sandbox,
   type SandboxPhase,
@@ -24,6 +25,10 @@ function sandbox(
     spec: { paused, template: { spec: { containers: [{ name: "main" }] } } },
     status: { ...(phase ? { phase } : {}), ...extra },
   };
+}
+
+function withStrategy(sb: Sandbox, type: "Freeze" | "Stop" | "Hibernate"): Sandbox {
+  return { ...sb, spec: { ...sb.spec, pauseStrategy: { type } } };
 }
 
 function pod(phase: string, ready: boolean, frozen?: boolean): Pod {
@@ -128,21 +133,109 @@ const cases: Case[] = [
     conditions: ["Ready=True/PodReady", "SandboxPaused=True/FreezePauseSucceed"],
   },
   {
-    name: "9b. paused on a node with no freezer (no Frozen condition): refused at once",
+    name: "9b. paused on a node with no freezer (no Frozen condition): Stop by default",
     sandbox: sandbox("Running", true),
+    pod: pod("Running", true),
+    phase: "Paused",
+    conditions: ["Ready=False/PodReady", "SandboxPaused=False/Pending"],
+  },
+  {
+    name: "9c. Freeze asked on a node with no freezer: refused at once",
+    sandbox: withStrategy(sandbox("Running", true), "Freeze"),
     pod: pod("Running", true),
     phase: "Running",
     conditions: ["Ready=True/PodReady", "SandboxPaused=False/PauseUnsupported"],
   },
   {
-    name: "9c. paused with the Stop strategy: not implemented, refused",
+    name: "9d. Stop asked on a node that can freeze: Stop, the pod to be deleted",
+    sandbox: withStrategy(sandbox("Running", true), "Stop"),
+    pod: pod("Running", true, false),
+    phase: "Paused",
+    conditions: ["Ready=False/PodReady", "SandboxPaused=False/Pending"],
+  },
+  {
+    name: "9e. a pause asking memory: false is Stop whatever the node can do",
     sandbox: {
       ...sandbox("Running", true),
-      spec: { paused: true, pauseStrategy: { type: "Stop" } },
+      metadata: { name: "s", annotations: { [ANNOTATION_PAUSE_MEMORY]: "false" } },
     },
+    pod: pod("Running", true, false),
+    phase: "Paused",
+    conditions: ["Ready=False/PodReady", "SandboxPaused=False/Pending"],
+  },
+  {
+    name: "9f. Hibernate: refused",
+    sandbox: withStrategy(sandbox("Running", true), "Hibernate"),
     pod: pod("Running", true, false),
     phase: "Running",
     conditions: ["Ready=True/PodReady", "SandboxPaused=False/PauseUnsupported"],
+  },
+  {
+    name: "9g. Stop: the pod still being deleted",
+    sandbox: sandbox("Paused", true, { conditions: [cond("SandboxPaused", "False", "Pending")] }),
+    pod: { ...pod("Running", true, false), metadata: { name: "s", deletionTimestamp: TNOW } },
+    phase: "Paused",
+    conditions: ["SandboxPaused=False/Pending", "Ready=False/PodReady"],
+  },
+  {
+    name: "9h. Stop: the pod gone, the pause done (not Pod Not Found)",
+    sandbox: sandbox("Paused", true, { conditions: [cond("SandboxPaused", "False", "Pending")] }),
+    pod: undefined,
+    phase: "Paused",
+    conditions: ["SandboxPaused=True/StopPauseSucceed", "Ready=False/PodReady"],
+  },
+  {
+    name: "9i. Stop: resume asked, the pod to be recreated",
+    sandbox: sandbox("Paused", false, {
+      conditions: [cond("SandboxPaused", "True", "StopPauseSucceed")],
+    }),
+    pod: undefined,
+    phase: "Resuming",
+    conditions: [
+      "SandboxPaused=True/StopPauseSucceed",
+      "SandboxResumed=False/CreatePod",
+      "Ready=False/PodReady",
+    ],
+  },
+  {
+    name: "9j. Stop: the recreated pod not running yet",
+    sandbox: sandbox("Resuming", false, {
+      conditions: [
+        cond("SandboxPaused", "True", "StopPauseSucceed"),
+        cond("SandboxResumed", "False", "CreatePod"),
+      ],
+    }),
+    pod: pod("Pending", false),
+    phase: "Resuming",
+    conditions: [
+      "SandboxPaused=True/StopPauseSucceed",
+      "SandboxResumed=False/CreatePod",
+      "Ready=False/PodReady",
+    ],
+  },
+  {
+    name: "9k. Stop: the recreated pod runs, resumed",
+    sandbox: sandbox("Resuming", false, {
+      conditions: [
+        cond("SandboxPaused", "True", "StopPauseSucceed"),
+        cond("SandboxResumed", "False", "CreatePod"),
+      ],
+    }),
+    pod: pod("Running", true, false),
+    phase: "Running",
+    conditions: ["SandboxResumed=True/ResumePod", "Ready=True/PodReady"],
+  },
+  {
+    name: "9l. Stop: paused again while the pod is recreated",
+    sandbox: sandbox("Resuming", true, {
+      conditions: [
+        cond("SandboxPaused", "True", "StopPauseSucceed"),
+        cond("SandboxResumed", "False", "CreatePod"),
+      ],
+    }),
+    pod: pod("Pending", false),
+    phase: "Paused",
+    conditions: ["SandboxPaused=False/Pending", "Ready=False/PodReady"],
   },
   {
     name: "10. resume asked, still frozen",
@@ -245,14 +338,11 @@ Deno.test("computeSandboxStatus() says why a pause cannot happen, in SandboxPaus
     computeSandboxStatus({ sandbox: sb, pod: p, nowMs: NOW }).conditions
       ?.find((c) => c.type === "SandboxPaused")?.message;
   assert.equal(
-    message(sandbox("Running", true), pod("Running", true)),
+    message(withStrategy(sandbox("Running", true), "Freeze"), pod("Running", true)),
     "node local cannot freeze pods: no node agent reports on this pod",
   );
   assert.equal(
-    message(
-      { ...sandbox("Running", true), spec: { paused: true, pauseStrategy: { type: "Stop" } } },
-      pod("Running", true, false),
-    ),
-    "pause strategy Stop is not implemented; Freeze is",
+    message(withStrategy(sandbox("Running", true), "Hibernate"), pod("Running", true, false)),
+    "pause strategy Hibernate is not implemented; Freeze and Stop are",
   );
 });

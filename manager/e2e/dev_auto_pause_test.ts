@@ -3,11 +3,13 @@
  * `lifecycle: {onTimeout: "pause"}` pauses the sandbox at its timeout instead of killing it (the
  * controller acts on `spec.pauseTime`, the node freezes the container), a background process
  * keeps its PID across the pause, `Sandbox.connect` resumes it, and with `autoResume` a command
- * sent to the paused sandbox resumes it by itself.
+ * sent to the paused sandbox resumes it by itself. And the Stop pause (`stop_pause_flow.ts`):
+ * `pause({keepMemory: false})` deletes the pod, and connect recreates it.
  */
 import assert from "node:assert/strict";
 import { Sandbox } from "e2b";
 import { type DevUnderTest, eventually, poolManifest, startDevWithPools } from "./dev_harness.ts";
+import { stopPauseFlow } from "./stop_pause_flow.ts";
 
 type Options = DevUnderTest["sdkOptions"];
 
@@ -66,8 +68,11 @@ async function autoResumeByTraffic(sdkOptions: Options): Promise<void> {
   }
 }
 
-Deno.test("auto-pause through the JS SDK: pause at the timeout, connect resumes, autoResume by traffic", async (t) => {
+Deno.test("auto-pause through the JS SDK: pause at the timeout, connect resumes, autoResume by traffic; the Stop pause", async (t) => {
   await using dev = await startDevWithPools([poolManifest("base", 2)]);
   await t.step("onTimeout pause, then connect", () => pauseAtTimeoutThenConnect(dev.sdkOptions));
   await t.step("autoResume by a command", () => autoResumeByTraffic(dev.sdkOptions));
+  await t.step("pause({keepMemory: false}): Stop, the pod recreated at connect", async () => {
+    await stopPauseFlow(dev.sdkOptions, "base", true);
+  });
 });

@@ -1,5 +1,5 @@
 /**
- * The Freeze pause and resume as an SDK user sees them, timed: `pause()` until it answers (the
+ * The Freeze (or Stop) pause and resume as an SDK user sees them, timed: `pause()` until it answers (the
  * sandbox is Paused) and `Sandbox.connect()` until it answers (Ready again, `/init` replayed), in
  * rounds on one sandbox. Shared by the real-node test and the benches of both nodes.
  *
@@ -16,17 +16,21 @@ export interface PauseTimings {
   resumes: number[];
 }
 
-/** Pauses and resumes `sandboxId` `rounds` times through the JS SDK; the sandbox ends running. */
+/**
+ * Pauses and resumes `sandboxId` `rounds` times through the JS SDK; the sandbox ends running.
+ * `keepMemory: false` times the Stop pause (the pod deleted, recreated at connect).
+ */
 export async function timePauseResume(
   sandbox: Sandbox,
   options: Parameters<typeof Sandbox.connect>[1],
   rounds: number,
+  keepMemory = true,
 ): Promise<PauseTimings> {
   const pauses: number[] = [];
   const resumes: number[] = [];
   for (let i = 0; i < rounds; i++) {
     let t = performance.now();
-    await sandbox.pause();
+    await sandbox.pause(keepMemory ? {} : { keepMemory: false });
     pauses.push(performance.now() - t);
     t = performance.now();
     await Sandbox.connect(sandbox.sandboxId, options);

@@ -10,7 +10,8 @@
  * 2. the seed's Python snippets (its pause too, through the node agent of issue 13, which runs
  *    here as a host process, as the chart's DaemonSet runs it on each node) and the JS flows run
  *    against real containers, and E2B's domain scheme (TLS, signed URLs, `getHost`) reaches them
- *    through the proxy; the Freeze pause freezes the pod's cgroup (`real_node_pause.ts`), and
+ *    through the proxy; the Freeze pause freezes the pod's cgroup (`real_node_pause.ts`); the
+ *    Stop pause deletes the pod and connect starts a new one (`stop_pause_flow.ts`); and
  *    an in-place image upgrade keeps the pod (`real_node_upgrade.ts`);
  * 3. after 3 creates the pool refills to 3; kill removes the Sandbox, its pod and the container;
  *    deleting the SandboxSet removes its unclaimed members and keeps the claimed ones;
@@ -29,6 +30,7 @@ import { processesNaming } from "@kruise-agents/shared/testing";
 import { type DevUnderTest, prepareDataDir, runClient, startDev } from "./dev_harness.ts";
 import { seedJsFlow, seedPythonSnippets } from "./sdk_flow.ts";
 import { freezeOnRealNode, startNodeAgentProcess } from "./real_node_pause.ts";
+import { stopPauseFlow } from "./stop_pause_flow.ts";
 import { upgradeOnRealNode } from "./real_node_upgrade.ts";
 import {
   available,
@@ -250,6 +252,14 @@ Deno.test({
       });
       await t.step("issue 13: the Freeze pause on the real node", async () => {
         Object.assign(figures, await freezeOnRealNode(node, running));
+      });
+      await t.step("issue 13: the Stop pause on the real node", async () => {
+        const podUid = async (id: string) =>
+          ((await sandboxOf(node.kube, id))?.status as { podInfo?: { podUID?: string } })?.podInfo
+            ?.podUID;
+        const stop = await stopPauseFlow(running.sdkOptions, "base", true, podUid);
+        figures["Stop pause"] = `${stop.pauseMs.toFixed(0)} ms`;
+        figures["Stop resume (a new pod)"] = `${stop.resumeMs.toFixed(0)} ms`;
       });
       await t.step("issue 13: in-place image upgrade on the real node", async () => {
         Object.assign(figures, await upgradeOnRealNode(node, running));

@@ -94,17 +94,22 @@ export interface NewSandbox {
   network: NetworkSettings;
   /** `volumeMounts`, checked. */
   volumeMounts: VolumeMount[];
-  /** `autoPause: true`: paused at the timeout instead of killed; `autoResume` as sent. */
-  autoPause?: { autoResume: boolean };
+  /**
+   * `autoPause: true`: paused at the timeout instead of killed; `autoResume` as sent;
+   * `keepMemory` false for `autoPauseMemory: false` (that pause is a Stop).
+   */
+  autoPause?: { autoResume: boolean; keepMemory?: boolean };
 }
 
 /**
  * E2B's `autoPause`, `autoPauseMemory` and `autoResume: {enabled}` (a bare boolean is taken
- * too). `autoPauseMemory: false` asks for a filesystem-only pause; every pause here keeps memory,
- * which keeps the filesystem as well, so it is accepted. `autoResume` without `autoPause` is a
- * 400, as the SDKs' own check.
+ * too). `autoPauseMemory: false` asks for a filesystem-only pause (the Stop strategy at the
+ * timeout). `autoResume` without `autoPause`, or with `autoPauseMemory: false` (a cold boot
+ * cannot answer the traffic that woke it), is a 400, as the SDKs' own checks.
  */
-function parseAutoPause(o: Record<string, unknown>): { autoResume: boolean } | undefined {
+function parseAutoPause(
+  o: Record<string, unknown>,
+): { autoResume: boolean; keepMemory?: boolean } | undefined {
   const autoPause = o.autoPause ?? false;
   if (typeof autoPause !== "boolean") bad('"autoPause" must be a boolean');
   const memory = o.autoPauseMemory;
@@ -121,7 +126,11 @@ function parseAutoPause(o: Record<string, unknown>): { autoResume: boolean } | u
     autoResume = enabled;
   }
   if (autoResume && !autoPause) bad('"autoResume" can only be enabled when "autoPause" is true');
-  return autoPause ? { autoResume } : undefined;
+  if (autoResume && memory === false) {
+    bad('"autoResume" cannot be enabled with "autoPauseMemory": false; resume it with connect');
+  }
+  if (!autoPause) return undefined;
+  return memory === false ? { autoResume, keepMemory: false } : { autoResume };
 }
 
 /**
@@ -236,6 +245,17 @@ export function parseRefreshBody(body: unknown, limits: TimeoutLimits): number {
   const value = o.duration ?? MIN_REFRESH_SECONDS;
   if (typeof value !== "number" || !Number.isInteger(value)) bad('"duration" must be an integer');
   return checkTimeout(Math.max(value, MIN_REFRESH_SECONDS), limits, "duration");
+}
+
+/**
+ * Parses E2B's pause body `{memory?: boolean}` (no body: `{}`). `memory: false` asks for a
+ * filesystem-only pause (the Stop strategy).
+ */
+export function parsePauseBody(body: unknown): { memory?: boolean } {
+  const o = object(body, "The request body");
+  if (o.memory === undefined || o.memory === null) return {};
+  if (typeof o.memory !== "boolean") bad('"memory" must be a boolean');
+  return { memory: o.memory };
 }
 
 /** Parses a body with a `timeout` field; `fallback` when absent (`undefined` = required). */

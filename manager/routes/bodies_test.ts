@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { ApiError } from "../errors.ts";
-import { MIN_REFRESH_SECONDS, parseNewSandbox, parseRefreshBody } from "./bodies.ts";
+import {
+  MIN_REFRESH_SECONDS,
+  parseNewSandbox,
+  parsePauseBody,
+  parseRefreshBody,
+} from "./bodies.ts";
 
 const limits = { maxTimeoutSeconds: 3600 };
 
@@ -96,4 +101,13 @@ Deno.test("parseNewSandbox() refuses malformed network settings with E2B's 400",
       JSON.stringify(extra),
     );
   }
+});
+
+Deno.test("parsePauseBody() reads E2B's memory flag; anything but a boolean is a 400", () => {
+  assert.deepEqual(parsePauseBody(undefined), {});
+  assert.deepEqual(parsePauseBody({}), {});
+  assert.deepEqual(parsePauseBody({ memory: false }), { memory: false });
+  assert.deepEqual(parsePauseBody({ memory: true }), { memory: true });
+  assert.throws(() => parsePauseBody({ memory: "no" }), /"memory" must be a boolean/);
+  assert.throws(() => parsePauseBody([1]), /must be a JSON object/);
 });

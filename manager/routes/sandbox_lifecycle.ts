@@ -10,6 +10,7 @@ import { Hono } from "hono";
 import type { AuthEnv } from "../auth/middleware.ts";
 import { detailBody, sandboxBody } from "./views.ts";
 import {
+  parsePauseBody,
   parseRefreshBody,
   parseTimeoutBody,
   readJson,
@@ -48,8 +49,8 @@ export function sandboxLifecycleRoutes(
   });
 
   app.post("/sandboxes/:id/pause", async (c) => {
-    await readJson(c.req.raw); // `{memory}` is accepted; every pause keeps memory
-    await lifecycle.pause(c.req.param("id"), c.var.caller);
+    const options = parsePauseBody(await readJson(c.req.raw));
+    await lifecycle.pause(c.req.param("id"), c.var.caller, options);
     return c.body(null, 204);
   });
 

@@ -29,6 +29,11 @@ export interface AutoPause {
   autoResume: boolean;
   /** The create's timeout, seconds: how long an auto-resume keeps the sandbox running. */
   timeoutSeconds: number;
+  /**
+   * `false` (`autoPauseMemory: false`): the pause at the timeout drops the memory, a Stop (the
+   * controller reads it from the annotation). Absent: it keeps the memory.
+   */
+  keepMemory?: boolean;
 }
 
 /** E2B's default lifecycle: kill at the timeout, never resume by traffic. */
@@ -50,6 +55,7 @@ export function readAutoPause(sandbox: Sandbox): AutoPause | undefined {
     return {
       autoResume: value.autoResume === true,
       timeoutSeconds: Number.isFinite(seconds) && seconds > 0 ? seconds : 300,
+      ...(value.keepMemory === false ? { keepMemory: false } : {}),
     };
   } catch {
     return undefined;

@@ -79,7 +79,7 @@ export interface CreateRequest {
   /** The `Idempotency-Key` header, checked. */
   idempotencyKey?: string | undefined;
   /** `autoPause`: paused at the timeout instead of killed. */
-  autoPause?: { autoResume: boolean } | undefined;
+  autoPause?: { autoResume: boolean; keepMemory?: boolean } | undefined;
 }
 
 /** What one create's claim loop works from. */
@@ -257,6 +257,7 @@ export class Claimer {
       lifecycle: autoPauseAnnotation({
         autoResume: request.autoPause.autoResume,
         timeoutSeconds: request.timeoutSeconds,
+        ...(request.autoPause.keepMemory === false ? { keepMemory: false } : {}),
       }),
     };
   }

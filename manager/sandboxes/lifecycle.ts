@@ -8,8 +8,9 @@
  * - refreshes and connect on a running sandbox: `endAt = max(endAt, now + t)`, never shorten
  *   (so a never-timeout sandbox keeps having none).
  * - pause: `spec.paused = true` and the shutdown time moved to the paused retention (the
- *   create's `reserve-paused-sandbox-duration`, else `--paused-ttl`); then wait, bounded, for
- *   phase `Paused`. Already paused (or pausing) → 409.
+ *   create's `reserve-paused-sandbox-duration`, else `--paused-ttl`), and `memory: false` as the
+ *   `pause-memory` annotation (the controller's Stop strategy); then wait, bounded, for the
+ *   controller's SandboxPaused True. Already paused (or pausing) → 409.
  * - connect on a paused sandbox: `spec.paused = false` and `endAt = now + t` in one write, wait
  *   for Running and Ready, replay the stored `/init` (so a runtime that was recreated rather
  *   than frozen gets its token and env back), reply 201.
@@ -25,7 +26,7 @@
  */
 import { isConflict, isNotFound } from "@kruise-agents/shared/kube";
 import type { Clock } from "@kruise-agents/shared/std";
-import type { Sandbox } from "@kruise-agents/shared/api";
+import { ANNOTATION_PAUSE_MEMORY, type Sandbox } from "@kruise-agents/shared/api";
 import type { Caller } from "../auth/api_keys.ts";
 import { ApiError, sandboxNotFound } from "../errors.ts";
 import { storedInitRequest } from "./claim_mutation.ts";
@@ -36,7 +37,7 @@ import { SandboxIndex } from "./sandbox_index.ts";
 import type { SandboxClient } from "./sandbox_client.ts";
 import type { SandboxServices } from "./services.ts";
 import { isSandboxReady } from "@kruise-agents/shared/api";
-import { e2bState, endAtMs, pauseRefusal, sandboxIdOf } from "./state.ts";
+import { e2bState, endAtMs, pauseCompleted, pauseRefusal, sandboxIdOf } from "./state.ts";
 
 /** Options of {@linkcode Lifecycle}. */
 export interface LifecycleOptions {
@@ -53,7 +54,17 @@ export interface LifecycleOptions {
   pausedTtlSeconds?: number | undefined;
 }
 
-/** Result of a connect. */
+/** The body of E2B's `POST /sandboxes/{id}/pause`. */
+export interface PauseOptions {
+  /**
+   * `false`: drop the memory and keep the files (E2B's filesystem-only snapshot): the Stop
+   * strategy, the Pod deleted and recreated at resume. Absent or `true`: the Sandbox's strategy
+   * (Freeze where the node can freeze).
+   */
+  memory?: boolean | undefined;
+}
+
+/** What {@linkcode Lifecycle.connect} did. */
 export interface ConnectResult {
   /** The sandbox after the connect. */
   sandbox: Sandbox;
@@ -120,8 +131,9 @@ export class Lifecycle {
    * implemented) or does not happen in time is undone, the deadlines put back, and answered 501
    * or 500 with the reason.
    */
-  async pause(id: string, caller: Caller): Promise<void> {
+  async pause(id: string, caller: Caller, options: PauseOptions = {}): Promise<void> {
     let sandbox = await this.get(id, caller);
+    const memory = options.memory === false ? "false" : null;
     const before = sandbox;
     for (let i = 0;; i++) {
       if (e2bState(sandbox, this.#options.clock.now()) === "paused") {
@@ -129,7 +141,10 @@ export class Lifecycle {
       }
       try {
         sandbox = await this.#patch(sandbox, {
-          metadata: { resourceVersion: sandbox.metadata.resourceVersion },
+          metadata: {
+            resourceVersion: sandbox.metadata.resourceVersion,
+            annotations: { [ANNOTATION_PAUSE_MEMORY]: memory },
+          },
           spec: { paused: true, shutdownTime: this.#at(this.#pausedRetention(sandbox)) },
         });
         break;
@@ -143,7 +158,7 @@ export class Lifecycle {
     try {
       outcome = await this.#index.waitFor(
         sandbox,
-        (s) => s.status?.phase === "Paused" || pauseRefusal(s) !== undefined,
+        (s) => pauseCompleted(s) || pauseRefusal(s) !== undefined,
         AbortSignal.timeout(waitMs),
       );
     } catch (error) {
@@ -168,7 +183,10 @@ export class Lifecycle {
   async #undoPause(before: Sandbox, current: Sandbox): Promise<void> {
     const { shutdownTime, pauseTime } = before.spec;
     await this.#patch(current, {
-      metadata: { resourceVersion: current.metadata.resourceVersion },
+      metadata: {
+        resourceVersion: current.metadata.resourceVersion,
+        annotations: { [ANNOTATION_PAUSE_MEMORY]: null },
+      },
       spec: { paused: false, shutdownTime: shutdownTime ?? null, pauseTime: pauseTime ?? null },
     }).catch(() => {});
   }
@@ -186,7 +204,10 @@ export class Lifecycle {
       sandbox = await this.#pauseSettled(sandbox);
       try {
         sandbox = await this.#patch(sandbox, {
-          metadata: { resourceVersion: sandbox.metadata.resourceVersion },
+          metadata: {
+            resourceVersion: sandbox.metadata.resourceVersion,
+            annotations: { [ANNOTATION_PAUSE_MEMORY]: null },
+          },
           spec: { paused: false, ...this.#deadlines(sandbox, seconds) },
         });
         break;
@@ -205,7 +226,7 @@ export class Lifecycle {
    */
   async #pauseSettled(sandbox: Sandbox): Promise<Sandbox> {
     const inProgress = (s: Sandbox) =>
-      s.spec.paused === true && s.status?.phase === "Running" && pauseRefusal(s) === undefined;
+      s.spec.paused === true && !pauseCompleted(s) && pauseRefusal(s) === undefined;
     if (!inProgress(sandbox)) return sandbox;
     try {
       return await this.#index.waitFor(

@@ -78,6 +78,19 @@ export function endAtMs(sandbox: Sandbox): number {
 }
 
 /**
+ * Whether the controller reports the pause done, whatever the strategy (SandboxPaused True:
+ * frozen under Freeze, the Pod gone under Stop). The phase alone does not say it: a Stop pause
+ * is `Paused` from its start, while its Pod is still being deleted.
+ */
+export function pauseCompleted(sandbox: Sandbox): boolean {
+  if ((sandbox.status?.observedGeneration ?? 0) < (sandbox.metadata.generation ?? 0)) return false;
+  const condition = (sandbox.status?.conditions ?? []).find((c) =>
+    c.type === SandboxConditionType.SandboxPaused
+  );
+  return sandbox.status?.phase === "Paused" && condition?.status === "True";
+}
+
+/**
  * Why the controller refuses to pause `sandbox` (its SandboxPaused condition False with reason
  * `PauseUnsupported`, for the spec it has seen), if it does.
  */

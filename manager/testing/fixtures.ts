@@ -180,6 +180,19 @@ const PAUSE_UNSUPPORTED = {
   lastTransitionTime: "2026-01-01T00:00:00Z",
 };
 
+/** The status's conditions but SandboxPaused. */
+function others(status: { conditions?: { type: string }[] }): { type: string }[] {
+  return (status.conditions ?? []).filter((c) => c.type !== "SandboxPaused");
+}
+
+const PAUSED = {
+  type: "SandboxPaused",
+  status: "True",
+  reason: "FreezePauseSucceed",
+  message: "",
+  lastTransitionTime: "2026-01-01T00:00:00Z",
+};
+
 /** A claim with `e2b.agents.kruise.io/image` the stand-in has not answered yet. */
 function upgradeAsked(object: KubeObject, status: { phase?: string } | undefined): boolean {
   const seen = (status as { observedGeneration?: number } | undefined)?.observedGeneration ?? 0;
@@ -231,16 +244,18 @@ export function followPause(
       for await (const { type, object } of events as AsyncIterable<WatchEvent<KubeObject>>) {
         if (type === "DELETED") continue;
         const spec = object.spec as { paused?: boolean };
-        const status = object.status as { phase?: string; sandboxIp?: string } | undefined;
+        const status = object.status as
+          | { phase?: string; sandboxIp?: string; conditions?: { type: string }[] }
+          | undefined;
         let next: Record<string, unknown> | undefined;
         if (!status?.phase && cold.length > 0) next = readyStatus(cold.shift()!);
         else if (upgradeAsked(object, status)) next = upgraded(object, status!);
         else if (spec.paused && status?.phase === "Running" && refusesPause(object)) {
           next = { ...status, conditions: [PAUSE_UNSUPPORTED] };
         } else if (spec.paused && status?.phase === "Running") {
-          next = { ...status, phase: "Paused" };
+          next = { ...status, phase: "Paused", conditions: [...others(status), PAUSED] };
         } else if (!spec.paused && status?.phase === "Paused") {
-          next = { ...status, phase: "Running" };
+          next = { ...status, phase: "Running", conditions: others(status) };
         }
         if (next) {
           // As the controller does: the status reflects the spec it was computed from.

@@ -405,9 +405,10 @@ export const ANNOTATION_E2B_NETWORK = "e2b.agents.kruise.io/network";
  */
 export const ANNOTATION_IDEMPOTENCY = "e2b.agents.kruise.io/idempotency";
 /**
- * JSON `{onTimeout: "pause", autoResume, timeoutSeconds}` on a Sandbox created with E2B's
- * `autoPause` (`lifecycle.onTimeout: "pause"`): at its timeout it is paused rather than killed
- * (`spec.pauseTime`), and with `autoResume` traffic to it resumes it for `timeoutSeconds` again.
+ * JSON `{onTimeout: "pause", autoResume, timeoutSeconds, keepMemory?}` on a Sandbox created with
+ * E2B's `autoPause` (`lifecycle.onTimeout: "pause"`): at its timeout it is paused rather than
+ * killed (`spec.pauseTime`), and with `autoResume` traffic to it resumes it for `timeoutSeconds`
+ * again. `keepMemory: false` (`autoPauseMemory: false`) makes that pause a Stop.
  * Absent: E2B's default lifecycle, killed at the timeout.
  *
  * @example
@@ -418,6 +419,19 @@ export const ANNOTATION_IDEMPOTENCY = "e2b.agents.kruise.io/idempotency";
  * ```
  */
 export const ANNOTATION_E2B_LIFECYCLE = "e2b.agents.kruise.io/lifecycle";
+/**
+ * `"false"` on a Sandbox while a pause that asked E2B's `memory: false` (the SDKs'
+ * `pause({keepMemory: false})`, Python's `mode="filesystem"`) is in effect: the controller pauses
+ * it with the `Stop` strategy (the Pod deleted, volumes kept, a cold start at resume) whatever
+ * `spec.pauseStrategy` says. The manager writes it with `spec.paused` and removes it at resume.
+ *
+ * @example
+ * ```ts
+ * import { ANNOTATION_PAUSE_MEMORY } from "@kruise-agents/shared/api";
+ * const patch = { metadata: { annotations: { [ANNOTATION_PAUSE_MEMORY]: "false" } } };
+ * ```
+ */
+export const ANNOTATION_PAUSE_MEMORY = "e2b.agents.kruise.io/pause-memory";
 /**
  * Opts a Sandbox into ID-token issuance under this agent name.
  *
