@@ -122,7 +122,16 @@ export class FakeKubelet {
           state: { waiting: { reason: "ErrImagePull", message: `no image ${image}` } },
         };
       }
-      return { name: c.name, image, ready: true, restartCount, state: { running: {} } };
+      // As a kubelet: the resources in force, which follow an in-place resize.
+      const resources = c.resources === undefined ? {} : { resources: c.resources };
+      return {
+        name: c.name,
+        image,
+        ready: true,
+        restartCount,
+        ...resources,
+        state: { running: {} },
+      };
     });
   }
 

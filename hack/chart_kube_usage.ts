@@ -18,7 +18,7 @@
 export interface Rule {
   /** API group (`""` for the core group). */
   apiGroup: string;
-  /** Plural resource name, with `/status` for the status subresource. */
+  /** Plural resource name, with `/status` (or `/resize`, ...) for a subresource. */
   resource: string;
   /** Verbs, sorted. */
   verbs: string[];
@@ -104,22 +104,27 @@ export function rulesOf(sources: string[]): Rule[] {
   const texts = sources.map(code);
   const constants = resourceConstants(texts);
   const verbs = new Map<string, Set<string>>();
-  const add = (name: string, verb: string, status: boolean) => {
+  const add = (name: string, verb: string, subresource: string | undefined) => {
     const constant = constants.get(name);
     if (constant === undefined) {
       throw new TypeError(`Cannot map ${name} to a resource: no "const ${name}: Resource" found`);
     }
-    const key = `${constant.apiGroup}|${constant.plural}${status ? "/status" : ""}`;
+    const key = `${constant.apiGroup}|${constant.plural}${subresource ? `/${subresource}` : ""}`;
     verbs.set(key, (verbs.get(key) ?? new Set()).add(verb));
   };
   for (const text of texts) {
-    for (const [, method, name] of text.matchAll(CALL)) {
+    for (const match of text.matchAll(CALL)) {
+      const [, method, name] = match;
       const { verb, status } = METHOD_VERBS[method!]!;
-      add(name!, verb, status ?? false);
+      // A patch through another subresource names it in its options (`{ subresource: "resize" }`),
+      // within the call: up to the statement's end.
+      const call = text.slice(match.index, text.indexOf(";", match.index));
+      const named = /\bsubresource:\s*"([a-z]+)"/.exec(call)?.[1];
+      add(name!, verb, status ? "status" : named);
     }
     for (const [, name] of text.matchAll(INFORMER_RESOURCE)) {
-      add(name!, "list", false);
-      add(name!, "watch", false);
+      add(name!, "list", undefined);
+      add(name!, "watch", undefined);
     }
   }
   return [...verbs].map(([key, set]) => {

@@ -9,6 +9,8 @@ import {
   ANNOTATION_OWNER,
   ANNOTATION_RUNTIME_ACCESS_TOKEN,
   LABEL_SANDBOX_ID,
+  METADATA_CPU_LIMIT,
+  METADATA_CPU_REQUEST,
   METADATA_CSI_MOUNT_POINT,
   METADATA_CSI_VOLUME_NAME,
   METADATA_IMAGE,
@@ -404,6 +406,43 @@ Deno.test("metrics come from the runtime", async () => {
 function assertNotEquals(a: unknown, b: unknown): void {
   assert.notEqual(a, b);
 }
+
+Deno.test("cpu-request and cpu-limit go into the claimed template; what cannot be resized is a 400 naming why", async () => {
+  await using env = await setup([{ namespace: "team-a", name: "base", size: 2 }]);
+  const bad = async (metadata: Record<string, string>, why: RegExp) => {
+    const message = await errorBody(
+      await env.call("POST", "/sandboxes", { body: { templateID: "base", metadata } }),
+      400,
+    );
+    assert.match(message, why);
+  };
+  await bad(
+    { [METADATA_CPU_LIMIT]: "lots" },
+    /"e2b.agents.kruise.io\/cpu-limit" must be a CPU quantity/,
+  );
+  await bad({ [METADATA_CPU_REQUEST]: "0" }, /must be a positive CPU quantity/);
+  await bad({ [METADATA_CPU_REQUEST]: "3" }, /CPU request 3 would exceed the CPU limit 2/);
+  await bad({ [METADATA_CPU_LIMIT]: "100" }, /cannot be changed in place .*Infeasible/);
+  assert.deepEqual(await claimedObjects(env.kube), [], "nothing left claimed");
+
+  // The template is Guaranteed (limits only): it stays so with a request equal to the limit.
+  await bad({ [METADATA_CPU_REQUEST]: "500m" }, /QoS class from Guaranteed to Burstable/);
+  const res = await env.call("POST", "/sandboxes", {
+    body: {
+      templateID: "base",
+      metadata: { [METADATA_CPU_REQUEST]: "1", [METADATA_CPU_LIMIT]: "1" },
+    },
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  const [s] = await claimedObjects(env.kube);
+  const main = (s?.spec as { template: { spec: { containers: { resources: unknown }[] } } })
+    .template.spec.containers[0];
+  assert.deepEqual(main?.resources, {
+    requests: { cpu: "1" },
+    limits: { cpu: "1", memory: "1Gi" },
+  });
+  assert.equal(s?.metadata.annotations?.[METADATA_CPU_LIMIT], "1");
+});
 
 Deno.test("an image the node cannot run fails the create with a 400 and leaves no claimed sandbox", async () => {
   await using env = await setup([{ namespace: "team-a", name: "base", size: 1 }]);

@@ -312,6 +312,7 @@ class Node implements LocalNode {
         restartCount: record.restarts ?? 0,
         containerID: record.container ? `runc://${record.container.containerId}` : undefined,
         waiting: record.waiting && !running ? { ...record.waiting } : undefined,
+        cpu: running ? record.cpu : undefined,
       };
     }
     return observation;

@@ -106,6 +106,33 @@ async function environment(
   return env;
 }
 
+/** The container's CPU requests and limits as its spec writes them (absent ones left out). */
+export function cpuResources(
+  container: Container | undefined,
+): { requests?: string; limits?: string } {
+  const { limits = {}, requests = {} } = container?.resources ?? {};
+  return {
+    ...(requests.cpu !== undefined ? { requests: String(requests.cpu) } : {}),
+    ...(limits.cpu !== undefined ? { limits: String(limits.cpu) } : {}),
+  };
+}
+
+/**
+ * The millicores a container's CPU resources give it, as its start does (limits first, requests
+ * as the fallback); `undefined`: no CPU resources.
+ *
+ * @throws {PodSpecError} `CreateContainerConfigError` on a bad quantity.
+ */
+export function cpuMillisOf(cpu: { requests?: string; limits?: string }): number | undefined {
+  const value = cpu.limits ?? cpu.requests;
+  if (value === undefined) return undefined;
+  try {
+    return cpuMillis(value);
+  } catch (error) {
+    throw new PodSpecError("CreateContainerConfigError", (error as Error).message);
+  }
+}
+
 function limits(container: Container): { memoryBytes?: number; cpuMillis?: number } {
   const { limits = {}, requests = {} } = container.resources ?? {};
   const out: { memoryBytes?: number; cpuMillis?: number } = {};

@@ -16,8 +16,15 @@ import {
   pause,
   rfc3339Seconds,
 } from "@kruise-agents/shared/std";
-import { ContainerError, type ContainerNode, mountsUnder } from "./container/mod.ts";
-import { containerInputFor, podEgress, PodSpecError, type SecretLookup } from "./pod_container.ts";
+import { ContainerError, type ContainerNode, mountsUnder, resizePodCpu } from "./container/mod.ts";
+import {
+  containerInputFor,
+  cpuMillisOf,
+  cpuResources,
+  podEgress,
+  PodSpecError,
+  type SecretLookup,
+} from "./pod_container.ts";
 import { freezeRequested } from "./pod_spec.ts";
 import { REASON_LOST, REASON_RUNTIME_EXITED, REASON_START_FAILED } from "./pod_status.ts";
 import { probeReady, type ReadinessCheck, readinessChecks } from "./readiness.ts";
@@ -105,7 +112,34 @@ export class PodRunner {
       return;
     }
     await this.#freeze(pod, record);
+    if (!record.frozen) await this.#resize(pod, record);
     await this.#egress(pod, record);
+  }
+
+  /**
+   * An in-place CPU resize (the kubelet's for a pod whose container resources changed through
+   * the `resize` subresource): the running container's weight and quota follow the spec, with no
+   * restart; the status then reports the new resources.
+   */
+  async #resize(pod: Pod, record: SandboxRecord): Promise<void> {
+    const want = cpuResources(pod.spec?.containers?.[0]);
+    const have = record.cpu ?? {};
+    if (want.requests === have.requests && want.limits === have.limits) return;
+    try {
+      const applied = await resizePodCpu(this.#containers, record.uid, cpuMillisOf(want));
+      this.#logger.info("resized the sandbox's CPU in place", {
+        pod: `${record.namespace}/${record.name}`,
+        cpu: want,
+        quotaUs: applied.quotaUs,
+      });
+      record.cpu = want;
+      await saveRecord(record);
+    } catch (error) {
+      this.#logger.warn("cannot resize the sandbox's CPU", {
+        pod: `${record.namespace}/${record.name}`,
+        error: errorMessage(error),
+      });
+    }
   }
 
   async #start(pod: Pod, record: SandboxRecord): Promise<void> {
@@ -117,6 +151,7 @@ export class PodRunner {
         this.#secrets,
       );
       record.container = await this.#containers.startContainer(input);
+      record.cpu = cpuResources(pod.spec?.containers?.[0]);
       record.egress = pod.metadata.annotations?.[ANNOTATION_POD_EGRESS];
       record.waiting = undefined;
       this.#logger.info("sandbox container started", {

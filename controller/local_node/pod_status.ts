@@ -52,6 +52,18 @@ export interface ObservedContainer {
   containerID?: string | undefined;
   /** Why it does not run (an image not built here). */
   waiting?: { reason: string; message: string } | undefined;
+  /** The CPU resources in force, which an in-place resize changes (the kubelet reports them). */
+  cpu?: { requests?: string | undefined; limits?: string | undefined } | undefined;
+}
+
+/** `{requests: {cpu}, limits: {cpu}}` with only the quantities given. */
+function cpuResourcesField(
+  cpu: { requests?: string | undefined; limits?: string | undefined },
+): Record<string, unknown> {
+  return {
+    ...(cpu.requests ? { requests: { cpu: cpu.requests } } : {}),
+    ...(cpu.limits ? { limits: { cpu: cpu.limits } } : {}),
+  };
 }
 
 /** A kubelet's `containerStatuses` entry for `c`. */
@@ -64,6 +76,7 @@ function containerStatus(c: ObservedContainer): Record<string, unknown> {
     started: c.waiting === undefined,
     restartCount: c.restartCount,
     ...(c.containerID ? { containerID: c.containerID } : {}),
+    ...(c.cpu ? { resources: cpuResourcesField(c.cpu) } : {}),
     state: c.waiting ? { waiting: c.waiting } : { running: {} },
   };
 }

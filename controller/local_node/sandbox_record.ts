@@ -43,6 +43,16 @@ export interface SandboxRecord {
   failure?: StatusReason | undefined;
   /** How often the container was restarted in place (an image change); absent: never. */
   restarts?: number | undefined;
+  /** The main container's CPU resources in force (as the pod spec wrote them); absent: none. */
+  cpu?: CpuResources | undefined;
+}
+
+/** A container's CPU requests and limits, as quantities. */
+export interface CpuResources {
+  /** `resources.requests.cpu`. */
+  requests?: string | undefined;
+  /** `resources.limits.cpu`. */
+  limits?: string | undefined;
 }
 
 const FILE = "sandbox.json";

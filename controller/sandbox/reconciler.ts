@@ -51,6 +51,7 @@ import type { InjectionConfig } from "./injection.ts";
 import { podGraceSeconds, podToRelease } from "./pod_deletion.ts";
 import { imageDrift, inplacePatch } from "./inplace_update.ts";
 import { stopStage } from "./pause_strategy.ts";
+import { cpuDrift, resizePatch } from "./inplace_resize.ts";
 
 /** What {@linkcode SandboxReconciler} needs. */
 export interface SandboxReconcilerDeps {
@@ -120,9 +121,16 @@ export class SandboxReconciler {
       await this.#stopPod(key, pod, errors);
     }
     if (pod !== undefined) pod = await this.#syncAnnotations(sandbox, pod, errors);
-    if (pod !== undefined) pod = await this.#syncImage(sandbox, pod, now, errors);
+    const notes: PassNotes = {};
+    if (pod !== undefined) pod = await this.#syncImage(sandbox, pod, now, errors, notes);
 
-    const status = computeSandboxStatus({ sandbox, pod, podCreateError, nowMs: now });
+    const status = computeSandboxStatus({
+      sandbox,
+      pod,
+      podCreateError,
+      resizeRefused: notes.resizeRefused,
+      nowMs: now,
+    });
     await this.#writeStatus(key, sandbox, status, errors);
     throwCollected(key, errors);
     return result;
@@ -310,12 +318,17 @@ export class SandboxReconciler {
    * (`inplace_update.ts`), on a running, unpaused Sandbox; returns the Pod as written. A conflict
    * (the Pod changed) retries with the next event.
    */
-  async #syncImage(sandbox: Sandbox, pod: Pod, now: number, errors: unknown[]): Promise<Pod> {
+  async #syncImage(
+    sandbox: Sandbox,
+    pod: Pod,
+    now: number,
+    errors: unknown[],
+    notes: PassNotes,
+  ): Promise<Pod> {
+    if (sandbox.spec.paused === true || sandbox.status?.phase !== "Running") return pod;
+    if (pod.metadata.deletionTimestamp !== undefined) return pod;
     const drift = imageDrift(sandbox, pod);
-    if (drift === undefined || sandbox.spec.paused === true) return pod;
-    if (sandbox.status?.phase !== "Running" || pod.metadata.deletionTimestamp !== undefined) {
-      return pod;
-    }
+    if (drift === undefined) return await this.#syncCpu(sandbox, pod, errors, notes);
     this.#deps.logger.info("changing the main container's image in place", {
       sandbox: `${sandbox.metadata.namespace}/${sandbox.metadata.name}`,
       image: drift.image,
@@ -330,6 +343,42 @@ export class SandboxReconciler {
         ),
       );
     } catch (error) {
+      if (!isNotFound(error)) errors.push(error);
+      return pod;
+    }
+  }
+
+  /**
+   * Resizes the Pod's main container CPU in place when a create asked the Sandbox for other CPU
+   * (`inplace_resize.ts`), through the Pod's `resize` subresource; returns the Pod as written. A
+   * refusal (the API server's: a QoS class change, a node that cannot) is reported on the
+   * Sandbox as a failed InplaceUpdate, which the manager answers as a 400.
+   */
+  async #syncCpu(
+    sandbox: Sandbox,
+    pod: Pod,
+    errors: unknown[],
+    notes: PassNotes,
+  ): Promise<Pod> {
+    const drift = cpuDrift(sandbox, pod);
+    if (drift === undefined) return pod;
+    const key = `${sandbox.metadata.namespace}/${sandbox.metadata.name}`;
+    this.#deps.logger.info("resizing the main container's CPU in place", { sandbox: key });
+    try {
+      return parsePod(
+        await this.#deps.kube.patch(
+          PODS,
+          sandbox.metadata.namespace ?? "",
+          pod.metadata.name ?? "",
+          resizePatch(pod, drift),
+          { subresource: "resize" },
+        ),
+      );
+    } catch (error) {
+      if (error instanceof KubeApiError && (error.status === 422 || error.status === 400)) {
+        notes.resizeRefused = errorMessage(error);
+        return pod;
+      }
       if (!isNotFound(error)) errors.push(error);
       return pod;
     }
@@ -354,6 +403,12 @@ export class SandboxReconciler {
       }
     }
   }
+}
+
+/** What a pass learnt on the way that the status must say. */
+interface PassNotes {
+  /** The API server refused the Pod's resize, with this message. */
+  resizeRefused?: string | undefined;
 }
 
 /** Whether the Sandbox's auto-pause asked to drop the memory (`keepMemory: false`). */

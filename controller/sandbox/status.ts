@@ -23,7 +23,8 @@
  *   `SandboxPaused` removed.
  * - `Ready` mirrors the Pod's `Ready` condition (reason `PodReady`); a failed Pod create shows as
  *   Ready False/`PodCreateFailed`; during an in-place image change (`inplace_update.ts`) Ready is
- *   False/`InplaceUpdating` and `InplaceUpdate` says how the change stands.
+ *   False/`InplaceUpdating` and `InplaceUpdate` says how the change stands; an in-place CPU
+ *   resize (`inplace_resize.ts`) reports through the same condition.
  *
  * @module
  */
@@ -47,6 +48,7 @@ import {
 } from "@kruise-agents/shared/api";
 import { type InplaceOutcome, inplaceOutcome } from "./inplace_update.ts";
 import { appliedPause, stopStage } from "./pause_strategy.ts";
+import { resizeOutcome } from "./inplace_resize.ts";
 
 /** Input of {@linkcode computeSandboxStatus}. */
 export interface SandboxObservation {
@@ -56,6 +58,8 @@ export interface SandboxObservation {
   pod: Pod | undefined;
   /** Why creating the Pod failed in this pass, if it did. */
   podCreateError?: string | undefined;
+  /** Why the API server refused the Pod's in-place resize in this pass, if it did. */
+  resizeRefused?: string | undefined;
   /** Now, in ms. */
   nowMs: number;
 }
@@ -114,7 +118,15 @@ export function computeSandboxStatus(input: SandboxObservation): SandboxStatus {
     withoutPod(draft, phase0, input.podCreateError);
     return draft.done();
   }
-  mirrorPod(draft, pod);
+  mirrorPod(draft, sandbox, pod);
+  if (input.resizeRefused !== undefined) {
+    draft.set(
+      SandboxConditionType.InplaceUpdate,
+      "False",
+      SandboxConditionReason.Failed,
+      `the CPU resize was refused: ${input.resizeRefused}`,
+    );
+  }
   const podPhase = pod.status?.phase;
   if (podPhase === "Succeeded") draft.phase("Succeeded");
   else if (podPhase === "Failed") draft.phase("Failed", "Pod Failed");
@@ -145,7 +157,7 @@ function withoutPod(draft: Draft, phase0: SandboxPhase, podCreateError: string |
 }
 
 /** Copies what readers need of the Pod (address, node, revision, Ready) into the status. */
-function mirrorPod(draft: Draft, pod: Pod): void {
+function mirrorPod(draft: Draft, sandbox: Sandbox, pod: Pod): void {
   const status = draft.status;
   const podIP = pod.status?.podIP;
   const nodeName = typeof pod.spec?.nodeName === "string" ? pod.spec.nodeName : undefined;
@@ -161,7 +173,7 @@ function mirrorPod(draft: Draft, pod: Pod): void {
   else delete status.nodeName;
   const revision = pod.metadata.labels?.[LABEL_POD_TEMPLATE_HASH];
   if (revision !== undefined) status.updateRevision = revision;
-  const inplace = inplaceOutcome(pod);
+  const inplace = worstOf(inplaceOutcome(pod), resizeOutcome(sandbox, pod));
   const updating = inplace.state === "updating" || inplace.state === "failed";
   const ready = isPodReady(pod) && !updating;
   draft.set(
@@ -180,6 +192,15 @@ function mirrorPod(draft: Draft, pod: Pod): void {
       message: egress.message ?? "",
     }, draft.nowMs);
   }
+}
+
+/** The outcome to report of an image change and a resize: failed, else updating, else done. */
+function worstOf(a: InplaceOutcome, b: InplaceOutcome): InplaceOutcome {
+  for (const state of ["failed", "updating", "succeeded"] as const) {
+    if (a.state === state) return a;
+    if (b.state === state) return b;
+  }
+  return a;
 }
 
 /** The InplaceUpdate condition of the Pod's last in-place image change (none: no condition). */
@@ -224,10 +245,10 @@ function stopped(
     draft.phase("Resuming", podCreateError);
     draft.set(SandboxResumed, "False", CreatePod, "Stop: recreating the pod");
     draft.set(Ready, "False", PodReady, "the pod is being recreated");
-    if (pod !== undefined && !gone) mirrorPod(draft, pod);
+    if (pod !== undefined && !gone) mirrorPod(draft, sandbox, pod);
     return true;
   }
-  mirrorPod(draft, pod);
+  mirrorPod(draft, sandbox, pod);
   draft.phase("Running");
   draft.remove(SandboxPaused);
   draft.set(SandboxResumed, "True", ResumePod);

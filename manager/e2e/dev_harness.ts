@@ -233,13 +233,16 @@ export async function eventually(check: () => Promise<boolean>, ms: number): Pro
 
 /**
  * The manifest of a test's own warm pool: SandboxSet `name` in `default`, `replicas` sandboxes of
- * `image` with envd's port.
+ * `image` with envd's port, and `resources` (a container's `resources` object) when given.
  */
 export function poolManifest(
   name: string,
   replicas: number,
   image = "kruise-agents/sandbox-base:0.1.0",
+  resources?: Record<string, Record<string, string>>,
 ): string {
+  const resourcesYaml = resources === undefined ? "" : `
+          resources: ${JSON.stringify(resources)}`;
   return `apiVersion: agents.kruise.io/v1alpha1
 kind: SandboxSet
 metadata:
@@ -253,7 +256,7 @@ spec:
         - name: sandbox
           image: ${image}
           ports:
-            - containerPort: 49983
+            - containerPort: 49983${resourcesYaml}
 `;
 }
 

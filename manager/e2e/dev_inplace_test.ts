@@ -4,13 +4,15 @@
  * code-interpreter image answers with a sandbox whose container runs that image (the local node
  * restarted the pod's container on the new image's root filesystem; its neighbour from the same
  * pool still runs the base image), the token and `/init`'s env vars in force; an image that is not
- * built here fails the create with a 400 naming the reason, and no sandbox is left behind.
+ * built here fails the create with a 400 naming the reason, and no sandbox is left behind. And
+ * the in-place CPU resize of `cpu-limit` (`cpu_resize_flow.ts`).
  */
 import assert from "node:assert/strict";
 import { Sandbox } from "e2b";
 import { Sandbox as CodeSandbox } from "@e2b/code-interpreter";
 import { createMetadata } from "@kruise-agents/shared/api";
 import { eventually, poolManifest, startDevWithPools } from "./dev_harness.ts";
+import { cpuResizeFlow, RESIZE_POOL_RESOURCES } from "./cpu_resize_flow.ts";
 
 /** Whether the sandbox's root filesystem has Jupyter Server (only the code-interpreter image). */
 async function hasJupyter(sbx: Sandbox): Promise<boolean> {
@@ -21,7 +23,10 @@ async function hasJupyter(sbx: Sandbox): Promise<boolean> {
 }
 
 Deno.test("in-place upgrade through the SDKs: the claimed sandbox runs the image the create names", async (t) => {
-  await using dev = await startDevWithPools([poolManifest("base", 2)]);
+  await using dev = await startDevWithPools([
+    poolManifest("base", 2),
+    poolManifest("sized", 2, undefined, RESIZE_POOL_RESOURCES),
+  ]);
   const figures: Record<string, string> = {};
   try {
     await t.step(
@@ -78,6 +83,11 @@ Deno.test("in-place upgrade through the SDKs: the claimed sandbox runs the image
         }
       },
     );
+
+    await t.step("cpu-limit resizes the claimed sandbox's CPU in place", async () => {
+      const ms = await cpuResizeFlow(dev.sdkOptions, "sized");
+      figures["create with an in-place CPU resize"] = `${ms.toFixed(0)} ms`;
+    });
 
     await t.step("an image that is not built here: 400, nothing left behind", async () => {
       await assert.rejects(

@@ -31,6 +31,7 @@ import { type DevUnderTest, prepareDataDir, runClient, startDev } from "./dev_ha
 import { seedJsFlow, seedPythonSnippets } from "./sdk_flow.ts";
 import { freezeOnRealNode, startNodeAgentProcess } from "./real_node_pause.ts";
 import { stopPauseFlow } from "./stop_pause_flow.ts";
+import { cpuResizeFlow } from "./cpu_resize_flow.ts";
 import { upgradeOnRealNode } from "./real_node_upgrade.ts";
 import {
   available,
@@ -260,6 +261,10 @@ Deno.test({
         const stop = await stopPauseFlow(running.sdkOptions, "base", true, podUid);
         figures["Stop pause"] = `${stop.pauseMs.toFixed(0)} ms`;
         figures["Stop resume (a new pod)"] = `${stop.resumeMs.toFixed(0)} ms`;
+      });
+      await t.step("issue 13: in-place CPU resize on the real node", async () => {
+        const ms = await cpuResizeFlow(running.sdkOptions, "sized");
+        figures["create with an in-place CPU resize"] = `${ms.toFixed(0)} ms`;
       });
       await t.step("issue 13: in-place image upgrade on the real node", async () => {
         Object.assign(figures, await upgradeOnRealNode(node, running));

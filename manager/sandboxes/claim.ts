@@ -52,6 +52,7 @@ import type { NetworkSettings } from "./network_settings.ts";
 import type { RuntimeClient } from "./runtime_client.ts";
 import { SandboxIndex } from "./sandbox_index.ts";
 import { inplaceUpgrade } from "./state.ts";
+import { cpuAskOf } from "./cpu_resize.ts";
 import type { SandboxClient } from "./sandbox_client.ts";
 import type { SandboxServices } from "./services.ts";
 import { isEgressApplied, isSandboxReady } from "@kruise-agents/shared/api";
@@ -425,10 +426,14 @@ export class Claimer {
     const upgradeFailed = (s: Sandbox) => {
       const upgrade = inplaceUpgrade(s);
       if (typeof upgrade !== "object") return s;
+      const image = s.metadata.annotations?.[METADATA_IMAGE];
       throw new ApiError(
         400,
-        `Cannot create sandbox: the image "${s.metadata.annotations?.[METADATA_IMAGE]}" of ` +
-          `metadata "${METADATA_IMAGE}" cannot run: ${upgrade.failed}`,
+        image !== undefined && cpuAskOf(s.metadata.annotations ?? {}) === undefined
+          ? `Cannot create sandbox: the image "${image}" of metadata "${METADATA_IMAGE}" ` +
+            `cannot run: ${upgrade.failed}`
+          : `Cannot create sandbox: the sandbox cannot be changed in place as its metadata ` +
+            `asks: ${upgrade.failed}`,
       );
     };
     if (settled(sandbox)) return upgradeFailed(sandbox);

@@ -33,6 +33,7 @@ import {
   type SandboxSet,
 } from "@kruise-agents/shared/api";
 import { ApiError } from "../errors.ts";
+import { cpuAskOf, withCpu } from "./cpu_resize.ts";
 import type { IdempotencyClaim } from "./idempotency.ts";
 import type { MetadataPlan } from "./metadata.ts";
 import { type NetworkSettings, networkSettingsAnnotation } from "./network_settings.ts";
@@ -132,7 +133,10 @@ export function claimedSandbox(sandbox: Sandbox, spec: ClaimSpec): Sandbox {
       ownerReferences: [],
     },
     spec: withDeadlines(
-      withImage(sandbox.spec, spec.metadata.annotations[METADATA_IMAGE]),
+      withCpu(
+        withImage(sandbox.spec, spec.metadata.annotations[METADATA_IMAGE]),
+        cpuAskOf(spec.metadata.annotations),
+      ),
       spec.shutdownAt,
       spec.pauseAt,
     ),

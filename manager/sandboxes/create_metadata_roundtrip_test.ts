@@ -3,12 +3,19 @@
  * builds is what `planMetadata` accepts, with the meaning the helper's fields name.
  */
 import assert from "node:assert/strict";
-import { createMetadata, METADATA_IMAGE } from "@kruise-agents/shared/api";
+import {
+  createMetadata,
+  METADATA_CPU_LIMIT,
+  METADATA_CPU_REQUEST,
+  METADATA_IMAGE,
+} from "@kruise-agents/shared/api";
 import { planMetadata } from "./metadata.ts";
 
 Deno.test("createMetadata builds what planMetadata reads, field by field", () => {
   const plan = planMetadata(createMetadata({
     image: "kruise-agents/sandbox-base:0.1.0",
+    cpuRequest: "500m",
+    cpuLimit: 2,
     csiVolume: { volumeName: "pv-data", mountPoint: "/data", subPath: "team-a" },
     claimTimeoutSeconds: 30,
     waitReadyTimeoutSeconds: 90,
@@ -28,6 +35,8 @@ Deno.test("createMetadata builds what planMetadata reads, field by field", () =>
   assert.equal(plan.createOnNoStock, false);
   assert.equal(plan.skipInitRuntime, false);
   assert.equal(plan.annotations[METADATA_IMAGE], "kruise-agents/sandbox-base:0.1.0");
+  assert.equal(plan.annotations[METADATA_CPU_REQUEST], "500m");
+  assert.equal(plan.annotations[METADATA_CPU_LIMIT], "2");
   assert.match(JSON.stringify(plan.annotations), /pv-data/);
   assert.match(JSON.stringify(plan.annotations), /agent-7/);
   assert.equal(
@@ -48,6 +57,8 @@ Deno.test("createMetadata refuses what the manager would refuse, naming the fiel
     [{ claimTimeoutSeconds: 86_401 }, /claimTimeoutSeconds/],
     [{ csiVolume: { volumeName: "v", mountPoint: "data" } }, /mountPoint must be absolute/],
     [{ image: " " }, /image/],
+    [{ cpuLimit: "0" }, /cpuLimit must be a positive CPU quantity/],
+    [{ cpuRequest: "half" }, /cpuRequest/],
     [{ reservePausedSandboxDuration: "2 hours" }, /reservePausedSandboxDuration/],
     [{ reservePausedSandboxDuration: 0 }, /reservePausedSandboxDuration/],
   ];

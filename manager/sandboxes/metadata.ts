@@ -13,7 +13,8 @@
  *   it; the label must obey Kubernetes' rules (400 otherwise). The metadata keeps the key as sent;
  * - keys with a reserved prefix (`agents.kruise.io/`, `e2b.agents.kruise.io/`) are refused with
  *   400, except the extension keys this manager understands:
- *   - `e2b.agents.kruise.io/image` is stored as an annotation of the same key, and
+ *   - `e2b.agents.kruise.io/image`, `cpu-request` and `cpu-limit` (checked: positive CPU
+ *     quantities, `cpu_resize.ts`) are stored as annotations of the same keys, and
  *     `csi-volume-name` + `csi-mount-point` (+ `csi-subpath`) as the `csi-volume-config`
  *     annotation (JSON list of CSIMountConfig), exactly where the reference persists them. The
  *     body's `volumeMounts` (`[{name, path}]`, the name being a PersistentVolume's) join the same
@@ -37,6 +38,8 @@ import {
   ANNOTATION_RETURN_SANDBOX_IP,
   ANNOTATION_UPDATED_METADATA_IN_CLAIM,
   isReservedKey,
+  METADATA_CPU_LIMIT,
+  METADATA_CPU_REQUEST,
   METADATA_CREATE_ON_NO_STOCK,
   METADATA_CSI_MOUNT_POINT,
   METADATA_CSI_SUBPATH,
@@ -49,6 +52,7 @@ import {
 import { isRecord } from "@kruise-agents/shared/std";
 import { ApiError } from "../errors.ts";
 import { type CreateOptions, defaultCreateOptions, takeCreateOption } from "./create_options.ts";
+import { parseCpuQuantity } from "./cpu_resize.ts";
 
 /**
  * Largest JSON of a sandbox's metadata, bytes. Kubernetes caps all annotations of an object at
@@ -135,6 +139,10 @@ export function planMetadata(
       case METADATA_IMAGE:
         if (value.trim() === "") bad(`Metadata "${key}" must name an image`);
         annotations[METADATA_IMAGE] = value;
+        continue;
+      case METADATA_CPU_REQUEST:
+      case METADATA_CPU_LIMIT:
+        annotations[key] = parseCpuQuantity(key, value);
         continue;
       case METADATA_CSI_VOLUME_NAME:
       case METADATA_CSI_MOUNT_POINT:

@@ -14,6 +14,8 @@ import {
   LABEL_SANDBOX_ID,
   LABEL_SANDBOX_POOL,
   LABEL_SANDBOX_TEMPLATE,
+  METADATA_CPU_LIMIT,
+  METADATA_CPU_REQUEST,
   METADATA_IMAGE,
   type Sandbox,
   SandboxConditionReason,
@@ -110,13 +112,18 @@ export function pauseRefusal(sandbox: Sandbox): string | undefined {
 }
 
 /**
- * Where a claimed sandbox's in-place image upgrade (`e2b.agents.kruise.io/image`) stands:
+ * Where a claimed sandbox's in-place image upgrade (`e2b.agents.kruise.io/image`) or CPU resize
+ * (`cpu-request`, `cpu-limit`) stands:
  * `settled` without one, or once the controller has seen the claim and its InplaceUpdate
  * condition (if an upgrade was needed at all) is True; `failed` with the node's reason when the
  * image cannot run; else `pending`.
  */
 export function inplaceUpgrade(sandbox: Sandbox): "settled" | "pending" | { failed: string } {
-  if (sandbox.metadata.annotations?.[METADATA_IMAGE] === undefined) return "settled";
+  const a = sandbox.metadata.annotations ?? {};
+  const asked = [METADATA_IMAGE, METADATA_CPU_REQUEST, METADATA_CPU_LIMIT].some((k) =>
+    a[k] !== undefined
+  );
+  if (!asked) return "settled";
   if ((sandbox.status?.observedGeneration ?? 0) < (sandbox.metadata.generation ?? 0)) {
     return "pending";
   }

@@ -196,22 +196,33 @@ const PAUSED = {
 /** A claim with `e2b.agents.kruise.io/image` the stand-in has not answered yet. */
 function upgradeAsked(object: KubeObject, status: { phase?: string } | undefined): boolean {
   const seen = (status as { observedGeneration?: number } | undefined)?.observedGeneration ?? 0;
-  return status?.phase === "Running" &&
-    object.metadata.annotations?.["e2b.agents.kruise.io/image"] !== undefined &&
-    seen < (object.metadata.generation ?? 0);
+  const a = object.metadata.annotations ?? {};
+  const asked = ["image", "cpu-request", "cpu-limit"].some((k) =>
+    a[`e2b.agents.kruise.io/${k}`] !== undefined
+  );
+  return status?.phase === "Running" && asked && seen < (object.metadata.generation ?? 0);
 }
 
-/** The controller's verdict on an in-place upgrade: Failed for an image named `nope:*`. */
+/**
+ * The controller's verdict on an in-place upgrade or resize: Failed for an image named `nope:*`
+ * and for a CPU limit above 64 (Infeasible, as a kubelet on a smaller node).
+ */
 function upgraded(object: KubeObject, status: Record<string, unknown>): Record<string, unknown> {
   const image = object.metadata.annotations?.["e2b.agents.kruise.io/image"] ?? "";
-  const bad = image.startsWith("nope:");
+  const cpu = object.metadata.annotations?.["e2b.agents.kruise.io/cpu-limit"];
+  const infeasible = cpu !== undefined && Number(cpu) > 64;
+  const bad = image.startsWith("nope:") || infeasible;
   const conditions = ((status.conditions ?? []) as { type: string }[])
     .filter((c) => c.type !== "InplaceUpdate");
   conditions.push({
     type: "InplaceUpdate",
     status: bad ? "False" : "True",
     reason: bad ? "Failed" : "Succeeded",
-    message: bad ? `ErrImagePull: no image ${image}` : "",
+    message: infeasible
+      ? "Infeasible: Node didn't have enough capacity: cpu"
+      : bad
+      ? `ErrImagePull: no image ${image}`
+      : "",
     lastTransitionTime: "2026-01-01T00:00:00Z",
   } as { type: string });
   return { ...status, conditions };

@@ -3,13 +3,15 @@
  * SDK users and extension authors: the E2B SDKs take `metadata` as plain strings, and a typo in a
  * key or a value format is otherwise found only when the create answers 400.
  * {@linkcode createMetadata} checks each value as the manager does and spells the keys and
- * formats it expects. The CPU keys (`cpu-request`, `cpu-limit`) are left out: the manager does
- * not apply them yet and answers them with a 400.
+ * formats it expects.
  *
  * @module
  */
+import { cpuMillis } from "./quantity.ts";
 import {
   METADATA_CLAIM_TIMEOUT_SECONDS,
+  METADATA_CPU_LIMIT,
+  METADATA_CPU_REQUEST,
   METADATA_CREATE_ON_NO_STOCK,
   METADATA_CSI_MOUNT_POINT,
   METADATA_CSI_SUBPATH,
@@ -34,6 +36,13 @@ import {
 export interface CreateMetadataOptions {
   /** In-place upgrade: the claimed sandbox's main container runs this image. */
   image?: string;
+  /**
+   * In-place CPU resize of the claimed sandbox's main container: a positive CPU quantity
+   * (`"500m"`, `"2"`) or a number of cores.
+   */
+  cpuRequest?: string | number;
+  /** The CPU limit, as {@linkcode CreateMetadataOptions.cpuRequest}. */
+  cpuLimit?: string | number;
   /** A PersistentVolume mounted at an absolute path in the sandbox (and a sub-path of it). */
   csiVolume?: { volumeName: string; mountPoint: string; subPath?: string };
   /** The whole claim (waits for stock included) ends after this many seconds (1 to 86400). */
@@ -112,6 +121,25 @@ export function createMetadata(
   if (options.image !== undefined) {
     if (options.image.trim() === "") throw new RangeError("image must name an image");
     set(METADATA_IMAGE, options.image);
+  }
+  for (
+    const [name, key] of [["cpuRequest", METADATA_CPU_REQUEST], [
+      "cpuLimit",
+      METADATA_CPU_LIMIT,
+    ]] as const
+  ) {
+    const value = options[name];
+    if (value === undefined) continue;
+    let millis = Number.NaN;
+    try {
+      millis = cpuMillis(value);
+    } catch { /* reported below */ }
+    if (!(millis > 0) || !Number.isFinite(millis)) {
+      throw new RangeError(
+        `${name} must be a positive CPU quantity such as "500m", got "${value}"`,
+      );
+    }
+    set(key, String(value));
   }
   const csi = options.csiVolume;
   if (csi !== undefined) {

@@ -279,6 +279,26 @@ export interface WatchEvent<T> {
 }
 
 /**
+ * Options of {@linkcode KubeClient.patch}.
+ *
+ * @example
+ * ```ts ignore
+ * import { createKubernetesClient, PODS, type PatchOptions } from "@kruise-agents/shared/kube";
+ * const kube = createKubernetesClient();
+ * const options: PatchOptions = { subresource: "resize" };
+ * const containers = [{ name: "main", resources: { limits: { cpu: "2" } } }];
+ * await kube.patch(PODS, "default", "web", { spec: { containers } }, options);
+ * ```
+ */
+export interface PatchOptions {
+  /**
+   * `resize`: a Pod's container resources, changed in place (Kubernetes 1.33+ accepts resource
+   * changes only through this subresource; the kubelet then resizes the running containers).
+   */
+  subresource?: "resize";
+}
+
+/**
  * Options of {@linkcode KubeClient.delete}.
  *
  * @example
@@ -357,13 +377,14 @@ export interface KubeClient {
   update<T extends KubeObject>(resource: Resource, object: T): Promise<T>;
   /** Replaces status through the status subresource (optimistic). */
   updateStatus<T extends KubeObject>(resource: Resource, object: T): Promise<T>;
-  /** Applies a JSON merge patch (RFC 7386) to spec and metadata; not optimistic unless the patch
-   * carries `metadata.resourceVersion`. */
+  /** Applies a JSON merge patch (RFC 7386) to spec and metadata (or, with `subresource`, through
+   * it); not optimistic unless the patch carries `metadata.resourceVersion`. */
   patch<T extends KubeObject>(
     resource: Resource,
     namespace: string,
     name: string,
     patch: Record<string, unknown>,
+    options?: PatchOptions,
   ): Promise<T>;
   /** Asks for deletion; finalizers may keep the object (with `deletionTimestamp`) until removed. */
   delete(

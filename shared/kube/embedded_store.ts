@@ -60,6 +60,7 @@ import {
   type KubeObject,
   type ListOptions,
   type ObjectList,
+  type PatchOptions,
   type Resource,
   type WatchEvent,
   type WatchOptions,
@@ -262,9 +263,13 @@ export class EmbeddedStore implements KubeClient, AsyncDisposable {
     namespace: string,
     name: string,
     patch: Record<string, unknown>,
+    options: PatchOptions = {},
   ): Promise<T> {
     this.#checkOpen();
     if (!isRecord(patch)) throw badRequest("the patch must be a JSON object");
+    if (options.subresource === "resize" && resource.kind !== "Pod") {
+      throw new KubeApiError(404, "NotFound", `the server could not find the requested resource`);
+    }
     const slot = requireObject(this.#table, resource, namespace, name);
     const merged = applyMergePatch(slot.object, structuredClone(patch));
     if (!isRecord(merged) || !isRecord(merged.metadata)) {

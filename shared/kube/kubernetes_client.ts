@@ -36,6 +36,7 @@ import {
   type KubeObject,
   type ListOptions,
   type ObjectList,
+  type PatchOptions,
   type Resource,
   type WatchEvent,
   type WatchOptions,
@@ -241,9 +242,11 @@ class KubernetesClient implements KubeClient {
     namespace: string,
     name: string,
     patch: Record<string, unknown>,
+    options: PatchOptions = {},
   ): Promise<T> {
     const ns = requireNamespace(resource, namespace, "patch");
-    const path = resourcePath(resource, ns, requireName(resource, name, "patch"));
+    const named = requireName(resource, name, "patch");
+    const path = resourcePath(resource, ns, named, options.subresource);
     const patched = await this.#request(HttpMethod.PATCH, path, {
       body: patch,
       contentType: "application/merge-patch+json",

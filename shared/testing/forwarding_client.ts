@@ -28,6 +28,7 @@ import type {
   KubeObject,
   ListOptions,
   ObjectList,
+  PatchOptions,
   Resource,
   WatchEvent,
   WatchOptions,
@@ -101,8 +102,9 @@ export class ForwardingClient implements KubeClient {
     ns: string,
     name: string,
     patch: Record<string, unknown>,
+    options?: PatchOptions,
   ): Promise<T> {
-    return this.send(() => this.#inner.patch<T>(r, ns, name, patch));
+    return this.send(() => this.#inner.patch<T>(r, ns, name, patch, options));
   }
 
   /** Forwards {@linkcode KubeClient.delete} through {@linkcode ForwardingClient.send}. */

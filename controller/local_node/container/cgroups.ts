@@ -153,6 +153,41 @@ async function readNumber(path: string): Promise<number> {
   return text === "max" ? Infinity : Number(text);
 }
 
+/** A cgroup's CPU settings: the weight and the CFS quota (`Infinity`: no limit). */
+export interface CpuSettings {
+  /** v1 `cpu.shares` (v2: the `cpu.weight` as read). */
+  shares: number;
+  /** The quota per period, µs; `Infinity` when unlimited. */
+  quotaUs: number;
+  /** The period, µs. */
+  periodUs: number;
+}
+
+/**
+ * Reads a container's CPU settings from its cgroup (v1 `cpu.shares`/`cpu.cfs_quota_us`, v2
+ * `cpu.weight`/`cpu.max`).
+ *
+ * @throws {Deno.errors.NotFound} When the cgroup does not exist.
+ */
+export async function cpuSettings(cgroupsPath: string, root = CGROUP_ROOT): Promise<CpuSettings> {
+  if ((await cgroupVersion(root)) === 2) {
+    const dir = `${root}${cgroupsPath}`;
+    const [quota, period] = (await Deno.readTextFile(`${dir}/cpu.max`)).trim().split(/\s+/);
+    return {
+      shares: await readNumber(`${dir}/cpu.weight`),
+      quotaUs: quota === "max" ? Infinity : Number(quota),
+      periodUs: Number(period),
+    };
+  }
+  const dir = `${root}/cpu${cgroupsPath}`;
+  const quota = await readNumber(`${dir}/cpu.cfs_quota_us`);
+  return {
+    shares: await readNumber(`${dir}/cpu.shares`),
+    quotaUs: quota < 0 ? Infinity : quota,
+    periodUs: await readNumber(`${dir}/cpu.cfs_period_us`),
+  };
+}
+
 /**
  * Reads a container's memory from its cgroup.
  *

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { ContainerError } from "./errors.ts";
 import { cgroupPids, freezerState, memoryUsage } from "./cgroups.ts";
 import { mountsUnder } from "./rootfs.ts";
+import { podCpuSettings, resizePodCpu } from "./cpu_resize.ts";
 import type { ContainerRecord } from "./container_types.ts";
 import { assertNothingLeft, readStatus, start, withNode } from "./_node_test_kit.ts";
 import { eventually, podShell, TEST_IMAGE } from "./_test_support.ts";
@@ -244,6 +245,29 @@ Deno.test("pause() freezes every process, a child in its own PID namespace inclu
       await f.node.stopContainer(record);
     }
     await assertNothingLeft(f.node, record, pids);
+  });
+});
+
+Deno.test("resizePodCpu() changes the running pod's CPU weight and quota in place", async () => {
+  await withNode(async (f) => {
+    const record = await start(f, "resize-pod");
+    try {
+      const before = await podCpuSettings(f.node, record.id);
+      assert.deepEqual(before, { shares: 512, quotaUs: 50_000, periodUs: 100_000 }, "500m");
+      assert.deepEqual(await resizePodCpu(f.node, record.id, 1500), {
+        shares: 1536,
+        quotaUs: 150_000,
+        periodUs: 100_000,
+      });
+      assert.deepEqual(await resizePodCpu(f.node, record.id, undefined), {
+        shares: 1024,
+        quotaUs: Infinity,
+        periodUs: 100_000,
+      });
+      assert.ok(await f.node.alive(record), "the container kept running");
+    } finally {
+      await f.node.stopContainer(record);
+    }
   });
 });
 

@@ -28,6 +28,7 @@
  * @module
  */
 export { ContainerNode } from "./container_node.ts";
+export { podCpuSettings, resizePodCpu } from "./cpu_resize.ts";
 export { prepareNode } from "./prepare_node.ts";
 export * from "./container_types.ts";
 export { CniError, ContainerError, type ContainerErrorCode, RuncError } from "./errors.ts";
@@ -36,6 +37,8 @@ export {
   type CgroupVersion,
   checkCgroups,
   type CheckCgroupsOptions,
+  type CpuSettings,
+  cpuSettings,
   freezerState,
   type MemoryUsage,
   memoryUsage,

@@ -253,6 +253,26 @@ export class Runc {
     await this.#exec(["resume", id]);
   }
 
+  /**
+   * `runc update`: the container's CPU weight and CFS quota, changed while it runs (the
+   * kubelet's in-place resize does the same through the CRI). `quota` -1: no limit.
+   */
+  async updateCpu(
+    id: string,
+    cpu: { shares: number; quota: number; period: number },
+  ): Promise<void> {
+    await this.#exec([
+      "update",
+      "--cpu-share",
+      String(cpu.shares),
+      "--cpu-period",
+      String(cpu.period),
+      "--cpu-quota",
+      String(cpu.quota),
+      id,
+    ]);
+  }
+
   /** `runc ps`: host PIDs of every process in the container's cgroup. */
   async pids(id: string): Promise<number[]> {
     const parsed = JSON.parse(await this.#exec(["ps", "--format", "json", id])) as unknown;
