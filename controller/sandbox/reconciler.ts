@@ -166,10 +166,10 @@ export class SandboxReconciler {
       // Optimistic: a concurrent resume or timeout change (manager) wins and we look again.
       // E2B's `autoPauseMemory: false` (kept in the lifecycle annotation): a Stop pause.
       const annotations = autoPauseDropsMemory(sandbox)
-        ? { [ANNOTATION_PAUSE_MEMORY]: "false" }
-        : undefined;
+        ? { annotations: { [ANNOTATION_PAUSE_MEMORY]: "false" } }
+        : {};
       await kube.patch(SANDBOXES, namespace, name, {
-        metadata: { resourceVersion: sandbox.metadata.resourceVersion, annotations },
+        metadata: { resourceVersion: sandbox.metadata.resourceVersion, ...annotations },
         spec: { paused: true },
       });
       return { acted: true, requeue: {} };

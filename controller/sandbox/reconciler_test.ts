@@ -243,7 +243,10 @@ Deno.test("Sandbox reconciler pauses at pauseTime and deletes at shutdownTime, w
   await using w = await controllerWorld({ clock });
   const pauseTime = rfc3339Seconds(clock.now() + 60_000);
   const shutdownTime = rfc3339Seconds(clock.now() + 120_000);
-  await w.store.create(SANDBOXES, { ...standaloneSandbox("s1", { pauseTime, shutdownTime }) });
+  const sandbox = standaloneSandbox("s1", { pauseTime, shutdownTime });
+  const lifecycle = JSON.stringify({ onTimeout: "pause", autoResume: false });
+  sandbox.metadata.annotations = { [ANNOTATION_E2B_LIFECYCLE]: lifecycle };
+  await w.store.create(SANDBOXES, { ...sandbox });
   await eventually(
     "Running",
     async () => (await read(w.store, "s1"))?.status?.phase === "Running",
@@ -260,6 +263,8 @@ Deno.test("Sandbox reconciler pauses at pauseTime and deletes at shutdownTime, w
     return s?.status?.phase === "Paused" && s;
   }, { clock, stepMs: 5 });
   assert.deepEqual(paused.spec.paused, true);
+  // The pause keeps what the manager stored (a resume reads the lifecycle back).
+  assert.deepEqual(paused.metadata.annotations, { [ANNOTATION_E2B_LIFECYCLE]: lifecycle });
   assert.ok(clock.now() < Date.parse(shutdownTime));
   clock.advance(60_000);
   await eventually("deleted", async () => (await read(w.store, "s1")) === undefined, {

@@ -34,3 +34,16 @@ Deno.test("applyMergePatch() modifies neither the target nor the patch", () => {
   assert.deepEqual(target, { a: { b: 1 } });
   assert.deepEqual(patch, { a: { c: [1] } });
 });
+
+Deno.test("applyMergePatch() treats an undefined member as absent, as JSON would carry it", () => {
+  const target = { metadata: { annotations: { keep: "me" }, resourceVersion: "1" } };
+  const patch = { metadata: { annotations: undefined, resourceVersion: "1" }, spec: { x: 1 } };
+  assert.deepEqual(applyMergePatch(target, patch), {
+    metadata: { annotations: { keep: "me" }, resourceVersion: "1" },
+    spec: { x: 1 },
+  });
+  assert.deepEqual(
+    applyMergePatch(target, patch),
+    JSON.parse(JSON.stringify(applyMergePatch(target, JSON.parse(JSON.stringify(patch))))),
+  );
+});
