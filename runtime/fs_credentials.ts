@@ -94,7 +94,10 @@ function switchTo(identity: FsIdentity): void {
  * ```
  */
 export function asFsIdentity<T>(identity: FsIdentity | undefined, fn: () => T): T {
+  // Inside a run as this same identity already: nothing to switch (a batch of calls, e.g. a
+  // directory listing, pays for one switch instead of one per entry).
   if (identity === undefined) return fn();
+  if (identity === current) return runSync(fn);
   const outer = current;
   const back = outer ?? ownIdentity();
   try {
@@ -105,16 +108,21 @@ export function asFsIdentity<T>(identity: FsIdentity | undefined, fn: () => T): 
   }
   current = identity;
   try {
-    const result = fn();
-    if (result instanceof Promise) {
-      result.catch(() => {});
-      throw new TypeError("Cannot act as a user in an async function: pass a synchronous one");
-    }
-    return result;
+    return runSync(fn);
   } finally {
     current = outer;
     switchTo(back);
   }
+}
+
+/** Runs `fn`, refusing a promise: its work would run after the switch back. */
+function runSync<T>(fn: () => T): T {
+  const result = fn();
+  if (result instanceof Promise) {
+    result.catch(() => {});
+    throw new TypeError("Cannot act as a user in an async function: pass a synchronous one");
+  }
+  return result;
 }
 
 /** What {@linkcode fsIdentityFor} needs to know about a user. */

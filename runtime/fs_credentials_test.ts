@@ -87,6 +87,16 @@ Deno.test({
     });
     assert.deepEqual(inner, [0, identity.uid], "a nested switch returns to the outer identity");
 
+    // Nested as the same identity (a batch of calls inside one switch): still the user inside,
+    // root once the outer run returns, and an async function is still refused.
+    const same = asFsIdentity(identity, () => {
+      const nested = asFsIdentity(identity, () => threadFsUids().get(threadId()));
+      assert.throws(() => asFsIdentity(identity, () => Promise.resolve(1)), /async function/);
+      return [nested, threadFsUids().get(threadId())];
+    });
+    assert.deepEqual(same, [identity.uid, identity.uid]);
+    assert.equal(threadFsUids().get(threadId()), 0, "restored after the same-identity nesting");
+
     assert.throws(
       () => asFsIdentity(identity, () => Promise.resolve(1)),
       /async function/,

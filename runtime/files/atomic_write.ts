@@ -62,31 +62,93 @@ export async function writeFileAtomic(
   fs: UserFs,
   metadata: Readonly<Record<string, string>> = {},
 ): Promise<AtomicWriteResult> {
-  const { path, info: existing } = existingTarget(target, fs);
-  if (existing?.isDirectory) throw new EnvdHttpError(400, `path '${target}' is a directory`);
-  ensureDirs(posix.dirname(path), fs);
-  const temp = posix.join(posix.dirname(path), uploadTempName(existing !== undefined));
-  let file: Deno.FsFile;
+  // The path work before and after the bytes runs in one switch to the user each.
+  const { path, existing, temp, file } = fs.run(() => openTemp(target, fs));
+  if (file === undefined) return await writeInPlace(path, body, fs, metadata);
   try {
-    file = fs.open(temp, { write: true, createNew: true, mode: 0o600 });
-  } catch (error) {
-    if (existing?.isFile && error instanceof Deno.errors.PermissionDenied) {
-      return await writeInPlace(path, body, fs, metadata);
-    }
-    throw error;
-  }
-  try {
-    await body.pipeTo(file.writable);
-    fs.chmod(temp, existing?.isFile ? (existing.mode ?? 0o644) & 0o7777 : 0o644);
-    const metadataStored = writeMetadata(temp, metadata, fs);
-    fs.rename(temp, path);
-    return { metadataStored };
+    await writeBody(body, file);
+    return fs.run(() => {
+      fs.chmod(temp, existing?.isFile ? (existing.mode ?? 0o644) & 0o7777 : 0o644);
+      const metadataStored = writeMetadata(temp, metadata, fs);
+      fs.rename(temp, path);
+      return { metadataStored };
+    });
   } catch (error) {
     try {
       fs.removeOne(temp);
     } catch {
       // gone already
     }
+    throw error;
+  }
+}
+
+/**
+ * Resolves `target`, creates its missing parents and opens a new temporary file beside it; no
+ * file when the user may write the existing file but not create one in its directory.
+ */
+function openTemp(target: string, fs: UserFs): {
+  path: string;
+  existing: Deno.FileInfo | undefined;
+  temp: string;
+  file: Deno.FsFile | undefined;
+} {
+  const { path, info: existing } = existingTarget(target, fs);
+  if (existing?.isDirectory) throw new EnvdHttpError(400, `path '${target}' is a directory`);
+  ensureDirs(posix.dirname(path), fs);
+  const temp = posix.join(posix.dirname(path), uploadTempName(existing !== undefined));
+  try {
+    return {
+      path,
+      existing,
+      temp,
+      file: fs.open(temp, { write: true, createNew: true, mode: 0o600 }),
+    };
+  } catch (error) {
+    if (existing?.isFile && error instanceof Deno.errors.PermissionDenied) {
+      return { path, existing, temp, file: undefined };
+    }
+    throw error;
+  }
+}
+
+/**
+ * Writes `body` to `file` and closes it. A body that arrives as one chunk (a small upload) is
+ * written with one synchronous call, which saves the round trip to the I/O thread pool that an
+ * asynchronous write costs (about 0.2 ms, most of a small upload); anything longer streams
+ * through the file's writable, so a big upload never blocks the event loop on the disk.
+ */
+async function writeBody(body: ReadableStream<Uint8Array>, file: Deno.FsFile): Promise<void> {
+  const reader = body.getReader();
+  let first: ReadableStreamReadResult<Uint8Array>;
+  let second: ReadableStreamReadResult<Uint8Array>;
+  try {
+    first = await reader.read();
+    second = first.done ? first : await reader.read();
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+  if (second.done) {
+    try {
+      let data = first.value ?? new Uint8Array(0);
+      while (data.length > 0) data = data.subarray(file.writeSync(data));
+    } finally {
+      file.close();
+    }
+    return;
+  }
+  const writer = file.writable.getWriter();
+  try {
+    await writer.write(first.value!);
+    await writer.write(second.value);
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      await writer.write(next.value);
+    }
+    await writer.close();
+  } catch (error) {
+    await writer.abort(error).catch(() => {});
+    await reader.cancel(error).catch(() => {});
     throw error;
   }
 }
@@ -99,6 +161,6 @@ async function writeInPlace(
   metadata: Readonly<Record<string, string>>,
 ): Promise<AtomicWriteResult> {
   const file = fs.open(path, { write: true, truncate: true });
-  await body.pipeTo(file.writable);
+  await writeBody(body, file);
   return { metadataStored: writeMetadata(path, metadata, fs) };
 }

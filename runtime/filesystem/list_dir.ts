@@ -70,20 +70,23 @@ export function listDir(
     throw new ConnectError(`path is not a directory: ${path}`, Code.InvalidArgument);
   }
   try {
-    const paths = walkDir(real, path, Math.max(depth, 1), fs);
-    const metadata = readMetadataMany(paths, fs);
-    const entries: EntryInfoInit[] = [];
-    for (const entryPath of paths) {
-      try {
-        entries.push(
-          entryInfo(entryPath, { users, fs, metadata: metadata.get(entryPath) ?? {} }),
-        );
-      } catch (error) {
-        // Removed while we listed; envd's walk would not have seen it either.
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
+    // One switch to the user for the whole listing, not one per entry and call.
+    return fs.run(() => {
+      const paths = walkDir(real, path, Math.max(depth, 1), fs);
+      const metadata = readMetadataMany(paths, fs);
+      const entries: EntryInfoInit[] = [];
+      for (const entryPath of paths) {
+        try {
+          entries.push(
+            entryInfo(entryPath, { users, fs, metadata: metadata.get(entryPath) ?? {} }),
+          );
+        } catch (error) {
+          // Removed while we listed; envd's walk would not have seen it either.
+          if (!(error instanceof Deno.errors.NotFound)) throw error;
+        }
       }
-    }
-    return { entries };
+      return { entries };
+    });
   } catch (error) {
     throw toConnectError(error, path, `error reading directory ${path}`);
   }

@@ -13,7 +13,8 @@ import type { UserFs } from "./user_fs.ts";
 /** Stats the absolute `path` as `fs`'s user. */
 export function stat(path: string, users: UserDirectory, fs: UserFs): { entry: EntryInfoInit } {
   try {
-    return { entry: entryInfo(path, { users, fs }) };
+    // One switch to the user for the lookups (lstat, the link's target, the metadata).
+    return { entry: fs.run(() => entryInfo(path, { users, fs })) };
   } catch (error) {
     throw toConnectError(error, path, "error getting file info");
   }
