@@ -6,6 +6,7 @@
  */
 const BENCHES = [
   "runtime/runtime_bench.ts",
+  "runtime/envd_parity_bench.ts",
   "runtime/interpreter/interpreter_bench.ts",
   "runtime/interpreter/idle_memory_bench.ts",
   "manager/manager_bench.ts",

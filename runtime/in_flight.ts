@@ -9,9 +9,23 @@
  * @module
  */
 
+/** Who hears of the runtime's activity (the {@linkcode IdleCollector} of `idle_collector.ts`). */
+export interface InFlightActivity {
+  /** A request arrived. */
+  busy(): void;
+  /** The last response in flight has been delivered. */
+  idle(): void;
+}
+
 /** Tracks the responses of the handlers it wraps; see {@linkcode InFlight.drained}. */
 export class InFlight {
   readonly #pending = new Set<Promise<void>>();
+  readonly #activity: InFlightActivity | undefined;
+
+  /** Tracks responses; `activity` hears when the first starts and the last is delivered. */
+  constructor(activity?: InFlightActivity) {
+    this.#activity = activity;
+  }
 
   /** How many responses are being delivered now. */
   get size(): number {
@@ -25,7 +39,11 @@ export class InFlight {
     return (req, info) => {
       const delivered = info.completed.catch(() => {});
       this.#pending.add(delivered);
-      delivered.then(() => this.#pending.delete(delivered));
+      this.#activity?.busy();
+      delivered.then(() => {
+        this.#pending.delete(delivered);
+        if (this.#pending.size === 0) this.#activity?.idle();
+      });
       return handler(req);
     };
   }

@@ -58,3 +58,25 @@ Deno.test("InFlight.drained() gives up after its grace with false", async () => 
   listener.abort();
   await server.finished;
 });
+
+Deno.test("InFlight tells its activity listener of the first request and the last delivery", async () => {
+  const events: string[] = [];
+  const inFlight = new InFlight({
+    busy: () => events.push("busy"),
+    idle: () => events.push("idle"),
+  });
+  const end = new AbortController();
+  const { url, server, listener } = serveStream(inFlight, end.signal);
+  const first = await fetch(url);
+  const second = await fetch(url);
+  assert.deepEqual(events, ["busy", "busy"], "no idle while responses are in flight");
+  end.abort();
+  await first.text();
+  await second.text();
+  assert.equal(await inFlight.drained(5000), true);
+  // Deno settles `completed` after the last byte went out; the listener hears it once.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.deepEqual(events, ["busy", "busy", "idle"]);
+  listener.abort();
+  await server.finished;
+});

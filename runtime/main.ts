@@ -23,6 +23,7 @@
  */
 import { sandboxUrl } from "@kruise-agents/shared/envd";
 import { parseConfig, type RuntimeConfig, USAGE } from "./config.ts";
+import { IdleCollector } from "./idle_collector.ts";
 import { InFlight } from "./in_flight.ts";
 import { createRuntime, type Runtime } from "./server.ts";
 import { RuntimeState } from "./state.ts";
@@ -50,7 +51,7 @@ async function main(config: RuntimeConfig, accessToken: string | undefined): Pro
     console.error("warm-up: running /bin/true as the default user failed");
   }
   const controller = new AbortController();
-  const inFlight = new InFlight();
+  const inFlight = new InFlight(new IdleCollector());
   const server = Deno.serve({
     hostname: config.host,
     port: config.port,

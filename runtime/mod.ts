@@ -20,4 +20,10 @@ export type {
   StartOptions,
 } from "./process/process_handle.ts";
 export type { Fanout, FanoutOptions } from "./process/output_fanout.ts";
-export { RUNTIME_MAIN, RUNTIME_PERMISSIONS } from "./permissions.ts";
+export {
+  RUNTIME_ENV,
+  RUNTIME_MAIN,
+  RUNTIME_OWN_ENV,
+  RUNTIME_PERMISSIONS,
+  runtimeEnvFor,
+} from "./permissions.ts";

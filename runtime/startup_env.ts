@@ -18,6 +18,7 @@
  * @module
  */
 import { ACCESS_TOKEN_ENV } from "@kruise-agents/shared/envd/http";
+import { RUNTIME_OWN_ENV } from "./permissions.ts";
 
 /** Variables of the start-up environment that are the runtime's own, not the template's. */
 const NOT_TEMPLATE = new Set([
@@ -54,7 +55,8 @@ export function takeAccessToken(file: string | undefined): string | undefined {
 
 /**
  * The template's env vars in the start-up environment `env`: everything but the runtime's own
- * account and shell variables and its `KRUISE_AGENTS_*` settings.
+ * account and shell variables, its `KRUISE_AGENTS_*` settings and what its launcher added for it
+ * (the names in `KRUISE_AGENTS_OWN_ENV`).
  *
  * @example
  * ```ts
@@ -63,9 +65,13 @@ export function takeAccessToken(file: string | undefined): string | undefined {
  * ```
  */
 export function templateEnvVars(env: Record<string, string>): Record<string, string> {
+  // What the launcher added for the runtime itself (its allocator settings) is not the template's.
+  const own = new Set((env[RUNTIME_OWN_ENV] ?? "").split(" ").filter((name) => name !== ""));
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
-    if (!NOT_TEMPLATE.has(key) && !key.startsWith(RUNTIME_PREFIX)) out[key] = value;
+    if (!NOT_TEMPLATE.has(key) && !key.startsWith(RUNTIME_PREFIX) && !own.has(key)) {
+      out[key] = value;
+    }
   }
   return out;
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ACCESS_TOKEN_ENV } from "@kruise-agents/shared/envd/http";
 import { takeAccessToken, templateEnvVars } from "./startup_env.ts";
+import { RUNTIME_ENV, runtimeEnvFor } from "./permissions.ts";
 
 Deno.test("templateEnvVars() keeps the template's variables, not the runtime's own", () => {
   assert.deepEqual(
@@ -16,6 +17,35 @@ Deno.test("templateEnvVars() keeps the template's variables, not the runtime's o
     }),
     { LANG: "C.UTF-8", TEAM: "a" },
   );
+});
+
+Deno.test("runtimeEnvFor() adds the allocator settings a template lacks, and names what it added", () => {
+  const cases: [string, Record<string, string>, Record<string, string>][] = [
+    ["nothing set", {}, {
+      ...RUNTIME_ENV,
+      KRUISE_AGENTS_OWN_ENV: Object.keys(RUNTIME_ENV).join(" "),
+    }],
+    ["the template sets one", { MALLOC_ARENA_MAX: "4" }, {
+      MALLOC_MMAP_THRESHOLD_: "65536",
+      KRUISE_AGENTS_OWN_ENV: "MALLOC_MMAP_THRESHOLD_",
+    }],
+    ["the template sets both", { MALLOC_ARENA_MAX: "4", MALLOC_MMAP_THRESHOLD_: "1" }, {}],
+  ];
+  for (const [name, env, want] of cases) assert.deepEqual(runtimeEnvFor(env), want, name);
+});
+
+Deno.test("templateEnvVars() leaves out what the launcher added, and keeps what the template set", () => {
+  const cases: [string, Record<string, string>, Record<string, string>][] = [
+    ["added by the launcher", { TEAM: "a", ...runtimeEnvFor({}) }, { TEAM: "a" }],
+    ["the template's own value", {
+      MALLOC_ARENA_MAX: "4",
+      ...runtimeEnvFor({ MALLOC_ARENA_MAX: "4" }),
+    }, {
+      MALLOC_ARENA_MAX: "4",
+    }],
+    ["no marker: all the template's", { MALLOC_ARENA_MAX: "4" }, { MALLOC_ARENA_MAX: "4" }],
+  ];
+  for (const [name, env, want] of cases) assert.deepEqual(templateEnvVars(env), want, name);
 });
 
 Deno.test("takeAccessToken() removes the env var, and prefers an explicit file", async () => {

@@ -314,10 +314,35 @@ launcher() {
     # shellcheck disable=SC2016 # expanded by the launcher
     printf 'dir=$(dirname "$0")\n'
     printf 'export DENO_NO_UPDATE_CHECK=1\n'
+    # LAUNCH_ENV: NAME=VALUE lines the program starts with (the runtime's RUNTIME_ENV), each
+    # unless the environment sets it already, and named in KRUISE_AGENTS_OWN_ENV when added
+    # (runtime/permissions.ts: runtimeEnvFor, the same rule).
+    local assignment
+    while IFS= read -r assignment; do
+      [[ -n $assignment ]] || continue
+      printf 'if [ -z "${%s+set}" ]; then
+' "${assignment%%=*}"
+      printf '  export %s
+' "$assignment"
+      printf '  KRUISE_AGENTS_OWN_ENV="${KRUISE_AGENTS_OWN_ENV:+$KRUISE_AGENTS_OWN_ENV }%s"
+' \
+        "${assignment%%=*}"
+      printf '  export KRUISE_AGENTS_OWN_ENV
+'
+      printf 'fi
+'
+    done <<<"${LAUNCH_ENV:-}"
     printf 'exec "%s" run --no-config --no-lock --no-remote --no-npm%s \\\n' "$deno" "$quoted"
     printf '  "%s" "$@"\n' "$module"
   } >"$out"
   chmod 0755 "$out"
+}
+
+# runtime_env prints RUNTIME_ENV (runtime/permissions.ts), one NAME=VALUE per line.
+runtime_env() {
+  (cd "$ROOT" && deno eval --quiet \
+    'const m = await import("./runtime/permissions.ts");
+     for (const [k, v] of Object.entries(m.RUNTIME_ENV)) console.log(`${k}=${v}`)')
 }
 
 # runtime_permissions prints RUNTIME_PERMISSIONS (runtime/permissions.ts), one flag per line.
@@ -349,7 +374,7 @@ layer_runtime() {
   fi
   mkdir -p "$root/usr/local/lib/agent-runtime"
   bundle runtime/main.ts "$root/usr/local/lib/agent-runtime/agent-runtime.js"
-  launcher "$root/usr/local/bin/agent-runtime" /usr/local/bin/deno \
+  LAUNCH_ENV=$(runtime_env) launcher "$root/usr/local/bin/agent-runtime" /usr/local/bin/deno \
     /usr/local/lib/agent-runtime/agent-runtime.js "${perms[@]}"
 }
 
@@ -385,7 +410,8 @@ layer_injection() {
   install -m 0755 "$DENO_BIN" "$root/bin/deno"
   bundle runtime/main.ts "$root/lib/agent-runtime.js"
   # shellcheck disable=SC2016 # expanded by the launcher
-  launcher "$root/bin/agent-runtime" '$dir/deno' '$dir/../lib/agent-runtime.js' "${perms[@]}"
+  LAUNCH_ENV=$(runtime_env) launcher "$root/bin/agent-runtime" '$dir/deno' \
+    '$dir/../lib/agent-runtime.js' "${perms[@]}"
   install -m 0755 "$HERE/start_injected_runtime.sh" "$root/bin/start"
 }
 
@@ -496,12 +522,12 @@ compute_keys() {
     echo "$SUITE $MIRROR $SECURITY_MIRROR"
   } | sha | cut -c1-16)
   KEY[runtime]=$({
-    declare -f layer_runtime bundle launcher runtime_permissions pack
+    declare -f layer_runtime bundle launcher runtime_permissions runtime_env pack
     program_sources runtime shared
     [[ -z ${DENORT_BIN:-} ]] || sha <"$DENORT_BIN"
   } | sha | cut -c1-16)
   KEY[injection]=$({
-    declare -f layer_injection bundle launcher runtime_permissions pack
+    declare -f layer_injection bundle launcher runtime_permissions runtime_env pack
     cat "$HERE/start_injected_runtime.sh"
     program_sources runtime shared
     sha <"$DENO_BIN"

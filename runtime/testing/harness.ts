@@ -9,7 +9,7 @@
  */
 import { fakeControlPlane } from "./fake_control_plane.ts";
 import { ACCESS_TOKEN_ENV, ENVD_VERSION } from "@kruise-agents/shared/envd";
-import { RUNTIME_MAIN, RUNTIME_PERMISSIONS } from "../permissions.ts";
+import { RUNTIME_MAIN, RUNTIME_PERMISSIONS, runtimeEnvFor } from "../permissions.ts";
 
 export { RUNTIME_PERMISSIONS };
 import { TextLineStream } from "@kruise-agents/shared/std";
@@ -46,6 +46,11 @@ export interface StartRuntimeOptions {
   args?: string[];
   /** Extra start-up environment of the runtime (the template's env vars). */
   env?: Record<string, string>;
+  /**
+   * The module to run instead of `runtime/main.ts`: the one bundled file the sandbox images ship
+   * (`deno bundle`), so that a benchmark measures what sandboxes run.
+   */
+  main?: string;
 }
 
 /** Starts a runtime process and a fake control plane for it. */
@@ -115,7 +120,9 @@ async function spawnRuntime(
     args: [
       "run",
       ...RUNTIME_PERMISSIONS,
-      MAIN,
+      ...(options.main
+        ? ["--no-config", "--no-lock", "--no-remote", "--no-npm", options.main]
+        : [MAIN]),
       "--host",
       "127.0.0.1",
       "--port",
@@ -125,7 +132,11 @@ async function spawnRuntime(
       options.interpreter ? "auto" : "0",
       ...(options.args ?? []),
     ],
-    env: { ...options.env, ...(accessToken ? { [ACCESS_TOKEN_ENV]: accessToken } : {}) },
+    env: {
+      ...runtimeEnvFor({ ...Deno.env.toObject(), ...options.env }),
+      ...options.env,
+      ...(accessToken ? { [ACCESS_TOKEN_ENV]: accessToken } : {}),
+    },
     stdout: "piped",
     stderr: "inherit",
     stdin: "null",
