@@ -298,16 +298,32 @@ export class SandboxReconciler {
       if ((pod.metadata.annotations?.[key] ?? null) !== want) patch[key] = want;
     }
     if (Object.keys(patch).length === 0) return pod;
+    return await this.#patchPod(pod, { metadata: { annotations: patch } }, errors);
+  }
+
+  /**
+   * Patches `pod` (a `subresource` of it when given) and returns it as written; on failure
+   * returns `pod` unchanged, the error recorded in `errors` (a Pod gone is no error: its own event
+   * follows) unless `refused` claims it.
+   */
+  async #patchPod(
+    pod: Pod,
+    patch: Record<string, unknown>,
+    errors: unknown[],
+    options: { subresource?: "resize"; refused?: (error: unknown) => boolean } = {},
+  ): Promise<Pod> {
     try {
       return parsePod(
         await this.#deps.kube.patch(
           PODS,
-          sandbox.metadata.namespace ?? "",
-          sandbox.metadata.name ?? "",
-          { metadata: { annotations: patch } },
+          pod.metadata.namespace ?? "",
+          pod.metadata.name ?? "",
+          patch,
+          options.subresource ? { subresource: options.subresource } : undefined,
         ),
       );
     } catch (error) {
+      if (options.refused?.(error)) return pod;
       if (!isNotFound(error)) errors.push(error);
       return pod;
     }
@@ -333,19 +349,7 @@ export class SandboxReconciler {
       sandbox: `${sandbox.metadata.namespace}/${sandbox.metadata.name}`,
       image: drift.image,
     });
-    try {
-      return parsePod(
-        await this.#deps.kube.patch(
-          PODS,
-          sandbox.metadata.namespace ?? "",
-          pod.metadata.name ?? "",
-          inplacePatch(pod, drift, now),
-        ),
-      );
-    } catch (error) {
-      if (!isNotFound(error)) errors.push(error);
-      return pod;
-    }
+    return await this.#patchPod(pod, inplacePatch(pod, drift, now), errors);
   }
 
   /**
@@ -364,24 +368,16 @@ export class SandboxReconciler {
     if (drift === undefined) return pod;
     const key = `${sandbox.metadata.namespace}/${sandbox.metadata.name}`;
     this.#deps.logger.info("resizing the main container's CPU in place", { sandbox: key });
-    try {
-      return parsePod(
-        await this.#deps.kube.patch(
-          PODS,
-          sandbox.metadata.namespace ?? "",
-          pod.metadata.name ?? "",
-          resizePatch(pod, drift),
-          { subresource: "resize" },
-        ),
-      );
-    } catch (error) {
-      if (error instanceof KubeApiError && (error.status === 422 || error.status === 400)) {
+    return await this.#patchPod(pod, resizePatch(pod, drift), errors, {
+      subresource: "resize",
+      refused: (error) => {
+        if (!(error instanceof KubeApiError && (error.status === 422 || error.status === 400))) {
+          return false;
+        }
         notes.resizeRefused = errorMessage(error);
-        return pod;
-      }
-      if (!isNotFound(error)) errors.push(error);
-      return pod;
-    }
+        return true;
+      },
+    });
   }
 
   /** Writes `status` if it differs from the stored one. */

@@ -47,7 +47,7 @@ import {
   setCondition,
 } from "@kruise-agents/shared/api";
 import { type InplaceOutcome, inplaceOutcome } from "./inplace_update.ts";
-import { appliedPause, stopStage } from "./pause_strategy.ts";
+import { type AppliedPause, appliedPause, stopStage } from "./pause_strategy.ts";
 import { resizeOutcome } from "./inplace_resize.ts";
 
 /** Input of {@linkcode computeSandboxStatus}. */
@@ -113,7 +113,9 @@ export function computeSandboxStatus(input: SandboxObservation): SandboxStatus {
   }
   const phase0: SandboxPhase = draft.status.phase ?? "Pending";
   if (isTerminalPhase(phase0)) return draft.status;
-  if (stopped(draft, sandbox, pod, input.podCreateError)) return draft.done();
+  // The pause that applies, decided once for the pass (the Stop part and the Freeze part).
+  const applied = appliedPause(sandbox, pod);
+  if (stopped(draft, sandbox, pod, applied, input.podCreateError)) return draft.done();
   if (pod === undefined) {
     withoutPod(draft, phase0, input.podCreateError);
     return draft.done();
@@ -134,7 +136,6 @@ export function computeSandboxStatus(input: SandboxObservation): SandboxStatus {
     draft.phase("Pending", podWaitReason(pod));
   } else {
     const frozen = podConditionStatus(pod, CONDITION_POD_FROZEN) === "True";
-    const applied = appliedPause(sandbox, pod);
     const refusal = "refused" in applied ? applied.refused : undefined;
     if (sandbox.spec.paused === true) pausing(draft, frozen, refusal);
     else resuming(draft, frozen);
@@ -220,6 +221,7 @@ function stopped(
   draft: Draft,
   sandbox: Sandbox,
   pod: Pod | undefined,
+  applied: AppliedPause,
   podCreateError: string | undefined,
 ): boolean {
   const { Ready, SandboxPaused, SandboxResumed } = SandboxConditionType;
@@ -227,7 +229,6 @@ function stopped(
   const stage = stopStage(sandbox);
   const gone = pod === undefined || pod.metadata.deletionTimestamp !== undefined;
   if (sandbox.spec.paused === true) {
-    const applied = appliedPause(sandbox, pod);
     if (!("type" in applied) || applied.type !== "Stop") return false;
     draft.phase("Paused");
     draft.set(Ready, "False", PodReady, "paused");
