@@ -18,7 +18,14 @@ import {
 } from "@kruise-agents/shared/api";
 import { EmbeddedStore } from "@kruise-agents/shared/kube";
 import { seedPool, testKeys, testManager, testTokenKey } from "./testing/fixtures.ts";
-import { claimedObjects, errorBody, METRIC_FIELDS, setup } from "./testing/api_env.ts";
+import {
+  claimedObjects,
+  createCsiVolume,
+  errorBody,
+  METRIC_FIELDS,
+  setup,
+  TEST_CSI,
+} from "./testing/api_env.ts";
 
 Deno.test("create claims a warm sandbox with one write and late-binds it through /init", async () => {
   await using env = await setup([{ namespace: "team-a", name: "base", size: 2 }]);
@@ -348,6 +355,7 @@ Deno.test("a create whose /init fails leaves no claimed sandbox behind", async (
 
 Deno.test("the seed's extension metadata keys are stored on the sandbox; the image goes into its template", async () => {
   await using env = await setup([{ namespace: "team-a", name: "base", size: 1 }]);
+  await createCsiVolume(env.kube, "pv-1");
   const res = await env.call("POST", "/sandboxes", {
     body: {
       templateID: "base",
@@ -365,7 +373,7 @@ Deno.test("the seed's extension metadata keys are stored on the sandbox; the ima
     .template.spec.containers;
   assert.equal(containers[0]?.image, "registry/image:2", "the controller upgrades it in place");
   assert.deepEqual(JSON.parse(s?.metadata.annotations?.[ANNOTATION_CSI_VOLUME_CONFIG] ?? ""), [
-    { pvName: "pv-1", mountPath: "/data" },
+    { pvName: "pv-1", mountPath: "/data", ...TEST_CSI },
   ]);
 });
 

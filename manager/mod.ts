@@ -37,6 +37,7 @@ import { MetricsHistory } from "./sandboxes/metrics_history.ts";
 import { RuntimeClient } from "./sandboxes/runtime_client.ts";
 import { SandboxTokens } from "./sandboxes/tokens.ts";
 import { SandboxClient } from "./sandboxes/sandbox_client.ts";
+import { VolumeResolver } from "./sandboxes/volumes.ts";
 import { SandboxIndex } from "./sandboxes/sandbox_index.ts";
 import { metricBody } from "./routes/views.ts";
 
@@ -122,7 +123,8 @@ export function launchManager(deps: ManagerDeps): ManagerHandle {
   const started = index.start();
   const tokens = new SandboxTokens(deps.tokenKey);
   const runtime = new RuntimeClient({ tokens, fetch: deps.fetch });
-  const services = { sandboxes: new SandboxClient(deps.kube), index, runtime };
+  const volumes = new VolumeResolver(deps.kube);
+  const services = { sandboxes: new SandboxClient(deps.kube), index, runtime, volumes };
   const claimer = new Claimer(services, {
     clock,
     logger,

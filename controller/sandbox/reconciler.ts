@@ -302,7 +302,7 @@ export class SandboxReconciler {
   }
 
   /**
-   * Patches `pod` (a `subresource` of it when given) and returns it as written; on failure
+   * Patches `pod` (its `resize` subresource when asked) and returns it as written; on failure
    * returns `pod` unchanged, the error recorded in `errors` (a Pod gone is no error: its own event
    * follows) unless `refused` claims it.
    */
@@ -310,17 +310,16 @@ export class SandboxReconciler {
     pod: Pod,
     patch: Record<string, unknown>,
     errors: unknown[],
-    options: { subresource?: "resize"; refused?: (error: unknown) => boolean } = {},
+    options: { resize?: boolean; refused?: (error: unknown) => boolean } = {},
   ): Promise<Pod> {
+    const { kube } = this.#deps;
+    const namespace = pod.metadata.namespace ?? "", name = pod.metadata.name ?? "";
     try {
+      // Each call spells its subresource: the chart's RBAC is read from these call sites.
       return parsePod(
-        await this.#deps.kube.patch(
-          PODS,
-          pod.metadata.namespace ?? "",
-          pod.metadata.name ?? "",
-          patch,
-          options.subresource ? { subresource: options.subresource } : undefined,
-        ),
+        options.resize
+          ? await kube.patch(PODS, namespace, name, patch, { subresource: "resize" })
+          : await kube.patch(PODS, namespace, name, patch),
       );
     } catch (error) {
       if (options.refused?.(error)) return pod;
@@ -369,7 +368,7 @@ export class SandboxReconciler {
     const key = `${sandbox.metadata.namespace}/${sandbox.metadata.name}`;
     this.#deps.logger.info("resizing the main container's CPU in place", { sandbox: key });
     return await this.#patchPod(pod, resizePatch(pod, drift), errors, {
-      subresource: "resize",
+      resize: true,
       refused: (error) => {
         if (!(error instanceof KubeApiError && (error.status === 422 || error.status === 400))) {
           return false;

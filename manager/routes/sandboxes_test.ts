@@ -8,7 +8,7 @@ import {
   ANNOTATION_E2B_METADATA,
   LABEL_SANDBOX_ID,
 } from "@kruise-agents/shared/api";
-import { claimedObjects, errorBody, setup } from "../testing/api_env.ts";
+import { claimedObjects, createCsiVolume, errorBody, setup, TEST_CSI } from "../testing/api_env.ts";
 
 /** The `metadata` parameter as the SDKs encode it (each part, then the pairs, then the value). */
 function metadataQuery(metadata: Record<string, string>): string {
@@ -71,6 +71,7 @@ Deno.test("metadata is free-form: kept verbatim, returned by get and list, and f
 
 Deno.test("getInfo reports lifecycle, allowInternetAccess, network and volumeMounts as set at create", async () => {
   await using env = await setup([{ namespace: "team-a", name: "base", size: 3 }]);
+  await createCsiVolume(env.kube, "pv-data");
   const create = async (extra: Record<string, unknown>) => {
     const res = await env.call("POST", "/v2/sandboxes", { body: { templateID: "base", ...extra } });
     assert.equal(res.status, 201, await res.clone().text());
@@ -102,9 +103,9 @@ Deno.test("getInfo reports lifecycle, allowInternetAccess, network and volumeMou
   const [stored] = (await claimedObjects(env.kube)).filter((s) =>
     s.metadata.labels?.[LABEL_SANDBOX_ID] === closed.sandboxID
   );
-  // Stored where the reference keeps CSI mounts.
+  // Stored where the reference keeps CSI mounts, resolved to the PersistentVolume's CSI source.
   assert.deepEqual(JSON.parse(stored?.metadata.annotations?.[ANNOTATION_CSI_VOLUME_CONFIG] ?? ""), [
-    { pvName: "pv-data", mountPath: "/data" },
+    { pvName: "pv-data", mountPath: "/data", ...TEST_CSI },
   ]);
   const listed = await (await env.call("GET", "/v2/sandboxes")).json();
   assert.deepEqual(

@@ -28,6 +28,7 @@
  */
 import { isConflict, isNotFound } from "@kruise-agents/shared/kube";
 import {
+  ANNOTATION_CSI_VOLUME_CONFIG,
   LABEL_SANDBOX_POOL,
   METADATA_CLAIM_TIMEOUT_SECONDS,
   METADATA_IMAGE,
@@ -55,6 +56,7 @@ import { inplaceUpgrade } from "./state.ts";
 import { cpuAskOf } from "./cpu_resize.ts";
 import type { SandboxClient } from "./sandbox_client.ts";
 import type { SandboxServices } from "./services.ts";
+import type { VolumeResolver } from "./volumes.ts";
 import { isEgressApplied, isSandboxReady } from "@kruise-agents/shared/api";
 import { parseTemplateRef, resolveTemplate, templateAliases } from "./template_choice.ts";
 import { type Clock, errorMessage, type Logger, silentLogger } from "@kruise-agents/shared/std";
@@ -115,6 +117,7 @@ export class Claimer {
   readonly #sandboxes: SandboxClient;
   readonly #index: SandboxIndex;
   readonly #runtime: RuntimeClient;
+  readonly #volumes: VolumeResolver | undefined;
   readonly #options: ClaimerOptions;
   /** Pool objects a create of this process is writing right now (`namespace/name`). */
   readonly #inFlight = new Set<string>();
@@ -126,6 +129,7 @@ export class Claimer {
   /** Creates the claimer. */
   constructor(services: SandboxServices, options: ClaimerOptions) {
     ({ sandboxes: this.#sandboxes, index: this.#index, runtime: this.#runtime } = services);
+    this.#volumes = services.volumes;
     this.#options = options;
   }
 
@@ -220,6 +224,11 @@ export class Claimer {
       this.#index.templateSets(ref.name, caller),
       (s) => this.#index.available(s.metadata.namespace ?? "", s.metadata.name ?? "").length,
     );
+    if (this.#volumes && plan.csiMounts.length > 0) {
+      // Before anything is claimed: a missing volume is a 400 that leaves nothing behind.
+      const resolved = await this.#volumes.resolve(plan.csiMounts);
+      plan.annotations[ANNOTATION_CSI_VOLUME_CONFIG] = JSON.stringify(resolved);
+    }
     const claimLimit = plan.options.claimTimeoutSeconds;
     const deadline = claimLimit === undefined ? undefined : AbortSignal.timeout(claimLimit * 1000);
     const bounded = deadline ? AbortSignal.any([signal, deadline]) : signal;

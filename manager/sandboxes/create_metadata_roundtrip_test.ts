@@ -17,6 +17,7 @@ Deno.test("createMetadata builds what planMetadata reads, field by field", () =>
     cpuRequest: "500m",
     cpuLimit: 2,
     csiVolume: { volumeName: "pv-data", mountPoint: "/data", subPath: "team-a" },
+    csiVolumes: [{ pvName: "pv-logs", mountPath: "/logs", readOnly: true }],
     claimTimeoutSeconds: 30,
     waitReadyTimeoutSeconds: 90,
     neverTimeout: true,
@@ -37,7 +38,10 @@ Deno.test("createMetadata builds what planMetadata reads, field by field", () =>
   assert.equal(plan.annotations[METADATA_IMAGE], "kruise-agents/sandbox-base:0.1.0");
   assert.equal(plan.annotations[METADATA_CPU_REQUEST], "500m");
   assert.equal(plan.annotations[METADATA_CPU_LIMIT], "2");
-  assert.match(JSON.stringify(plan.annotations), /pv-data/);
+  assert.deepEqual(plan.csiMounts, [
+    { pvName: "pv-data", mountPath: "/data", subPath: "team-a" },
+    { pvName: "pv-logs", mountPath: "/logs", readOnly: true },
+  ]);
   assert.match(JSON.stringify(plan.annotations), /agent-7/);
   assert.equal(
     planMetadata(createMetadata({ reservePausedSandboxDuration: 90 })).options.reservePausedSeconds,
@@ -56,6 +60,8 @@ Deno.test("createMetadata refuses what the manager would refuse, naming the fiel
     [{ waitReadyTimeoutSeconds: 1.5 }, /waitReadyTimeoutSeconds/],
     [{ claimTimeoutSeconds: 86_401 }, /claimTimeoutSeconds/],
     [{ csiVolume: { volumeName: "v", mountPoint: "data" } }, /mountPoint must be absolute/],
+    [{ csiVolumes: [{ pvName: "v", mountPath: "logs" }] }, /csiVolumes\[0\]\.mountPath/],
+    [{ csiVolumes: [{ pvName: " ", mountPath: "/logs" }] }, /csiVolumes\[0\]\.pvName is empty/],
     [{ image: " " }, /image/],
     [{ cpuLimit: "0" }, /cpuLimit must be a positive CPU quantity/],
     [{ cpuRequest: "half" }, /cpuRequest/],

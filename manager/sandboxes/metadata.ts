@@ -15,12 +15,12 @@
  *   400, except the extension keys this manager understands:
  *   - `e2b.agents.kruise.io/image`, `cpu-request` and `cpu-limit` (checked: positive CPU
  *     quantities, `cpu_resize.ts`) are stored as annotations of the same keys, and
- *     `csi-volume-name` + `csi-mount-point` (+ `csi-subpath`) as the `csi-volume-config`
- *     annotation (JSON list of CSIMountConfig), exactly where the reference persists them. The
- *     body's `volumeMounts` (`[{name, path}]`, the name being a PersistentVolume's) join the same
- *     list, as in the reference. The in-place image upgrade and the CSI mount that act on them
- *     are pending (later issues); until then the sandbox runs the pool's image with no extra
- *     mount, and `getInfo().volumeMounts` reports the mounts asked for;
+ *     `csi-volume-name` + `csi-mount-point` (+ `csi-subpath`) and the JSON list
+ *     `csi-volume-config` as the `csi-volume-config` annotation (JSON list of CSIMountConfig),
+ *     exactly where the reference persists them (`csi_mounts.ts`). The body's `volumeMounts`
+ *     (`[{name, path}]`, the name being a PersistentVolume's) join the same list, as in the
+ *     reference. The claim resolves each to its PersistentVolume first (`volumes.ts`); mounting
+ *     them into the running sandbox is pending, and `getInfo().volumeMounts` reports them;
  *   - `create-on-no-stock` (`"false"`: fail instead of a cold create) and `skip-init-runtime`
  *     (`"true"`: no `/init`) are options of the create and are not stored, and so are the keys
  *     of `create_options.ts` (`never-timeout`, `claim-timeout-seconds`, ...), except that
@@ -41,9 +41,6 @@ import {
   METADATA_CPU_LIMIT,
   METADATA_CPU_REQUEST,
   METADATA_CREATE_ON_NO_STOCK,
-  METADATA_CSI_MOUNT_POINT,
-  METADATA_CSI_SUBPATH,
-  METADATA_CSI_VOLUME_NAME,
   METADATA_IMAGE,
   METADATA_LABEL_PREFIX,
   METADATA_SKIP_INIT_RUNTIME,
@@ -53,6 +50,12 @@ import { isRecord } from "@kruise-agents/shared/std";
 import { ApiError } from "../errors.ts";
 import { type CreateOptions, defaultCreateOptions, takeCreateOption } from "./create_options.ts";
 import { parseCpuQuantity } from "./cpu_resize.ts";
+import {
+  CSI_METADATA_KEYS,
+  type CsiMountConfig,
+  csiMounts,
+  type VolumeMount,
+} from "./csi_mounts.ts";
 
 /**
  * Largest JSON of a sandbox's metadata, bytes. Kubernetes caps all annotations of an object at
@@ -74,25 +77,12 @@ export interface MetadataPlan {
   skipInitRuntime: boolean;
   /** The create-time option keys (see `create_options.ts`). */
   options: CreateOptions;
+  /** The CSI mounts asked for (also in the `csi-volume-config` annotation), unresolved. */
+  csiMounts: CsiMountConfig[];
 }
 
-/** CSIMountConfig of the reference (`pvName`, `mountPath`, `subPath`). */
-export interface CsiMountConfig {
-  /** PersistentVolume name. */
-  pvName: string;
-  /** Path in the sandbox. */
-  mountPath: string;
-  /** Sub-path of the volume. */
-  subPath?: string;
-}
-
-/** E2B's `SandboxVolumeMount`: a named volume at an absolute path. */
-export interface VolumeMount {
-  /** Volume name (here a PersistentVolume's). */
-  name: string;
-  /** Absolute, clean path in the sandbox. */
-  path: string;
-}
+export type { CsiMountConfig, VolumeMount } from "./csi_mounts.ts";
+export { checkVolumeMount } from "./csi_mounts.ts";
 
 const NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -135,6 +125,7 @@ export function planMetadata(
   const createOptions = defaultCreateOptions();
   for (const [key, value] of Object.entries(metadata)) {
     if (takeCreateOption(createOptions, key, value)) continue;
+    if (CSI_METADATA_KEYS.has(key)) continue; // read below, as the mount list
     switch (key) {
       case METADATA_IMAGE:
         if (value.trim() === "") bad(`Metadata "${key}" must name an image`);
@@ -144,10 +135,6 @@ export function planMetadata(
       case METADATA_CPU_LIMIT:
         annotations[key] = parseCpuQuantity(key, value);
         continue;
-      case METADATA_CSI_VOLUME_NAME:
-      case METADATA_CSI_MOUNT_POINT:
-      case METADATA_CSI_SUBPATH:
-        continue; // handled below, as one mount
       case METADATA_CREATE_ON_NO_STOCK:
         createOnNoStock = value !== "false";
         continue;
@@ -194,52 +181,8 @@ export function planMetadata(
     createOnNoStock,
     skipInitRuntime,
     options: createOptions,
+    csiMounts: mounts,
   };
-}
-
-/** The reference's single-mount metadata keys and the body's `volumeMounts`, as one list. */
-function csiMounts(
-  metadata: Record<string, string>,
-  volumeMounts: readonly VolumeMount[],
-): CsiMountConfig[] {
-  const mounts: CsiMountConfig[] = [];
-  const csiName = metadata[METADATA_CSI_VOLUME_NAME], csiPath = metadata[METADATA_CSI_MOUNT_POINT];
-  if ((csiName === undefined) !== (csiPath === undefined)) {
-    bad(`Metadata "${METADATA_CSI_VOLUME_NAME}" and "${METADATA_CSI_MOUNT_POINT}" go together`);
-  }
-  if (csiName !== undefined && csiPath !== undefined) {
-    if (!csiPath.startsWith("/")) bad(`Metadata "${METADATA_CSI_MOUNT_POINT}" must be absolute`);
-    const mount: CsiMountConfig = { pvName: csiName, mountPath: csiPath };
-    const sub = metadata[METADATA_CSI_SUBPATH];
-    if (sub) mount.subPath = sub;
-    mounts.push(mount);
-  } else if (metadata[METADATA_CSI_SUBPATH] !== undefined) {
-    bad(`Metadata "${METADATA_CSI_SUBPATH}" needs "${METADATA_CSI_VOLUME_NAME}"`);
-  }
-  for (const m of volumeMounts) mounts.push({ pvName: m.name, mountPath: m.path });
-  const paths = new Set<string>();
-  for (const m of mounts) {
-    if (paths.has(m.mountPath)) bad(`Volume mount path "${m.mountPath}" is used twice`);
-    paths.add(m.mountPath);
-  }
-  return mounts;
-}
-
-/**
- * Checks one E2B volume mount (E2B's `isValidMountPath` rules): a non-empty name and an
- * absolute path without `.` or `..` components or a trailing slash; returns why not, or
- * `undefined` when it is fine.
- */
-export function checkVolumeMount(mount: VolumeMount): string | undefined {
-  if (mount.name === "") return "name cannot be empty";
-  if (mount.path === "") return "path cannot be empty";
-  if (!mount.path.startsWith("/")) return "path must be absolute";
-  if (mount.path === "/") return undefined;
-  // What Go's filepath.Clean would change: `.`, `..`, empty components (`//`, a trailing `/`).
-  if (mount.path.split("/").slice(1).some((p) => p === "" || p === "." || p === "..")) {
-    return "path must not contain any '.' or '..' components";
-  }
-  return undefined;
 }
 
 /**

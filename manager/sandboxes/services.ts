@@ -9,6 +9,7 @@
 import type { RuntimeClient } from "./runtime_client.ts";
 import type { SandboxClient } from "./sandbox_client.ts";
 import type { SandboxIndex } from "./sandbox_index.ts";
+import type { VolumeResolver } from "./volumes.ts";
 
 /** The clients the claimer and the lifecycle share. */
 export interface SandboxServices {
@@ -18,4 +19,9 @@ export interface SandboxServices {
   index: SandboxIndex;
   /** Calls into a sandbox's runtime (`/init`, `/metrics`). */
   runtime: RuntimeClient;
+  /**
+   * Resolves a create's CSI mounts to their PersistentVolumes. Without it (tests of other parts)
+   * the mounts are stored as asked, unresolved.
+   */
+  volumes?: VolumeResolver | undefined;
 }

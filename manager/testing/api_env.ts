@@ -6,7 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { LABEL_SANDBOX_CLAIMED } from "@kruise-agents/shared/api";
-import { EmbeddedStore, type KubeObject, SANDBOXES } from "@kruise-agents/shared/kube";
+import {
+  EmbeddedStore,
+  type KubeObject,
+  PERSISTENT_VOLUMES,
+  SANDBOXES,
+} from "@kruise-agents/shared/kube";
 import type { TeamLimits } from "../auth/api_keys.ts";
 import type { MetricSample } from "../sandboxes/metrics_history.ts";
 import type { Manager } from "../mod.ts";
@@ -140,6 +145,19 @@ export async function errorBody(res: Response, status: number): Promise<string> 
   assert.equal(body.code, status);
   assert.equal(typeof body.message, "string");
   return body.message;
+}
+
+/** The CSI source {@linkcode createCsiVolume} gives a PersistentVolume. */
+export const TEST_CSI = { driver: "hostpath.csi.k8s.io", volumeHandle: "handle-1" };
+
+/** Creates the PersistentVolume `name` with a CSI source ({@linkcode TEST_CSI}), read-write. */
+export async function createCsiVolume(kube: EmbeddedStore, name: string): Promise<void> {
+  await kube.create(PERSISTENT_VOLUMES, {
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: { name },
+    spec: { capacity: { storage: "1Gi" }, accessModes: ["ReadWriteMany"], csi: TEST_CSI },
+  });
 }
 
 /** The claimed Sandbox objects in the store. */

@@ -15,6 +15,7 @@ import {
   METADATA_CREATE_ON_NO_STOCK,
   METADATA_CSI_MOUNT_POINT,
   METADATA_CSI_SUBPATH,
+  METADATA_CSI_VOLUME_CONFIG,
   METADATA_CSI_VOLUME_NAME,
   METADATA_IMAGE,
   METADATA_NEVER_TIMEOUT,
@@ -45,6 +46,11 @@ export interface CreateMetadataOptions {
   cpuLimit?: string | number;
   /** A PersistentVolume mounted at an absolute path in the sandbox (and a sub-path of it). */
   csiVolume?: { volumeName: string; mountPoint: string; subPath?: string };
+  /**
+   * Several PersistentVolume mounts, as the reference's JSON list key `csi-volume-config`
+   * (CSIMountConfig: `pvName`, `mountPath`, optional `subPath` and `readOnly`).
+   */
+  csiVolumes?: { pvName: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
   /** The whole claim (waits for stock included) ends after this many seconds (1 to 86400). */
   claimTimeoutSeconds?: number;
   /** How long the create waits for the claimed sandbox to be Ready, seconds (1 to 86400). */
@@ -150,6 +156,15 @@ export function createMetadata(
     set(METADATA_CSI_VOLUME_NAME, csi.volumeName);
     set(METADATA_CSI_MOUNT_POINT, csi.mountPoint);
     if (csi.subPath) set(METADATA_CSI_SUBPATH, csi.subPath);
+  }
+  if (options.csiVolumes !== undefined && options.csiVolumes.length > 0) {
+    for (const [i, m] of options.csiVolumes.entries()) {
+      if (m.pvName.trim() === "") throw new RangeError(`csiVolumes[${i}].pvName is empty`);
+      if (!m.mountPath.startsWith("/")) {
+        throw new RangeError(`csiVolumes[${i}].mountPath must be absolute, got "${m.mountPath}"`);
+      }
+    }
+    set(METADATA_CSI_VOLUME_CONFIG, JSON.stringify(options.csiVolumes));
   }
   if (options.claimTimeoutSeconds !== undefined) {
     set(

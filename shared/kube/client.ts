@@ -158,6 +158,29 @@ export const NAMESPACES: Resource = {
 };
 
 /**
+ * `PersistentVolume` objects (cluster-scoped): the volumes a create's CSI mounts name, which the
+ * manager resolves to their CSI driver and volume handle.
+ *
+ * @example
+ * ```ts
+ * import { EmbeddedStore, PERSISTENT_VOLUMES } from "@kruise-agents/shared/kube";
+ * await using kube = await EmbeddedStore.open();
+ * await kube.create(PERSISTENT_VOLUMES, {
+ *   apiVersion: "v1",
+ *   kind: "PersistentVolume",
+ *   metadata: { name: "data" },
+ *   spec: { capacity: { storage: "1Gi" }, accessModes: ["ReadWriteMany"], csi: { driver: "hostpath.csi.k8s.io", volumeHandle: "data" } },
+ * });
+ * ```
+ */
+export const PERSISTENT_VOLUMES: Resource = {
+  apiVersion: "v1",
+  kind: "PersistentVolume",
+  plural: "persistentvolumes",
+  namespaced: false,
+};
+
+/**
  * `coordination.k8s.io/v1` `Lease` objects: leader election (see `leader_election.ts`). Written
  * whole by `update` (no status subresource), always with a resourceVersion: the API server
  * refuses an unconditional update of a Lease (422), and so does the embedded store.
