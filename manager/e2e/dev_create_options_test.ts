@@ -56,7 +56,7 @@ async function neverTimeoutWithIp(sdkOptions: DevUnderTest["sdkOptions"]): Promi
   }
 }
 
-Deno.test("create-time keys through the JS SDK: never-timeout, return-sandbox-ip, claim timeout", async (t) => {
+Deno.test("create-time keys through the JS SDK: never-timeout, return-sandbox-ip, claim timeout, CSI 400s", async (t) => {
   // `base` with one warm sandbox, `empty` with none.
   await using dev = await startDevWithPools([poolManifest("base", 1), poolManifest("empty", 0)]);
   try {
@@ -93,6 +93,29 @@ Deno.test("create-time keys through the JS SDK: never-timeout, return-sandbox-ip
         },
       );
     });
+
+    await t.step(
+      "the seed's dynamic mount of a missing volume, or one key alone: a 400, nothing left",
+      async () => {
+        const cases: [Record<string, string>, RegExp][] = [
+          // The seed's snippet, on a cluster without that PersistentVolume.
+          [
+            { [`${K}csi-volume-name`]: "oss-pv-test", [`${K}csi-mount-point`]: "/data" },
+            /Volume "oss-pv-test" not found/,
+          ],
+          [{ [`${K}csi-volume-name`]: "oss-pv-test" }, /go together/],
+          [{ [`${K}csi-mount-point`]: "/data" }, /go together/],
+        ];
+        for (const [metadata, message] of cases) {
+          await assert.rejects(Sandbox.create("base", { ...dev.sdkOptions, metadata }), (error) => {
+            assert.match(String(error), /400/);
+            assert.match(String(error), message);
+            return true;
+          });
+        }
+        assert.deepEqual(await Sandbox.list(dev.sdkOptions).nextItems(), [], "nothing claimed");
+      },
+    );
   } finally {
     await dev.stop();
   }
