@@ -94,9 +94,9 @@ function switchTo(identity: FsIdentity): void {
  * ```
  */
 export function asFsIdentity<T>(identity: FsIdentity | undefined, fn: () => T): T {
+  if (identity === undefined) return fn();
   // Inside a run as this same identity already: nothing to switch (a batch of calls, e.g. a
   // directory listing, pays for one switch instead of one per entry).
-  if (identity === undefined) return fn();
   if (identity === current) return runSync(fn);
   const outer = current;
   const back = outer ?? ownIdentity();
