@@ -30,7 +30,13 @@ import {
   objectKey,
   PODS,
 } from "@kruise-agents/shared/kube";
-import { consoleLogger, errorMessage, type Logger, pause } from "@kruise-agents/shared/std";
+import {
+  consoleLogger,
+  errorMessage,
+  type Logger,
+  pause,
+  settleEach,
+} from "@kruise-agents/shared/std";
 import { LocalNodeError } from "./errors.ts";
 import {
   checkTraversable,
@@ -43,6 +49,9 @@ import { podStatusFor, REASON_LOST, sameStatus, type SandboxObservation } from "
 import { loadRecords } from "./sandbox_record.ts";
 import { type ReadinessCheck, readinessChecks } from "./readiness.ts";
 import { PodRunner, type Tracked } from "./pod_runner.ts";
+
+/** How many containers a node tears down at once: enough to stop a full node within seconds. */
+const TEARDOWN_CONCURRENCY = 4;
 
 /** Options of {@linkcode startLocalNode}. */
 export interface LocalNodeOptions {
@@ -184,8 +193,15 @@ class Node implements LocalNode {
     }
     await Promise.allSettled([...this.#queues.values()]);
     if (options.killSandboxes) {
-      for (const t of [...this.#tracked.values()]) await this.#runner.destroy(t.record);
+      // A few at a time: dev's exit (and its harness's deadline) must cover a full node.
+      const records = [...this.#tracked.values()].map((t) => t.record);
       this.#tracked.clear();
+      const results = await settleEach(
+        records,
+        TEARDOWN_CONCURRENCY,
+        (r) => this.#runner.destroy(r),
+      );
+      this.#logFailures("cannot stop a sandbox's container", results);
       if (options.teardown) await this.containers.teardown();
     }
   }
@@ -214,13 +230,27 @@ class Node implements LocalNode {
     this.#resolveReady();
   }
 
+  /** Logs each rejected tear-down, so that one stuck container does not hide the others. */
+  #logFailures(message: string, results: PromiseSettledResult<unknown>[]): void {
+    for (const result of results) {
+      if (result.status === "rejected") {
+        this.#logger.error(message, { error: errorMessage(result.reason) });
+      }
+    }
+  }
+
   /** Loads the records on disk: live containers are tracked again, dead ones marked failed. */
   async #adoptRecords(): Promise<void> {
     const { records, orphans, damaged } = await loadRecords(this.#podsDir);
     for (const dir of damaged) {
       this.#logger.error("set aside a damaged sandbox record", { dir });
     }
-    for (const dir of orphans) await this.#runner.destroyDir(dir);
+    const results = await settleEach(
+      orphans,
+      TEARDOWN_CONCURRENCY,
+      (d) => this.#runner.destroyDir(d),
+    );
+    this.#logFailures("cannot remove an orphaned pod directory", results);
     for (const record of records) {
       const pod = this.#pods.get(`${record.namespace}/${record.name}`);
       const tracked = await this.#runner.adopt(record, pod);

@@ -120,3 +120,40 @@ export async function poll<T>(
     await delay(options.intervalMs ?? 20, options);
   }
 }
+
+/**
+ * Runs `fn` on every item with at most `limit` calls in flight, and settles them all: one
+ * failure neither stops the others nor loses their results. For tear-downs where each item is
+ * slow on its own (a container's kill, network and unmount take a few hundred ms) and a deadline
+ * covers the whole set, so one at a time would not fit in it and all at once would swamp the host.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { settleEach } from "@kruise-agents/shared/std";
+ * const results = await settleEach([1, 2, 3], 2, async (n) => n * 2);
+ * assert.deepEqual(results.map((r) => r.status), ["fulfilled", "fulfilled", "fulfilled"]);
+ * ```
+ */
+export async function settleEach<T, R>(
+  items: Iterable<T>,
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
+  const list = [...items];
+  const results: PromiseSettledResult<R>[] = new Array(list.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < list.length) {
+      const i = next++;
+      try {
+        results[i] = { status: "fulfilled", value: await fn(list[i]!) };
+      } catch (reason) {
+        results[i] = { status: "rejected", reason };
+      }
+    }
+  };
+  const workers = Math.max(1, Math.min(limit, list.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  return results;
+}

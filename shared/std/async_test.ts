@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { delay, ManualClock, pause, poll } from "./mod.ts";
+import { delay, ManualClock, pause, poll, settleEach } from "./mod.ts";
 
 Deno.test("delay() resolves after the time and rejects with the abort reason", async () => {
   await delay(1);
@@ -40,4 +40,28 @@ Deno.test("poll() returns the first defined value and times out with a TimeoutEr
     (e: unknown) =>
       e instanceof DOMException && e.name === "TimeoutError" && /never/.test(e.message),
   );
+});
+
+Deno.test("settleEach() keeps at most `limit` calls in flight and settles every item", async () => {
+  const cases: { items: number[]; limit: number; peak: number }[] = [
+    { items: [], limit: 4, peak: 0 },
+    { items: [1, 2, 3, 4, 5], limit: 2, peak: 2 },
+    { items: [1, 2], limit: 8, peak: 2 },
+    { items: [1, 2, 3], limit: 0, peak: 1 },
+  ];
+  for (const { items, limit, peak } of cases) {
+    let inFlight = 0, seen = 0;
+    const results = await settleEach(items, limit, async (n) => {
+      seen = Math.max(seen, ++inFlight);
+      await delay(2);
+      inFlight--;
+      if (n === 3) throw new Error("three");
+      return n * 10;
+    });
+    assert.equal(seen, peak, `peak for ${items.length} items, limit ${limit}`);
+    assert.deepEqual(
+      results.map((r) => r.status === "fulfilled" ? r.value : (r.reason as Error).message),
+      items.map((n) => n === 3 ? "three" : n * 10),
+    );
+  }
 });
