@@ -36,12 +36,38 @@ function http1Only(dispatcher: Dispatcher): Dispatcher {
   });
 }
 
-/** A `KubeConfig` whose requests go over HTTP/1.1 only (see the module documentation). */
+/**
+ * A `KubeConfig` whose requests go over HTTP/1.1 only, on connections kept per cluster and user
+ * (see the module documentation).
+ */
 export class Http1KubeConfig extends KubeConfig {
-  /** client-node's authentication and TLS set-up, then the HTTP/1.1 pin on its dispatcher. */
+  readonly #dispatchers = new Map<string, Dispatcher>();
+
+  /**
+   * client-node's authentication and TLS set-up, then the kept dispatcher of this cluster and
+   * user (the one built for this request becomes it the first time), pinned to HTTP/1.1.
+   */
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);
     const dispatcher = context.getDispatcher();
-    if (dispatcher !== undefined) context.setDispatcher(http1Only(dispatcher));
+    if (dispatcher === undefined) return;
+    const cluster = this.getCurrentCluster();
+    const key = JSON.stringify([cluster?.name, cluster?.server, this.getCurrentUser()?.name]);
+    let kept = this.#dispatchers.get(key);
+    if (kept === undefined) {
+      kept = http1Only(dispatcher);
+      this.#dispatchers.set(key, kept);
+    } else {
+      // Built for this request and never connected: nothing to wait for.
+      dispatcher.close().catch(() => {});
+    }
+    context.setDispatcher(kept);
+  }
+
+  /** Closes the kept connections (their idle sockets would otherwise outlive the client). */
+  async close(): Promise<void> {
+    const dispatchers = [...this.#dispatchers.values()];
+    this.#dispatchers.clear();
+    await Promise.allSettled(dispatchers.map((d) => d.close()));
   }
 }
