@@ -84,6 +84,11 @@ export interface StartControllerOptions {
   logger?: Logger | undefined;
   /** How long a scale expectation is trusted before it counts as met, in ms. @default {300000} */
   expectationsTimeoutMs?: number | undefined;
+  /**
+   * How long after a claim its pool starts the replacement, in ms (see `sandbox_set/watches.ts`).
+   * @default {REFILL_DELAY_MS}
+   */
+  refillDelayMs?: number | undefined;
   /** Server-side timeout of each watch, in seconds (see the shared `Informer`). @default {300} */
   watchTimeoutSeconds?: number | undefined;
   /**
@@ -198,7 +203,11 @@ function controllers(
   const expectations = new Expectations({ clock, timeoutMs: options.expectationsTimeoutMs });
   const setQueue = new WorkQueue({ clock });
   const sandboxQueue = new WorkQueue({ clock });
-  watchSandboxSets({ sets, sandboxes }, { queue: setQueue, expectations });
+  watchSandboxSets({ sets, sandboxes }, {
+    queue: setQueue,
+    expectations,
+    refillDelayMs: options.refillDelayMs,
+  });
   watchSandboxes({ sandboxes, pods }, sandboxQueue);
   const injection = injectionReader(options, configMaps);
   if (configMaps !== undefined && options.injectionConfig !== undefined) {

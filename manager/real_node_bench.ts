@@ -19,7 +19,8 @@
  * Only one real node runs per machine; `down` runs in `finally`. Network: loopback and the node's
  * pod network 10.244.0.0/24.
  *
- * Run: `deno task bench real_node` or `deno run --allow-all manager/real_node_bench.ts`.
+ * Run: `deno task bench real_node` or `deno run --allow-all manager/real_node_bench.ts`; with
+ * `--warm-only`, it stops after the cold pods, the warm creates and their API writes.
  *
  * @module
  */
@@ -352,6 +353,7 @@ async function benches(node: RealNode, dev: DevUnderTest): Promise<void> {
     WARM_SAMPLES,
   );
   printWrites("API writes per second, idle (10 s, background)", await idleWrites(read, 10_000), 1);
+  if (Deno.args.includes("--warm-only")) return;
   await freezeTimings(dev);
   const burst = await refillAfterBurst(node, dev);
   await killAll(node, [...warm.created, ...burst], POOL_SIZE);
