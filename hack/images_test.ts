@@ -204,6 +204,13 @@ const CELLS: [string, string, RegExp][] = [
     /"chart":\{"type":"line"/,
   ],
   ["bash", "echo $((40 + 2))", /"stdout","text":"42\\n"/],
+  // What the launcher set for the runtime alone (its code cache's DENO_DIR, its allocator
+  // settings) never reaches a kernel.
+  [
+    "bash",
+    'echo "[${DENO_DIR-}${MALLOC_ARENA_MAX-}${MALLOC_MMAP_THRESHOLD_-}${KRUISE_AGENTS_OWN_ENV-}]"',
+    /"stdout","text":"\[\]\\n"/,
+  ],
   ["r", "cat(40 + 2)", /"stdout","text":"42"/],
   ["java", "40 + 2", /"text":"42"/],
 ];

@@ -65,13 +65,27 @@ export function takeAccessToken(file: string | undefined): string | undefined {
  * ```
  */
 export function templateEnvVars(env: Record<string, string>): Record<string, string> {
-  // What the launcher added for the runtime itself (its allocator settings) is not the template's.
-  const own = new Set((env[RUNTIME_OWN_ENV] ?? "").split(" ").filter((name) => name !== ""));
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (!NOT_TEMPLATE.has(key) && !key.startsWith(RUNTIME_PREFIX) && !own.has(key)) {
-      out[key] = value;
-    }
+  for (const [key, value] of Object.entries(withoutLauncherEnv(env))) {
+    if (!NOT_TEMPLATE.has(key) && !key.startsWith(RUNTIME_PREFIX)) out[key] = value;
   }
   return out;
+}
+
+/**
+ * `env` without what the images' launcher set for the runtime alone (its allocator settings, the
+ * DENO_DIR of its code cache: the names in `KRUISE_AGENTS_OWN_ENV`, and that marker): for the
+ * processes the runtime starts from its own environment, such as Jupyter Server and so every
+ * kernel, which must not run with the runtime's allocator or write the runtime's code cache.
+ *
+ * @example
+ * ```ts
+ * import { withoutLauncherEnv } from "./startup_env.ts";
+ * withoutLauncherEnv({ DENO_DIR: "/x", KRUISE_AGENTS_OWN_ENV: "DENO_DIR", LANG: "C" }); // { LANG: "C" }
+ * ```
+ */
+export function withoutLauncherEnv(env: Record<string, string>): Record<string, string> {
+  const own = new Set((env[RUNTIME_OWN_ENV] ?? "").split(" ").filter((name) => name !== ""));
+  own.add(RUNTIME_OWN_ENV);
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !own.has(key)));
 }

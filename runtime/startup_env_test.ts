@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ACCESS_TOKEN_ENV } from "@kruise-agents/shared/envd/http";
-import { takeAccessToken, templateEnvVars } from "./startup_env.ts";
+import { takeAccessToken, templateEnvVars, withoutLauncherEnv } from "./startup_env.ts";
 import { RUNTIME_ENV, runtimeEnvFor } from "./permissions.ts";
 
 Deno.test("templateEnvVars() keeps the template's variables, not the runtime's own", () => {
@@ -62,4 +62,21 @@ Deno.test("takeAccessToken() removes the env var, and prefers an explicit file",
   await Deno.writeTextFile(file, "\n");
   assert.throws(() => takeAccessToken(file), /is empty/);
   await Deno.remove(file);
+});
+
+Deno.test("withoutLauncherEnv() drops what the launcher named, and its marker, for Jupyter", () => {
+  const cases: [string, Record<string, string>, Record<string, string>][] = [
+    ["launcher vars and marker", {
+      DENO_DIR: "/usr/local/lib/agent-runtime/deno-dir",
+      MALLOC_ARENA_MAX: "2",
+      KRUISE_AGENTS_OWN_ENV: "MALLOC_ARENA_MAX DENO_DIR",
+      LANG: "C.UTF-8",
+    }, { LANG: "C.UTF-8" }],
+    ["no marker: the environment as it is", { DENO_DIR: "/d", LANG: "C" }, {
+      DENO_DIR: "/d",
+      LANG: "C",
+    }],
+    ["an empty marker", { KRUISE_AGENTS_OWN_ENV: "", PATH: "/bin" }, { PATH: "/bin" }],
+  ];
+  for (const [name, env, want] of cases) assert.deepEqual(withoutLauncherEnv(env), want, name);
 });

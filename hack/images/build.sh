@@ -374,8 +374,56 @@ layer_runtime() {
   fi
   mkdir -p "$root/usr/local/lib/agent-runtime"
   bundle runtime/main.ts "$root/usr/local/lib/agent-runtime/agent-runtime.js"
-  LAUNCH_ENV=$(runtime_env) launcher "$root/usr/local/bin/agent-runtime" /usr/local/bin/deno \
+  code_cache "$root" /usr/local/lib/agent-runtime "${perms[@]}"
+  LAUNCH_ENV=$(
+    runtime_env
+    echo "DENO_DIR=/usr/local/lib/agent-runtime/deno-dir"
+  ) launcher "$root/usr/local/bin/agent-runtime" /usr/local/bin/deno \
     /usr/local/lib/agent-runtime/agent-runtime.js "${perms[@]}"
+}
+
+# code_cache ROOT DIR FLAGS...: V8's code cache of ROOT/DIR/agent-runtime.js, made here and shipped
+# in DIR/deno-dir (the launcher's DENO_DIR), so that no sandbox compiles the runtime: a runtime
+# started on a cold cache keeps about 8 MB more resident (60 against 52 MB idle) and writes a
+# 2 MB cache into every container's layer. Deno keys the cache by the module's URL and the V8
+# flags, so the runtime runs once, with this machine's deno (the image's, see layer_deno) and the
+# image's flags, from the path it has in the image: DIR is bind-mounted there in a private mount
+# namespace, over a tmpfs that hides the host's own folder. It serves on loopback until it says
+# it listens, then stops; the databases are checkpointed so that no write-ahead log ships.
+code_cache() {
+  local root=$1 dir=$2 deno
+  shift 2
+  deno=$(readlink -f "$(command -v deno)")
+  [[ $deno != "$(dirname "$dir")"/* ]] || die "deno ($deno) lies under $(dirname "$dir")"
+  mkdir -p "$root$dir/deno-dir"
+  unshare --mount --propagation private bash -euo pipefail -c '
+    root=$1 dir=$2 deno=$3
+    shift 3
+    mount -t tmpfs -o mode=0755 tmpfs "$(dirname "$dir")"
+    mkdir "$dir"
+    mount --bind "$root$dir" "$dir"
+    log=$(mktemp)
+    DENO_DIR=$dir/deno-dir DENO_NO_UPDATE_CHECK=1 "$deno" run --no-config --no-lock --no-remote \
+      --no-npm "$@" "$dir/agent-runtime.js" --host 127.0.0.1 --port 0 --interpreter-port 0 \
+      >"$log" 2>&1 </dev/null &
+    pid=$!
+    for _ in $(seq 300); do
+      grep -q "^listening envd=" "$log" && break
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    grep -q "^listening envd=" "$log" || { cat "$log" >&2; kill "$pid" 2>/dev/null; exit 1; }
+    sleep 1
+    kill -TERM "$pid"
+    wait "$pid" || true
+    rm -f "$log"
+  ' code_cache "$root" "$dir" "$deno" "$@"
+  local db
+  for db in "$root$dir"/deno-dir/*_v2; do
+    python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("PRAGMA wal_checkpoint(TRUNCATE)"); c.close()' "$db"
+  done
+  rm -rf "$root$dir"/deno-dir/*-wal "$root$dir"/deno-dir/*-shm "$root$dir"/deno-dir/npm
+  [[ -s $root$dir/deno-dir/v8_code_cache_v2 ]] || die "no V8 code cache was written for $dir"
 }
 
 # program_layer DIR NAME [ENTRY]: a program (ENTRY, default NAME/main.ts) bundled into
@@ -522,7 +570,7 @@ compute_keys() {
     echo "$SUITE $MIRROR $SECURITY_MIRROR"
   } | sha | cut -c1-16)
   KEY[runtime]=$({
-    declare -f layer_runtime bundle launcher runtime_permissions runtime_env pack
+    declare -f layer_runtime bundle code_cache launcher runtime_permissions runtime_env pack
     program_sources runtime shared
     [[ -z ${DENORT_BIN:-} ]] || sha <"$DENORT_BIN"
   } | sha | cut -c1-16)

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { withoutLauncherEnv } from "../startup_env.ts";
 import { delay } from "@kruise-agents/shared/std";
 import { JupyterApiError } from "./errors.ts";
 import { descendantsOf, listProcesses, type ProcessInfo } from "./process_tree.ts";
@@ -167,7 +168,7 @@ function serverCommand(
     "--ServerApp.allow_root=True",
   ];
   const env: Record<string, string> = {
-    ...Deno.env.toObject(),
+    ...withoutLauncherEnv(Deno.env.toObject()),
     // Silence Jupyter's platformdirs migration warning and debugpy's frozen-modules warning.
     JUPYTER_PLATFORM_DIRS: "1",
     PYDEVD_DISABLE_FILE_VALIDATION: "1",
