@@ -328,10 +328,11 @@ async function benches(node: RealNode, dev: DevUnderTest): Promise<void> {
     `${percentile(warm.ms, 50).toFixed(1)} ms`,
     "target <= 30 ms",
   );
+  const slowest = [...warm.ms].sort((a, b) => b - a).slice(0, 3).map((ms) => ms.toFixed(0));
   row(
     "warm Sandbox.create p99 (= max here)",
     `${percentile(warm.ms, 99).toFixed(1)} ms`,
-    "target <= 80 ms",
+    `target <= 80 ms; slowest ${slowest.join(", ")} ms`,
   );
   printWrites(
     "API writes per create, until the SDK has its answer",
