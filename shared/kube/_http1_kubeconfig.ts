@@ -15,7 +15,22 @@
  *
  * @module
  */
+import type { RequestOptions } from "node:https";
 import { KubeConfig, type RequestContext } from "@kubernetes/client-node";
+
+/** How long a kept connection may stay idle before the client closes it, in ms. */
+export const KEEP_ALIVE_MS = 60_000;
+
+/** The TLS settings of client-node's HTTPS options that its undici agents are built from. */
+const AGENT_OPTIONS = [
+  "ca",
+  "cert",
+  "key",
+  "pfx",
+  "passphrase",
+  "rejectUnauthorized",
+  "servername",
+] as const;
 
 type Dispatcher = NonNullable<ReturnType<RequestContext["getDispatcher"]>>;
 
@@ -55,13 +70,34 @@ export class Http1KubeConfig extends KubeConfig {
     const key = JSON.stringify([cluster?.name, cluster?.server, this.getCurrentUser()?.name]);
     let kept = this.#dispatchers.get(key);
     if (kept === undefined) {
-      kept = http1Only(dispatcher);
+      kept = http1Only(await this.#longLived(dispatcher));
       this.#dispatchers.set(key, kept);
     } else {
       // Built for this request and never connected: nothing to wait for.
       dispatcher.close().catch(() => {});
     }
     context.setDispatcher(kept);
+  }
+
+  /**
+   * An agent like `built` (client-node's, for the current cluster and user) whose connections
+   * stay idle up to {@linkcode KEEP_ALIVE_MS}; `built` itself when it is no plain agent (a
+   * proxy's or a SOCKS connector's keeps its own settings).
+   */
+  async #longLived(built: Dispatcher): Promise<Dispatcher> {
+    const https: Record<string, unknown> = {};
+    await this.applyToHTTPSOptions(https as RequestOptions);
+    const tls = Object.fromEntries(AGENT_OPTIONS.map((name) => [name, https[name]]));
+    const options = this.createDispatcherOptions(this.getCurrentCluster(), tls);
+    if (options.type !== "agent") return built;
+    // The same undici class client-node built (its own copy of undici, not one of ours).
+    const Agent = built.constructor as new (options: Record<string, unknown>) => Dispatcher;
+    built.close().catch(() => {});
+    return new Agent({
+      connect: options.connect,
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      keepAliveMaxTimeout: KEEP_ALIVE_MS,
+    });
   }
 
   /** Closes the kept connections (their idle sockets would otherwise outlive the client). */

@@ -16,6 +16,8 @@ async function countingServer() {
       metadata: { name, namespace: "default", resourceVersion: "1" },
     }));
   });
+  // As kube-apiserver (Go) does: no idle limit, and no Keep-Alive header hinting one.
+  server.keepAliveTimeout = 0;
   server.on("connection", () => connections++);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -30,7 +32,7 @@ async function countingServer() {
   };
 }
 
-Deno.test("the Kubernetes backend keeps its connection between requests, and survives its reset", async () => {
+Deno.test("the Kubernetes backend keeps its connection between requests and through 5 s idle, and survives its reset", async () => {
   const server = await countingServer();
   const config = new Http1KubeConfig();
   config.loadFromOptions({
@@ -48,6 +50,10 @@ Deno.test("the Kubernetes backend keeps its connection between requests, and sur
     // (seen here); a new agent per request, as client-node builds them, made ten.
     const kept = server.connections();
     assert.ok(kept <= 2, `ten requests took ${kept} connections`);
+    // Past undici's default idle limit (4 s): the connection is still there.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    assert.equal(await read("idle"), "idle");
+    assert.equal(server.connections(), kept, "a connection idle for 5 s is reused");
     server.drop();
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(await read("after"), "after");
