@@ -18,8 +18,12 @@
 import type { RequestOptions } from "node:https";
 import { KubeConfig, type RequestContext } from "@kubernetes/client-node";
 
-/** How long a kept connection may stay idle before the client closes it, in ms. */
-export const KEEP_ALIVE_MS = 60_000;
+/**
+ * How long a kept connection may stay idle before the client closes it, in ms: well under the
+ * idle timeouts of the load balancers in front of managed API servers (60 s and more), so the
+ * client, not the balancer, ends an idle connection.
+ */
+export const KEEP_ALIVE_MS = 30_000;
 
 /** The TLS settings of client-node's HTTPS options that its undici agents are built from. */
 const AGENT_OPTIONS = [
