@@ -13,6 +13,7 @@
  */
 import { posix } from "@kruise-agents/shared/std";
 import { EnvdHttpError } from "../errors.ts";
+import { writeStream } from "./coalesced_write.ts";
 import { ensureDirs } from "../filesystem/ownership.ts";
 import { uploadTempName } from "../filesystem/upload_temp.ts";
 import type { UserFs } from "../filesystem/user_fs.ts";
@@ -113,43 +114,15 @@ function openTemp(target: string, fs: UserFs): {
 }
 
 /**
- * Writes `body` to `file` and closes it. A body that arrives as one chunk (a small upload) is
- * written with one synchronous call, which saves the round trip to the I/O thread pool that an
- * asynchronous write costs (about 0.2 ms, most of a small upload); anything longer streams
- * through the file's writable, so a big upload never blocks the event loop on the disk.
+ * Writes `body` to `file` and closes it, in large writes overlapped with reading
+ * ({@linkcode writeStream}); a small body is one synchronous write. On a failure the body is
+ * cancelled, and the file is closed once no write is in flight.
  */
 async function writeBody(body: ReadableStream<Uint8Array>, file: Deno.FsFile): Promise<void> {
-  const reader = body.getReader();
-  let first: ReadableStreamReadResult<Uint8Array>;
-  let second: ReadableStreamReadResult<Uint8Array>;
   try {
-    first = await reader.read();
-    second = first.done ? first : await reader.read();
-  } catch (error) {
+    await writeStream(body, file);
+  } finally {
     file.close();
-    throw error;
-  }
-  if (second.done) {
-    try {
-      let data = first.value ?? new Uint8Array(0);
-      while (data.length > 0) data = data.subarray(file.writeSync(data));
-    } finally {
-      file.close();
-    }
-    return;
-  }
-  const writer = file.writable.getWriter();
-  try {
-    await writer.write(first.value!);
-    await writer.write(second.value);
-    for (let next = await reader.read(); !next.done; next = await reader.read()) {
-      await writer.write(next.value);
-    }
-    await writer.close();
-  } catch (error) {
-    await writer.abort(error).catch(() => {});
-    await reader.cancel(error).catch(() => {});
-    throw error;
   }
 }
 
