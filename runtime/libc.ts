@@ -1,8 +1,8 @@
 /**
  * The few C library calls the runtime makes through FFI (`--allow-ffi`), in one place: switching
  * the calling thread's filesystem credentials (`setfsuid`, `setfsgid`, and the raw `setgroups`
- * and `getgroups` system calls), the extended-attribute calls behind file metadata, and
- * `malloc_trim` for the idle collector.
+ * and `getgroups` system calls), the extended-attribute calls behind file metadata, `renameat2`
+ * for an upload's replacement of a file, and `malloc_trim` for the idle collector.
  *
  * The library is opened on first use, so a runtime that never acts as another user on files
  * carries none of it: Deno's first use of FFI costs about 2.5 MB resident (measured on Deno
@@ -29,6 +29,7 @@ const SYMBOLS = {
   setxattr: { parameters: ["buffer", "buffer", "buffer", "usize", "i32"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
   malloc_trim: { parameters: ["usize"], result: "i32" },
+  renameat2: { parameters: ["i32", "buffer", "i32", "buffer", "u32"], result: "i32" },
 } as const;
 
 type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];

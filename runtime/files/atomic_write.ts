@@ -71,7 +71,8 @@ export async function writeFileAtomic(
     return fs.run(() => {
       fs.chmod(temp, existing?.isFile ? (existing.mode ?? 0o644) & 0o7777 : 0o644);
       const metadataStored = writeMetadata(temp, metadata, fs);
-      fs.rename(temp, path);
+      if (existing === undefined) fs.rename(temp, path);
+      else fs.replace(temp, path);
       return { metadataStored };
     });
   } catch (error) {

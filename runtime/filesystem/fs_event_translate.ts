@@ -5,7 +5,8 @@
  * `RENAME` for the old name and `CREATE` for the new one, as fsnotify does. A rename of an
  * upload's temporary file onto its target becomes what envd's own upload (open with `O_CREAT`,
  * `chown`, write) makes inotify report: `CREATE`, `CHMOD`, `WRITE` for a new file and `WRITE` for
- * a replaced one, which E2B's SDK tests count; the temporary file itself stays invisible.
+ * a replaced one, which E2B's SDK tests count; the temporary file itself stays invisible, and so
+ * does the old file that a replacing upload swaps onto the temporary name before removing it.
  *
  * Deno folds writes and attribute changes into `modify`; those come out as `"modify"` for the
  * caller to classify with a `stat`.
@@ -66,6 +67,9 @@ export function translateFsEvents(batch: readonly Deno.FsEvent[], root: string):
           if (!pairTo.has(first)) push(first, EventType.CREATE);
           break;
         }
+        // An upload that replaces a file swaps the names (`replace_file.ts`): the swap's second
+        // half moves the old file to the temporary name, to be removed. Nothing to report.
+        if (isTemp(second)) break;
         const upload = parseUploadTempName(posix.basename(first));
         if (upload) {
           if (!upload.replacing) {

@@ -68,6 +68,24 @@ Deno.test("translateFsEvents() shows an upload replacing a file as WRITE only", 
   );
 });
 
+Deno.test("translateFsEvents() shows an upload that swaps names with the file it replaces as WRITE", () => {
+  // What inotify reports for `replace_file.ts`: the exchange (two moves), then the old file's
+  // removal under the temporary name.
+  const temp = `/w/${uploadTempName(true)}`;
+  assert.deepEqual(
+    translateFsEvents([
+      ev("create", temp),
+      ev("remove", temp),
+      ev("rename", "/w/f"),
+      ev("rename", temp, "/w/f"),
+      ev("rename", "/w/f"),
+      ev("rename", "/w/f", temp),
+      ev("remove", temp),
+    ], root),
+    [{ path: "/w/f", type: EventType.WRITE }],
+  );
+});
+
 Deno.test("translateFsEvents() drops events on the watched directory itself", () => {
   assert.deepEqual(translateFsEvents([ev("modify", "/w"), ev("remove", "/w")], root), []);
 });

@@ -13,6 +13,7 @@
  */
 import { asFsIdentity, type FsIdentity, fsIdentityFor } from "../fs_credentials.ts";
 import type { User, UserDirectory } from "../users.ts";
+import { replaceFile } from "./replace_file.ts";
 
 /** Filesystem calls as one user. */
 export class UserFs {
@@ -76,6 +77,14 @@ export class UserFs {
   /** `Deno.renameSync` as this user. */
   rename(from: string, to: string): void {
     this.run(() => Deno.renameSync(from, to));
+  }
+
+  /**
+   * Replaces the existing file `to` with `from` (same directory) as this user, atomically and
+   * without ext4's flush on rename ({@linkcode replaceFile}).
+   */
+  replace(from: string, to: string): void {
+    this.run(() => replaceFile(from, to));
   }
 
   /** Removes one file, symlink or empty directory as this user. */
