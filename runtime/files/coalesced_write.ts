@@ -62,17 +62,31 @@ class WriteChain {
   }
 }
 
+/** Options of {@linkcode writeStream}. */
+export interface WriteStreamOptions {
+  /** Size of each write buffer. @default {COALESCE_BYTES} */
+  bufferBytes?: number;
+  /** Largest body written synchronously. @default {SYNC_WRITE_MAX_BYTES} */
+  syncMaxBytes?: number;
+}
+
 /**
  * Writes every byte of `body` to `target`, in order, in writes of `bufferBytes` (a copied chunk at
  * least that large is written as it is). Resolves once every byte is written; rejects with the
  * first failure of the body or of a write, after any write in flight has settled (so the caller
  * may close the file at once) and with the body cancelled.
+ *
+ * A small body costs no large buffer: a byte stream's first buffer is `syncMaxBytes` (the larger
+ * ones come once it fills), and another stream's first chunk is held as it is until a second one
+ * comes.
  */
 export async function writeStream(
   body: ReadableStream<Uint8Array>,
   target: WriteTarget,
-  bufferBytes = COALESCE_BYTES,
+  options: WriteStreamOptions = {},
 ): Promise<void> {
+  const bufferBytes = options.bufferBytes ?? COALESCE_BYTES;
+  const syncMaxBytes = Math.min(options.syncMaxBytes ?? SYNC_WRITE_MAX_BYTES, bufferBytes);
   let byob: ReadableStreamBYOBReader | undefined;
   try {
     byob = body.getReader({ mode: "byob" });
@@ -81,8 +95,8 @@ export async function writeStream(
   }
   const chain = new WriteChain(target);
   try {
-    if (byob) await writeByob(byob, chain, bufferBytes);
-    else await writeCopied(body, chain, bufferBytes);
+    if (byob) await writeByob(byob, chain, bufferBytes, syncMaxBytes);
+    else await writeCopied(body, chain, bufferBytes, syncMaxBytes);
   } catch (error) {
     await chain.drain();
     if (byob) await byob.cancel(error).catch(() => {});
@@ -90,19 +104,24 @@ export async function writeStream(
   }
 }
 
-/** Reads a byte stream into two buffers in turn, writing one while the other fills. */
+/**
+ * Reads a byte stream into two buffers in turn, writing one while the other fills; the first
+ * buffer is a small one, so that a small body never allocates a large one.
+ */
 async function writeByob(
   reader: ReadableStreamBYOBReader,
   chain: WriteChain,
   bufferBytes: number,
+  syncMaxBytes: number,
 ): Promise<void> {
-  let buffer = new ArrayBuffer(bufferBytes);
+  let buffer = new ArrayBuffer(syncMaxBytes);
   let spare: ArrayBuffer | undefined;
   for (let done = false; !done;) {
+    const size = buffer.byteLength;
     let filled = 0;
-    while (filled < bufferBytes) {
+    while (filled < size) {
       // A BYOB read transfers the buffer it fills: carry on with the one it hands back.
-      const read = await reader.read(new Uint8Array(buffer, filled, bufferBytes - filled));
+      const read = await reader.read(new Uint8Array(buffer, filled, size - filled));
       if (read.value) buffer = read.value.buffer as ArrayBuffer;
       if (read.done) {
         done = true;
@@ -111,23 +130,30 @@ async function writeByob(
       filled += read.value.length;
     }
     const data = new Uint8Array(buffer, 0, filled);
-    if (done && !chain.started && filled <= SYNC_WRITE_MAX_BYTES) {
+    if (done && !chain.started && filled <= syncMaxBytes) {
       return writeAllSync(chain.target, data);
     }
     if (filled === 0) continue;
     await chain.start(data);
-    // `spare` was the buffer of the write that `start` waited for: free to fill now.
-    [buffer, spare] = [spare ?? new ArrayBuffer(bufferBytes), buffer];
+    // `spare` was the buffer of the write that `start` waited for: free to fill now. The small
+    // first buffer is not kept.
+    const kept = buffer.byteLength === bufferBytes ? buffer : undefined;
+    [buffer, spare] = [spare ?? new ArrayBuffer(bufferBytes), kept];
   }
   await chain.settle();
 }
 
-/** Copies a stream's chunks into one buffer, writing it (and waiting) each time it fills. */
+/**
+ * Copies a stream's chunks into one buffer, writing it (and waiting) each time it fills. The
+ * first chunk is held uncopied until a second one comes: a one-chunk body needs no buffer.
+ */
 async function writeCopied(
   body: ReadableStream<Uint8Array>,
   chain: WriteChain,
   bufferBytes: number,
+  syncMaxBytes: number,
 ): Promise<void> {
+  let held: Uint8Array | undefined;
   let buffer: Uint8Array | undefined;
   let filled = 0;
   const flush = async () => {
@@ -136,12 +162,11 @@ async function writeCopied(
     await chain.settle();
     filled = 0;
   };
-  for await (let chunk of body) {
+  const add = async (chunk: Uint8Array) => {
     if (chunk.length >= bufferBytes) {
       await flush();
       await chain.start(chunk);
-      await chain.settle();
-      continue;
+      return await chain.settle();
     }
     while (chunk.length > 0) {
       buffer ??= new Uint8Array(bufferBytes);
@@ -151,9 +176,26 @@ async function writeCopied(
       chunk = chunk.subarray(take);
       if (filled === bufferBytes) await flush();
     }
+  };
+  for await (const chunk of body) {
+    if (chunk.length === 0) continue;
+    if (buffer === undefined && held === undefined && !chain.started) {
+      held = chunk;
+      continue;
+    }
+    if (held) await add(held);
+    held = undefined;
+    await add(chunk);
   }
-  if (!chain.started && filled <= SYNC_WRITE_MAX_BYTES) {
+  if (!chain.started && held === undefined && filled <= syncMaxBytes) {
     return writeAllSync(chain.target, buffer?.subarray(0, filled) ?? new Uint8Array(0));
+  }
+  if (!chain.started && held !== undefined && held.length <= syncMaxBytes) {
+    return writeAllSync(chain.target, held);
+  }
+  if (held) {
+    await chain.start(held);
+    return await chain.settle();
   }
   await flush();
 }

@@ -90,7 +90,7 @@ Deno.test("writeStream() writes every byte in order, in buffer-sized writes", as
     for (const { name, sizes, maxTake, calls } of cases) {
       const target = new RecordingTarget(maxTake);
       const chunks = chunksOf(sizes);
-      await writeStream(streamOf(kind, chunks), target, 256);
+      await writeStream(streamOf(kind, chunks), target, { bufferBytes: 256 });
       const expected = chunks.flatMap((chunk) => [...chunk]);
       assert.deepEqual(target.bytes, expected, `${kind}: ${name}`);
       assert.deepEqual(target.calls, calls, `${kind}: ${name}`);
@@ -99,8 +99,31 @@ Deno.test("writeStream() writes every byte in order, in buffer-sized writes", as
   }
   // A copied chunk as large as the buffer is written as it is, after the bytes before it.
   const target = new RecordingTarget();
-  await writeStream(streamOf("chunks", chunksOf([10, 256, 5])), target, 256);
+  await writeStream(streamOf("chunks", chunksOf([10, 256, 5])), target, { bufferBytes: 256 });
   assert.deepEqual(target.calls, ["async 10", "async 256", "async 5"]);
+});
+
+Deno.test("writeStream() takes no large buffer for a small body", async () => {
+  // Buffers of 256 bytes, bodies up to 100 written synchronously.
+  const cases: { sizes: number[]; bytes: string[]; chunks: string[] }[] = [
+    { sizes: [60, 30], bytes: ["sync 90"], chunks: ["sync 90"] },
+    // A byte stream's first buffer holds 100 bytes; a held first chunk is written as it is.
+    { sizes: [150], bytes: ["async 100", "async 50"], chunks: ["async 150"] },
+    {
+      sizes: [200, 200, 200, 200],
+      bytes: ["async 100", "async 256", "async 256", "async 188"],
+      chunks: ["async 256", "async 256", "async 256", "async 32"],
+    },
+  ];
+  for (const { sizes, ...expected } of cases) {
+    for (const kind of ["bytes", "chunks"] as const) {
+      const target = new RecordingTarget();
+      const chunks = chunksOf(sizes);
+      await writeStream(streamOf(kind, chunks), target, { bufferBytes: 256, syncMaxBytes: 100 });
+      assert.deepEqual(target.bytes, chunks.flatMap((chunk) => [...chunk]), `${kind} ${sizes}`);
+      assert.deepEqual(target.calls, expected[kind], `${kind} ${sizes}`);
+    }
+  }
 });
 
 Deno.test("writeStream() reads a byte stream on while a buffer is written, other streams not", async () => {
@@ -115,7 +138,9 @@ Deno.test("writeStream() reads a byte stream on while a buffer is written, other
     const onRead = () => {
       if (target.writing > 0) overlapped++;
     };
-    await writeStream(streamOf(kind, chunksOf(Array(40).fill(64)), { onRead }), target, 256);
+    await writeStream(streamOf(kind, chunksOf(Array(40).fill(64)), { onRead }), target, {
+      bufferBytes: 256,
+    });
     assert.equal(target.calls.length, 10, kind);
     assert.ok(expected(overlapped), `${kind}: ${overlapped} of 40 reads overlapped a write`);
   }
@@ -138,7 +163,11 @@ Deno.test("writeStream() rejects with the body's or the write's error, after wri
     ];
     for (const { name, target, error, expected } of cases) {
       const body = streamOf(kind, chunksOf([200, 200, 200, 200]), { error });
-      await assert.rejects(writeStream(body, target, 256), expected, `${kind}: ${name}`);
+      await assert.rejects(
+        writeStream(body, target, { bufferBytes: 256 }),
+        expected,
+        `${kind}: ${name}`,
+      );
       assert.equal(target.writing, 0, `${kind}: ${name}: no write left in flight`);
     }
   }
