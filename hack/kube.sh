@@ -140,18 +140,27 @@ build() {
   exec 8>&-
 }
 
-# port_free succeeds when nothing accepts connections on 127.0.0.1:$1.
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# port_free succeeds when no TCP socket uses port $1 on this machine: none listens on it, and no
+# connection has it as its local port (the kernel hands those out from its ephemeral range, and
+# a bind to a port that one holds fails).
+port_free() { [[ -z $(ss -Htan "sport = :$1") ]]; }
+
+# PORT_SPAN is how many ports the control plane and the node may choose from, from 20000 up to the
+# kernel's ephemeral range (where outgoing connections take their local ports, so a port chosen
+# free there can be taken by a busy test suite before etcd or the kubelet binds it).
+ephemeral_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+PORT_SPAN=$(((ephemeral_low > 22000 ? ephemeral_low : 60000) - 20000 - 100))
 
 # pick_ports chooses three consecutive free ports starting at a base derived from the state path.
 pick_ports() {
-  local base=$((20000 + $(printf '%s' "$STATE" | cksum | cut -d' ' -f1) % 4000 * 10)) tries
+  local base=$((20000 + $(printf '%s' "$STATE" | cksum | cut -d' ' -f1) % (PORT_SPAN / 10) * 10))
+  local tries
   for ((tries = 0; tries < 200; tries++)); do
     if port_free "$base" && port_free $((base + 1)) && port_free $((base + 2)); then
       printf 'ETCD_PORT=%d\nETCD_PEER_PORT=%d\nAPI_PORT=%d\n' "$base" $((base + 1)) $((base + 2))
       return 0
     fi
-    base=$((20000 + (base - 20000 + 10) % 40000))
+    base=$((20000 + (base - 20000 + 10) % PORT_SPAN))
   done
   die "Cannot find free loopback ports"
 }
@@ -267,7 +276,14 @@ wait_for() {
         die "$name exited while waiting for $what (log: $STATE/logs/$name.log)"
       fi
     done
-    ((SECONDS < deadline)) || die "Timed out after ${READY_TIMEOUT}s waiting for $what (logs: $STATE/logs)"
+    if ((SECONDS >= deadline)); then
+      # The state folder is often removed right after (a test's), so the logs' ends go out now.
+      for name in "$STATE"/logs/*.log; do
+        printf '==> %s <==\n' "${name##*/}" >&2
+        tail -n 15 "$name" >&2 || true
+      done
+      die "Timed out after ${READY_TIMEOUT}s waiting for $what (logs: $STATE/logs)"
+    fi
     sleep 0.5
   done
 }
