@@ -20,7 +20,8 @@
  * pod network 10.244.0.0/24.
  *
  * Run: `deno task bench real_node` or `deno run --allow-all manager/real_node_bench.ts`; with
- * `--warm-only`, it stops after the cold pods, the warm creates and their API writes.
+ * `--warm-only`, it stops after the cold pods, the warm creates and their API writes; with
+ * `--freeze-chain`, it only times each link of the Freeze pause and resume (`e2e/freeze_chain.ts`).
  *
  * @module
  */
@@ -33,6 +34,7 @@ import { type DevUnderTest, prepareDataDir, startDev } from "./e2e/dev_harness.t
 import { available, kubeSh, type RealNode, upNode } from "./e2e/real_node.ts";
 import { startNodeAgentProcess } from "./e2e/real_node_pause.ts";
 import { p50p99, timePauseResume } from "./e2e/pause_timing.ts";
+import { traceFreezeChain } from "./e2e/freeze_chain.ts";
 import { healthy, percentile, processesNaming, rowPrinter } from "@kruise-agents/shared/testing";
 
 const POOL = "base";
@@ -314,6 +316,20 @@ async function freezeTimings(dev: DevUnderTest): Promise<void> {
   }
 }
 
+/** Where the Freeze pause's and resume's time goes: each link of the chain, p50. */
+async function freezeChain(node: RealNode, dev: DevUnderTest): Promise<void> {
+  const sbx = await Sandbox.create("base", { ...dev.sdkOptions, timeoutMs: 600_000 });
+  try {
+    const { pause, resume } = await traceFreezeChain(node.kube, sbx, dev.sdkOptions, 15);
+    for (const [title, links] of [["pause", pause], ["resume", resume]] as const) {
+      console.log(`Freeze ${title}, each link seen by a watch, ms after the SDK call (p50 of 15):`);
+      for (const [link, ms] of links) row(`  ${link}`, `${ms.toFixed(1)} ms`);
+    }
+  } finally {
+    await sbx.kill();
+  }
+}
+
 async function benches(node: RealNode, dev: DevUnderTest): Promise<void> {
   const read = await metricsReader(node.kubeconfig);
   console.log(
@@ -321,6 +337,7 @@ async function benches(node: RealNode, dev: DevUnderTest): Promise<void> {
     navigator.hardwareConcurrency,
   );
   await poolFull(node);
+  if (Deno.args.includes("--freeze-chain")) return await freezeChain(node, dev);
   await coldStarts(node);
   const warm = await warmCreates(node, dev, read);
   row(
