@@ -345,7 +345,9 @@ async function benches(node: RealNode, dev: DevUnderTest): Promise<void> {
     `${percentile(warm.ms, 50).toFixed(1)} ms`,
     "target <= 30 ms",
   );
-  const slowest = [...warm.ms].sort((a, b) => b - a).slice(0, 3).map((ms) => ms.toFixed(0));
+  // Each with its place in the run (1 = the first create after the warm-up one).
+  const slowest = warm.ms.map((ms, i) => [ms, i + 1] as const).sort(([a], [b]) => b - a)
+    .slice(0, 3).map(([ms, n]) => `${ms.toFixed(0)} (#${n})`);
   row(
     "warm Sandbox.create p99 (= max here)",
     `${percentile(warm.ms, 99).toFixed(1)} ms`,
