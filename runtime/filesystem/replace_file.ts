@@ -19,11 +19,19 @@ import { cString, libcSymbols } from "../libc.ts";
 const AT_FDCWD = -100;
 const RENAME_EXCHANGE = 2;
 
-/** Swaps the names `a` and `b` (both must exist); whether the kernel did it. */
+/**
+ * Swaps the names `a` and `b` (both must exist); whether the kernel did it. Without FFI (a
+ * runtime started without `--allow-ffi`) or off Linux, nothing is swapped.
+ */
 function exchange(a: string, b: string): boolean {
   if (Deno.build.os !== "linux") return false;
-  return libcSymbols().renameat2(AT_FDCWD, cString(a), AT_FDCWD, cString(b), RENAME_EXCHANGE) ===
-    0;
+  let libc: ReturnType<typeof libcSymbols>;
+  try {
+    libc = libcSymbols();
+  } catch {
+    return false;
+  }
+  return libc.renameat2(AT_FDCWD, cString(a), AT_FDCWD, cString(b), RENAME_EXCHANGE) === 0;
 }
 
 /**

@@ -27,6 +27,28 @@ Deno.test("replaceFile() puts the new file in place and leaves nothing under the
       assert.equal(Deno.readTextFileSync(`${dir}/gone`), "new");
       assert.throws(() => Deno.lstatSync(`${dir}/tmp`), Deno.errors.NotFound);
     });
+    await t.step("without FFI: renamed over", async () => {
+      await Deno.writeTextFile(`${dir}/f`, "old");
+      await Deno.writeTextFile(`${dir}/tmp`, "new");
+      const module = new URL("./replace_file.ts", import.meta.url).href;
+      const code =
+        `import { replaceFile } from "${module}"; replaceFile("${dir}/tmp", "${dir}/f");`;
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "eval",
+          "--no-config",
+          "--no-lock",
+          `--allow-read=${dir}`,
+          `--allow-write=${dir}`,
+          code,
+        ],
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      assert.equal(await Deno.readTextFile(`${dir}/f`), "new");
+      await assert.rejects(Deno.lstat(`${dir}/tmp`), Deno.errors.NotFound);
+    });
     await t.step("a directory put there meanwhile, empty or not: refused, both kept", () => {
       for (const withFile of [false, true]) {
         Deno.mkdirSync(`${dir}/d`);
