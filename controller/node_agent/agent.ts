@@ -1,9 +1,13 @@
 /**
  * The node agent: the Freeze pause on a cluster node, where the kubelet runs the pods. One runs
- * on every node (the chart's DaemonSet); it watches only its own node's sandbox pods
- * (`spec.nodeName=NODE`) and, level-triggered over a key-deduplicating queue, keeps each pod's
- * cgroup freezer equal to the Sandbox controller's wish, the pod's `agents.kruise.io/freeze`
- * annotation:
+ * on every node (the chart's DaemonSet); it watches its own node's sandbox pods
+ * (`spec.nodeName=NODE`) and the Sandboxes, and, level-triggered over a key-deduplicating queue,
+ * keeps each pod's cgroup freezer equal to the Sandbox controller's wish. That wish is the pod's
+ * `agents.kruise.io/freeze` annotation, which the controller writes; where the agent has the
+ * pod's Sandbox, it applies the controller's own rule to it (`controlledPodAnnotations`), which
+ * says the same one write and one watch sooner. That link was a fifth of a Freeze pause on the
+ * real node (about 10 of 51 ms). The annotation stays the record, and the rule when the Sandbox
+ * is not (yet) in the agent's cache.
  *
  * - annotated and not frozen: freeze the pod's cgroup (every container, every process);
  * - not annotated and frozen: thaw it;
@@ -24,8 +28,10 @@ import {
   CREATED_BY_SANDBOX,
   LABEL_CREATED_BY,
   parsePod,
+  parseSandbox,
   type Pod,
   type PodCondition,
+  type Sandbox,
 } from "@kruise-agents/shared/api";
 import {
   Informer,
@@ -34,6 +40,7 @@ import {
   isNotFound,
   type KubeClient,
   PODS,
+  SANDBOXES,
 } from "@kruise-agents/shared/kube";
 import {
   type Clock,
@@ -43,6 +50,7 @@ import {
   systemClock,
 } from "@kruise-agents/shared/std";
 import { Controller } from "../machinery/controller.ts";
+import { controlledPodAnnotations } from "../sandbox/desired_pod.ts";
 import type { ReconcileResult } from "../machinery/result.ts";
 import { WorkQueue } from "../machinery/work_queue.ts";
 import type { PodFreezer } from "./freezer.ts";
@@ -100,16 +108,31 @@ export function freezeWanted(pod: Pod): boolean {
   return pod.metadata.annotations?.[ANNOTATION_POD_FREEZE] === "true";
 }
 
+/**
+ * Whether `pod` is to be frozen: as the controller's rule says for `sandbox` when that is the
+ * pod's owner (the controller writes the same into the annotation a link later), else as the
+ * pod's annotation says.
+ */
+export function freezeDesired(pod: Pod, sandbox: Sandbox | undefined): boolean {
+  const owner = pod.metadata.ownerReferences?.find((ref) => ref.controller === true);
+  if (sandbox === undefined || owner === undefined || owner.uid !== sandbox.metadata.uid) {
+    return freezeWanted(pod);
+  }
+  return controlledPodAnnotations(sandbox, pod)[ANNOTATION_POD_FREEZE] === "true";
+}
+
 /** One pod's reconcile: freeze or thaw to match the annotation, then report the condition. */
 export class NodeAgentReconciler {
   readonly #options: NodeAgentOptions;
   readonly #pods: Informer<Pod>;
+  readonly #sandboxes: Informer<Sandbox> | undefined;
   readonly #clock: Clock;
 
-  /** A reconciler over `pods` (the agent's own node's pods). */
-  constructor(options: NodeAgentOptions, pods: Informer<Pod>) {
+  /** A reconciler over `pods` (the agent's own node's pods) and, if given, their Sandboxes. */
+  constructor(options: NodeAgentOptions, pods: Informer<Pod>, sandboxes?: Informer<Sandbox>) {
     this.#options = options;
     this.#pods = pods;
+    this.#sandboxes = sandboxes;
     this.#clock = options.clock ?? systemClock;
   }
 
@@ -119,7 +142,8 @@ export class NodeAgentReconciler {
     if (pod === undefined || pod.status?.phase !== "Running" || !pod.metadata.uid) return;
     const uid = pod.metadata.uid;
     const { freezer } = this.#options;
-    const want = freezeWanted(pod) && pod.metadata.deletionTimestamp === undefined;
+    const want = freezeDesired(pod, this.#sandboxes?.get(key)) &&
+      pod.metadata.deletionTimestamp === undefined;
     const state = await freezer.state(uid);
     if (state === "missing") return;
     if (want && state !== "frozen") await freezer.freeze(uid);
@@ -162,14 +186,28 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
     logger,
     watchTimeoutSeconds: options.watchTimeoutSeconds,
   });
+  // Every namespace's Sandboxes: a node runs the sandboxes of all of them. A pod has its
+  // Sandbox's namespace and name.
+  const sandboxes = new Informer<Sandbox>({
+    kube: options.kube,
+    resource: SANDBOXES,
+    parse: parseSandbox,
+    clock,
+    logger,
+    watchTimeoutSeconds: options.watchTimeoutSeconds,
+  });
   const queue = new WorkQueue({ clock });
-  const key = (pod: Pod) => `${pod.metadata.namespace}/${pod.metadata.name}`;
+  const key = (o: Pod | Sandbox) => `${o.metadata.namespace}/${o.metadata.name}`;
   pods.addEventHandler({
     onAdd: (pod) => queue.add(key(pod)),
     onUpdate: (_, pod) => queue.add(key(pod)),
     onDelete: (pod) => queue.forget(key(pod)),
   });
-  const reconciler = new NodeAgentReconciler({ ...options, clock }, pods);
+  const ownPod = (sandbox: Sandbox) => {
+    if (pods.get(key(sandbox)) !== undefined) queue.add(key(sandbox));
+  };
+  sandboxes.addEventHandler({ onAdd: ownPod, onUpdate: (_, sandbox) => ownPod(sandbox) });
+  const reconciler = new NodeAgentReconciler({ ...options, clock }, pods, sandboxes);
   const controller = new Controller({
     name: "node-agent",
     queue,
@@ -188,17 +226,18 @@ export function startNodeAgent(options: NodeAgentOptions): NodeAgent {
     logger,
   });
   pods.start();
-  const started = pods.synced().then(() => controller.start());
+  sandboxes.start();
+  const started = Promise.all([pods.synced(), sandboxes.synced()]).then(() => controller.start());
   let stopped: Promise<void> | undefined;
   const stop = () =>
     stopped ??= (async () => {
       await started.catch(() => {});
       await controller.stop();
-      await pods.stop();
+      await Promise.all([pods.stop(), sandboxes.stop()]);
     })();
   return {
     synced: () => started,
-    health: () => [pods.health()],
+    health: () => [pods.health(), sandboxes.health()],
     stop,
     [Symbol.asyncDispose]: stop,
   };
