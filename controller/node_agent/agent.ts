@@ -9,8 +9,8 @@
  * real node (about 10 of 51 ms). The annotation stays the record, and the rule when the Sandbox
  * is not (yet) in the agent's cache.
  *
- * - annotated and not frozen: freeze the pod's cgroup (every container, every process);
- * - not annotated and frozen: thaw it;
+ * - wanted frozen and not frozen: freeze the pod's cgroup (every container, every process);
+ * - not wanted frozen and frozen: thaw it;
  * - then report what is, in the pod condition `agents.kruise.io/Frozen` (True `Frozen`, or False
  *   `Running` from the start and `Thawed` after a thaw), written through the status subresource
  *   with the pod's resourceVersion, only when it changes. The controller reads that condition to
@@ -121,7 +121,7 @@ export function freezeDesired(pod: Pod, sandbox: Sandbox | undefined): boolean {
   return controlledPodAnnotations(sandbox, pod)[ANNOTATION_POD_FREEZE] === "true";
 }
 
-/** One pod's reconcile: freeze or thaw to match the annotation, then report the condition. */
+/** One pod's reconcile: freeze or thaw as wanted ({@linkcode freezeDesired}), then report it. */
 export class NodeAgentReconciler {
   readonly #options: NodeAgentOptions;
   readonly #pods: Informer<Pod>;
